@@ -1,0 +1,1 @@
+"""evogan: evolutionary optimisation with GANs as variation operators."""

@@ -1,0 +1,1 @@
+"""Algorithms registered by name."""

@@ -1,0 +1,36 @@
+"""The ask/tell algorithm protocol that the engine drives."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from pymoo.core.problem import Problem
+
+__all__ = ["Algorithm"]
+
+
+@runtime_checkable
+class Algorithm(Protocol):
+    """A population-based optimiser driven by ask/tell.
+
+    `setup` resets all run state. `ask` returns the next decision vectors to evaluate, in the
+    problem's bounds, shape (n, n_var); the engine may evaluate only the first rows of a batch
+    (to respect the budget) and then passes exactly those rows to `tell`, which performs
+    environmental selection. An algorithm never evaluates the problem itself.
+    """
+
+    def setup(self, problem: Problem, *, rng: np.random.Generator, device: str = "cpu") -> None:
+        """Prepare a new run on `problem`, drawing all randomness from `rng`."""
+
+    def ask(self) -> np.ndarray:
+        """Decision vectors to evaluate next, (n, n_var), inside the problem's bounds."""
+
+    def tell(self, X: np.ndarray, F: np.ndarray) -> None:
+        """Take the evaluated rows `X` (m, n_var), `F` (m, n_obj) of the last `ask`, m <= n."""
+
+    def population(self) -> tuple[np.ndarray, np.ndarray]:
+        """The current population `(X, F)`, in the problem's bounds."""
+
+    def metrics(self) -> dict[str, float]:
+        """Diagnostics of the last generation (GAN losses, survival shares); may be empty."""

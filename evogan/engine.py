@@ -1,0 +1,116 @@
+"""The optimisation loop: `minimize` drives an ask/tell algorithm on a problem within a budget."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+from pymoo.core.problem import Problem
+
+from evogan.algorithms.base import Algorithm
+from evogan.errors import ConfigError, EvaluationError
+from evogan.rng import make_rng
+
+__all__ = ["Callback", "Result", "RunState", "evaluate", "minimize"]
+
+
+@dataclass
+class RunState:
+    """What callbacks see after each generation."""
+
+    problem: Problem
+    algorithm: Algorithm
+    max_evals: int
+    n_evals: int = 0
+    n_gen: int = 0
+    elapsed_s: float = 0.0
+
+
+class Callback(Protocol):
+    """Hooks into the loop; implement any of them (missing ones are skipped)."""
+
+    def on_start(self, state: RunState) -> None: ...
+
+    def on_generation(self, state: RunState) -> None: ...
+
+    def on_end(self, state: RunState) -> None: ...
+
+
+@dataclass
+class Result:
+    """The outcome of `minimize`: the final population in the problem's bounds."""
+
+    X: np.ndarray  # (pop_size, n_var)
+    F: np.ndarray  # (pop_size, n_obj)
+    n_evals: int
+    n_gen: int
+    wall_s: float
+    seed: int
+    callbacks: Sequence[Callback] = field(default_factory=tuple)
+
+
+def evaluate(problem: Problem, X: np.ndarray) -> np.ndarray:
+    """Objective values `F` (n, n_obj) of `X` (n, n_var); raises if any value is not finite."""
+    F = np.asarray(problem.evaluate(X, return_values_of=["F"]), dtype=float)
+    F = F.reshape(len(X), problem.n_obj)  # (n, n_obj)
+    bad = ~np.isfinite(F).all(axis=1)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise EvaluationError(
+            f"problem {type(problem).__name__} returned non-finite objectives {F[row].tolist()} "
+            f"for {int(bad.sum())} of {len(X)} solutions (first at x = {np.round(X[row], 6).tolist()})"
+        )
+    return F
+
+
+def _notify(callbacks: Sequence[Callback], hook: str, state: RunState) -> None:
+    for callback in callbacks:
+        method = getattr(callback, hook, None)
+        if method is not None:
+            method(state)
+
+
+def minimize(
+    problem: Problem,
+    algorithm: Algorithm,
+    *,
+    seed: int,
+    max_evals: int,
+    callbacks: Sequence[Callback] = (),
+    device: str = "cpu",
+) -> Result:
+    """Run `algorithm` on `problem` until `max_evals` evaluations are spent, never more.
+
+    The seed becomes the run's only numpy generator, from which the algorithm derives every
+    other one (torch generators included), so a run on the CPU is reproducible bit for bit.
+    When a batch would overshoot the budget, only its first rows are evaluated and told.
+
+    Raises:
+        ConfigError: if `max_evals` is not a positive integer.
+        EvaluationError: if the problem returns NaN or inf.
+    """
+    if int(max_evals) != max_evals or max_evals < 1:
+        raise ConfigError(f"max_evals must be a positive integer, got {max_evals!r}")
+    algorithm.setup(problem, rng=make_rng(seed), device=device)
+    state = RunState(problem=problem, algorithm=algorithm, max_evals=int(max_evals))
+    start = time.perf_counter()
+    _notify(callbacks, "on_start", state)
+    while state.n_evals < max_evals:
+        X = algorithm.ask()[: max_evals - state.n_evals]
+        if len(X) == 0:
+            raise RuntimeError(f"{type(algorithm).__name__}.ask() returned no solutions")
+        F = evaluate(problem, X)
+        algorithm.tell(X, F)
+        state.n_evals += len(X)
+        state.n_gen += 1
+        state.elapsed_s = time.perf_counter() - start
+        _notify(callbacks, "on_generation", state)
+    _notify(callbacks, "on_end", state)
+    X_pop, F_pop = algorithm.population()
+    return Result(
+        X=X_pop, F=F_pop, n_evals=state.n_evals, n_gen=state.n_gen, wall_s=state.elapsed_s,
+        seed=seed, callbacks=tuple(callbacks),
+    )

@@ -1,0 +1,1 @@
+"""Benchmark problems, with locally generated reference fronts."""
