@@ -44,7 +44,4 @@ class History:
         row.update(quality(F, self.front, self.ref_point))
         row.update(metrics)
         self.rows.append(row)
-
-    @property
-    def last(self) -> dict[str, float] | None:
-        return self.rows[-1] if self.rows else None
+        state.latest = row
