@@ -126,11 +126,12 @@ class Campaign:
         return {k: v for k, v in self.algorithm.get(label, {}).items() if k != "algo"}
 
     def runs(self) -> list[RunSpec]:
-        """Every run of the campaign, problem-major so that early results cover all algorithms."""
+        """Every run of the campaign, budget-major (then problem, algorithm, seed), so that a
+        campaign cut short has complete results for its first budgets."""
         specs = []
-        for problem in self.problems:
-            settings = self.problem.get(problem, {})
-            for max_evals in self.max_evals:
+        for max_evals in self.max_evals:
+            for problem in self.problems:
+                settings = self.problem.get(problem, {})
                 for label in self.algos:
                     for seed in self.seeds:
                         config = RunConfig(
@@ -155,7 +156,11 @@ class Campaign:
                                   f"registered; choose one of: {', '.join(known)}")
         for problem in self.problems:
             get_problem(problem, **self.problem.get(problem, {}))
-        for spec in self.runs()[:: len(self.seeds) * len(self.max_evals)]:
+        checked: set[str] = set()
+        for spec in self.runs():
+            if spec.label in checked:
+                continue
+            checked.add(spec.label)
             try:
                 build_algorithm(spec.config.replace(device="cpu"))
             except TypeError as error:  # an unknown hyperparameter name
@@ -402,8 +407,19 @@ def _thread_env() -> Iterator[None]:
                 os.environ[name] = value
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """Workers start from a fork server that has imported evogan.run once (Python 3.14's default
+    on Linux): cheap starts, and no fork of a process whose torch may hold threads. Where there is
+    no fork server (Windows), each worker is spawned."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["evogan.run"])
+    return context
+
+
 class LocalPool:
-    """A local process pool of `workers` processes (spawned, one torch thread each)."""
+    """A local process pool of `workers` processes, each with one torch thread."""
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
@@ -413,22 +429,32 @@ class LocalPool:
     def run(self, run: RunFunction, specs: Sequence[RunSpec]
             ) -> Iterator[tuple[RunSpec, RunRecord | BaseException]]:
         """Yield (spec, record or the exception the run raised) as runs finish."""
-        context = multiprocessing.get_context("spawn")  # no fork of a process that holds torch
-        with _thread_env(), ProcessPoolExecutor(
-            max_workers=min(self.workers, len(specs)), mp_context=context,
-            initializer=_limit_threads,
-        ) as executor:
-            pending: dict[Future[RunRecord], RunSpec] = {
-                executor.submit(run, spec.config): spec for spec in specs}
+        with _thread_env():
+            executor = ProcessPoolExecutor(max_workers=min(self.workers, len(specs)),
+                                           mp_context=_context(), initializer=_limit_threads)
+            pending: dict[Future[RunRecord], RunSpec] = {}
             try:
+                pending.update({executor.submit(run, spec.config): spec for spec in specs})
                 while pending:
                     finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for future in finished:
                         spec = pending.pop(future)
                         error = future.exception()
                         yield spec, error if error is not None else future.result()
-            finally:  # interrupted: drop the queued runs; those in flight are lost
-                executor.shutdown(wait=False, cancel_futures=True)
+            except BaseException:  # Ctrl-C, or the driver failed: the runs in flight are lost
+                _terminate(executor)
+                raise
+            executor.shutdown()
+
+
+def _terminate(executor: ProcessPoolExecutor) -> None:
+    """Drop queued runs and stop the workers now instead of letting them finish their runs."""
+    executor.shutdown(wait=False, cancel_futures=True)
+    if hasattr(executor, "terminate_workers"):  # Python >= 3.14
+        executor.terminate_workers()
+        return
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
+        process.terminate()
 
 
 class RayBackend:

@@ -193,8 +193,9 @@ def _header(found: Collection, control: str) -> list[str]:
         "- indicators: IGD and IGD+ (lower is better) against the reference fronts below, HV "
         "(higher is better) at the reference points below, of the final population's "
         "non-dominated solutions",
-        f"- tests: two-sided Wilcoxon rank-sum test (`scipy.stats.mannwhitneyu`, exact p for "
-        f"small samples without ties, tie-corrected normal approximation otherwise), "
+        f"- tests: two-sided Wilcoxon rank-sum test (`scipy.stats.mannwhitneyu`: exact p when a "
+        f"sample has <= 8 values and no ties, else the normal approximation with tie and "
+        f"continuity corrections), "
         f"p < {ALPHA}, of each algorithm against the control **{control}**: `+` significantly "
         "better, `-` significantly worse, `=` no significant difference. Mean ranks are of "
         "the cell medians per problem (1 = best); the Friedman test "

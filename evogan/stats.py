@@ -4,10 +4,11 @@ The conventions follow PlatEMO's tables (Tian, Cheng, Zhang & Jin, IEEE CIM 12(4
 algorithm is compared with a control algorithm by a two-sided Wilcoxon rank-sum test at the 5%
 level and marked `+` (significantly better than the control), `-` (significantly worse) or `=`
 (no significant difference). The rank-sum test is computed by `scipy.stats.mannwhitneyu`
-(two-sided, `method="auto"`): the Mann-Whitney U test is the same test as Wilcoxon's rank-sum,
-and scipy gives the exact p-value for small samples without ties and the tie-corrected normal
-approximation otherwise (`scipy.stats.ranksums` always uses the normal approximation and
-ignores ties, which is too coarse for 11 seeds).
+(two-sided, `method="auto"`): the Mann-Whitney U test is the same test as Wilcoxon's rank-sum.
+scipy gives the exact p-value when one sample has at most 8 values and there are no ties, and
+otherwise the normal approximation with tie and continuity corrections (for 11 seeds per
+algorithm, the usual case); `scipy.stats.ranksums` would always use the normal approximation
+and ignore ties, which misjudges the tied values that converged runs produce.
 """
 
 from __future__ import annotations
