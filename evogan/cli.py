@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,7 +80,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
     print("problems (evogan run --problem NAME [--n-obj M] [--n-var D]):")
     for name in available_problems():
         info = problem_info(name)
-        print(f"  {name:<12} {json.dumps(info, default=str)}")
+        print(f"  {name:<8} n_obj {info['n_obj']} (default {info['default_n_obj']}), "
+              f"n_var default {info['default_n_var']}: {info['description']}")
     print("operators (evogan.operators, usable in any algorithm or pymoo GA):")
     from evogan import operators
 
@@ -115,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EvoganError as error:
         print(f"evogan: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `evogan list | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("evogan: interrupted; no record was written for the unfinished run", file=sys.stderr)
         return 130
