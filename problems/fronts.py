@@ -20,7 +20,7 @@ dtlz2-4, imf4, imf8, wfg4-9            Das-Dennis, projected to sphere     2,000
 dtlz5, dtlz6                           degenerate curve, angle evenly      2,000        2,000
 dtlz7                                  per-axis even grid on its pieces    2,000        10,000
 wfg1                                   position grid (x_1 x rest)          2,000        9,901
-wfg2                                   position grid, x_1 on its pieces    2,000        9,901 
+wfg2                                   position grid, x_1 on its pieces    2,000        9,901
 wfg3                                   degenerate line, x_1 evenly         2,000        2,000
 =====================================  ==================================  ===========  ===========
 
