@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -82,11 +83,13 @@ def _cmd_list(args: argparse.Namespace) -> int:
         info = problem_info(name)
         print(f"  {name:<8} n_obj {info['n_obj']} (default {info['default_n_obj']}), "
               f"n_var default {info['default_n_var']}: {info['description']}")
-    print("operators (evogan.operators, usable in any algorithm or pymoo GA):")
-    from evogan import operators
+    print("operators (evogan.operators; usable in `ga`, in a Hybrid, or in a pymoo GA):")
+    from evogan.operators import OPERATORS
 
-    for name in operators.__all__:
-        print(f"  {name}")
+    for name, cls in OPERATORS.items():
+        params = ", ".join(f"{k}={v.default!r}" for k, v in
+                           inspect.signature(cls).parameters.items())
+        print(f"  {name:<10} {cls.__name__}({params})")
     return 0
 
 
