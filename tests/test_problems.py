@@ -32,7 +32,9 @@ def _cases():
 
 def _covered(points, front, tol):
     """True where a front point weakly dominates point + tol: the front is at least this good."""
-    return np.array([np.any(np.all(front <= p + tol, axis=1)) for p in points])
+    chunks = np.array_split(points, -(-len(points) // 64))  # (<=64, n_obj) each
+    # (chunk, 1, n_obj) against (1, n_front, n_obj)
+    return np.concatenate([np.all(front <= c[:, None] + tol, axis=2).any(axis=1) for c in chunks])
 
 
 def _beaten(points, front, tol):
