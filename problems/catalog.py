@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from numbers import Integral
 
 from pymoo.core.problem import Problem
 from pymoo.problems.many import dtlz, wfg
@@ -146,7 +147,7 @@ def problem_info(name: str) -> dict[str, object]:
 
 
 def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, Integral) and not isinstance(value, bool)
 
 
 def get_problem(name: str, *, n_var: int | None = None, n_obj: int | None = None) -> Problem:
@@ -182,6 +183,6 @@ def get_problem(name: str, *, n_var: int | None = None, n_obj: int | None = None
     if entry.extra_check is not None and not entry.extra_check(n_var, n_obj):
         raise ConfigError(f"n_var={n_var!r} is not accepted by {key} with n_obj={n_obj}: "
                           f"{entry.n_var_rule} (k={wfg_position_parameter(n_obj)})")
-    problem = entry.build(n_var, n_obj)
+    problem = entry.build(int(n_var), int(n_obj))
     problem.benchmark_name = key
     return problem

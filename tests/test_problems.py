@@ -73,6 +73,7 @@ def test_defaults_follow_the_documented_rules():
     assert sizes["dtlz1"] == (7, 3) and sizes["dtlz2"] == (12, 3) and sizes["dtlz7"] == (22, 3)
     assert sizes["wfg1"] == (24, 3) and sizes["imf4"] == (30, 3) and sizes["imf1"] == (30, 2)
     assert get_problem("dtlz7", n_obj=5).n_var == 24
+    assert get_problem("dtlz2", n_var=np.int64(14), n_obj=np.int64(4)).n_var == 14
     assert get_problem("wfg4", n_obj=5).n_var == 28  # k = 8, l = 20
     assert len(available_problems()) == 31
 
@@ -98,6 +99,7 @@ def test_problem_info_describes_each_problem():
     ({"name": "wfg2", "n_obj": 2, "n_var": 9}, "n_var=9"),
     ({"name": "imf8", "n_var": 2}, "n_var=2"),
     ({"name": "dtlz2", "n_var": 7.5}, "n_var=7.5"),
+    ({"name": "dtlz2", "n_obj": True}, "n_obj=True"),
 ])
 def test_bad_input_raises_one_line_config_error(kwargs, named):
     name = kwargs.pop("name")
