@@ -62,7 +62,7 @@ def _wfg_entry(number: int, description: str) -> _Entry:
         description=description, build=lambda n, m: cls(n_var=n, n_obj=m),
         default_n_var=lambda m: wfg_position_parameter(m) + _WFG_L,
         min_n_var=lambda m: wfg_position_parameter(m) + (2 if even else 1),
-        n_var_rule="n_var - k even (k = position parameter)" if even else "",
+        n_var_rule="n_var - k must be even" if even else "",
         extra_check=(lambda n, m: (n - wfg_position_parameter(m)) % 2 == 0) if even else None,
     )
 
@@ -182,7 +182,8 @@ def get_problem(name: str, *, n_var: int | None = None, n_obj: int | None = None
                           f"n_var must be an integer >= {smallest}")
     if entry.extra_check is not None and not entry.extra_check(n_var, n_obj):
         raise ConfigError(f"n_var={n_var!r} is not accepted by {key} with n_obj={n_obj}: "
-                          f"{entry.n_var_rule} (k={wfg_position_parameter(n_obj)})")
+                          f"{entry.n_var_rule}, with position parameter "
+                          f"k={wfg_position_parameter(n_obj)} (try n_var={n_var + 1})")
     problem = entry.build(int(n_var), int(n_obj))
     problem.benchmark_name = key
     return problem
