@@ -134,7 +134,8 @@ def problem_info(name: str) -> dict[str, object]:
 
     Returns:
         dict with ``name``, ``n_obj`` (allowed values, as text), ``default_n_obj``,
-        ``default_n_var`` (at the default n_obj) and ``description`` (one line).
+        ``default_n_var`` and ``min_n_var`` (both at the default n_obj) and ``description``
+        (one line).
     """
     entry = _entry(name)
     return {
@@ -142,6 +143,7 @@ def problem_info(name: str) -> dict[str, object]:
         "n_obj": entry.n_obj_text(),
         "default_n_obj": entry.default_n_obj,
         "default_n_var": entry.default_n_var(entry.default_n_obj),
+        "min_n_var": entry.min_n_var(entry.default_n_obj),
         "description": entry.description,
     }
 

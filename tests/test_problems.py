@@ -81,9 +81,21 @@ def test_defaults_follow_the_documented_rules():
 def test_problem_info_describes_each_problem():
     info = problem_info("DTLZ2")
     assert info == {"name": "dtlz2", "n_obj": "an integer >= 2", "default_n_obj": 3,
-                    "default_n_var": 12, "description": "DTLZ2: spherical front sum f^2 = 1"}
+                    "default_n_var": 12, "min_n_var": 3,
+                    "description": "DTLZ2: spherical front sum f^2 = 1"}
     assert problem_info("imf8")["n_obj"] == "exactly 3"
     assert all(problem_info(n)["description"] for n in available_problems())
+
+
+@pytest.mark.parametrize("name", available_problems())
+def test_smallest_accepted_n_var_evaluates(name):
+    info = problem_info(name)
+    problem = get_problem(name, n_var=info["min_n_var"])
+    X = np.random.default_rng(4).uniform(problem.xl, problem.xu, (7, problem.n_var))
+    F = problem.evaluate(X)
+    assert F.shape == (7, info["default_n_obj"]) and np.isfinite(F).all()
+    with pytest.raises(ConfigError):
+        get_problem(name, n_var=info["min_n_var"] - 1)
 
 
 # --- bad input ------------------------------------------------------------------------------------
