@@ -219,13 +219,15 @@ def test_front_agrees_with_pymoo_evaluated_pareto_set(name, n_obj):
     too bad), and never dominates them (not too good)."""
     problem = get_problem(name, n_obj=n_obj)
     F = reference_front(problem)
-    Fp = problem.evaluate(_pareto_optimal_X(name, problem, np.random.default_rng(5), 1000))
+    Fp = problem.evaluate(_pareto_optimal_X(name, problem, np.random.default_rng(5), 500))
     assert _covered(Fp, F, _spacing(F)).all()
     margin = 1e-9
     if name in ("zdt3", "dtlz7", "wfg2"):
-        # Their Pareto sets also map into dominated gaps; a finite sample keeps some gap points
-        # near a piece's edge, beaten by less than one sampling step.
-        Fp, margin = Fp[moocore.is_nondominated(Fp)], _spacing(F)
+        # Their Pareto sets also map into dominated gaps: keep the points that a 20,000-point
+        # sample does not dominate; those left near a piece's edge are beaten by well under one
+        # sampling step (measured: at most 0.2 steps over seeds 0-3).
+        big = problem.evaluate(_pareto_optimal_X(name, problem, np.random.default_rng(6), 20000))
+        Fp, margin = Fp[~_beaten(Fp, big, 1e-12)], _spacing(F)
     assert not _beaten(Fp, F, margin).any()
 
 
