@@ -408,13 +408,13 @@ def _thread_env() -> Iterator[None]:
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    """Workers start from a fork server that has imported evogan.run once (Python 3.14's default
-    on Linux): cheap starts, and no fork of a process whose torch may hold threads. Where there is
-    no fork server (Windows), each worker is spawned."""
+    """Workers start from a fork server that has imported torch and evogan.run once (Python
+    3.14's default on Linux): cheap starts, and no fork of a process whose torch may hold threads.
+    Where there is no fork server (Windows), each worker is spawned."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["evogan.run"])
+    context.set_forkserver_preload(["torch", "evogan.run"])
     return context
 
 
