@@ -696,6 +696,12 @@ def run_compare_command(args: argparse.Namespace) -> int:
         raise ConfigError("--out is required: the folder the campaign writes")
     if args.gpus_per_run and args.ray is None:
         raise ConfigError("--gpus-per-run needs --ray")
+    if args.gpus_per_run and campaign.device == "cpu":
+        raise ConfigError(f"--gpus-per-run {args.gpus_per_run} with --device cpu would reserve "
+                          "GPUs that no run uses; add --device cuda (or auto)")
+    if args.ray is not None and campaign.device.startswith("cuda") and not args.gpus_per_run:
+        raise ConfigError(f"--device {campaign.device} on Ray needs --gpus-per-run (e.g. 0.25): "
+                          "Ray hides the GPUs from runs that reserve none")
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers {args.workers} must be a positive integer")
     if args.control is not None and args.control not in campaign.algos:

@@ -245,6 +245,10 @@ def test_campaign_file_round_trip_and_errors(tmp_path):
      "n_obj=3 is not accepted by zdt1"),
     (["--algos", "ga", "--problems", "zdt1", "--gpus-per-run", "0.5", "--out", "x"],
      "--gpus-per-run needs --ray"),
+    (["--algos", "ga", "--problems", "zdt1", "--ray", "--gpus-per-run", "0.5", "--out", "x"],
+     "add --device cuda"),
+    (["--algos", "ga", "--problems", "zdt1", "--ray", "--device", "cuda", "--out", "x"],
+     "on Ray needs --gpus-per-run"),
     (["c.toml", "--algos", "ga"], "either a campaign file or --algos"),
 ])
 def test_bad_input_gives_one_line_config_errors(argv, message, tmp_path, monkeypatch):
