@@ -8,6 +8,23 @@ skips the complete records whose configuration matches, redoes the missing or in
 and reports (never overwrites) records that do not parse. A failed run leaves a failure note
 `seed-<seed>.failed.json` next to where its record would be, and the campaign goes on.
 
+A campaign file (`evogan compare campaign.toml --out DIR`) looks like this; every key but
+`algos` and `problems` is optional, and a label may name a registered algorithm with settings:
+
+    algos = ["ga-spea2", "nsga2"]       # the last one is the report's default control
+    problems = ["zdt1", "dtlz2"]
+    seeds = 11                          # 1..11; or a list [3, 7, 9]; or a range "0-10"
+    max_evals = [10000, 25000]          # one budget or several
+    pop_size = 100
+    device = "cpu"
+
+    [algorithm.ga-spea2]
+    algo = "ga"
+    survival = "spea2"
+
+    [problem.dtlz2]
+    n_obj = 3
+
 The design follows the experiment tooling of jMetalPy (one folder per algorithm x problem, per
 run files, a summary table), but jobs are submitted to the executor as callables and every
 future's result is checked.
@@ -168,7 +185,7 @@ class Campaign:
 
     @classmethod
     def from_toml(cls, path: Path) -> Campaign:
-        """Read a campaign file; see `to_toml` for the format."""
+        """Read a campaign file (the format is in the module docstring)."""
         try:
             data = tomllib.loads(Path(path).read_text())
         except OSError as error:
