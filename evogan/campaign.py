@@ -647,7 +647,8 @@ _CAMPAIGN_OPTIONS = ("algos", "problems", "seeds", "max_evals", "pop_size", "dev
 
 def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `evogan compare`."""
-    parser.add_argument("campaign_file", nargs="?", type=Path, default=None, metavar="CAMPAIGN.toml",
+    parser.add_argument("campaign_file", nargs="?", type=Path, default=None,
+                        metavar="CAMPAIGN.toml",
                         help="a campaign file (instead of --algos/--problems/...)")
     what = parser.add_argument_group("what to run (or a campaign file)")
     what.add_argument("--algos", help="algorithm names, comma-separated; the last is the control")
@@ -663,7 +664,8 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
     how = parser.add_argument_group("where and how")
     how.add_argument("--out", type=Path, required=False, help="the campaign folder (required)")
     how.add_argument("--workers", type=int, default=None,
-                     help=f"local worker processes (default: the number of cores, {os.cpu_count()})")
+                     help=f"local worker processes (default: the number of cores, "
+                     f"{os.cpu_count()})")
     how.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                      help="run on Ray: an existing cluster at ADDRESS, else a fresh local one")
     how.add_argument("--gpus-per-run", type=float, default=0.0,

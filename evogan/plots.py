@@ -1,4 +1,4 @@
-"""Report figures (matplotlib, Agg backend, PNG): final fronts, IGD against evaluations, box plots."""
+"""Report figures (matplotlib, Agg, PNG): final fronts, IGD against evaluations, box plots."""
 
 from __future__ import annotations
 
@@ -75,13 +75,6 @@ def _grid(n_panels: int, *, panel: tuple[float, float] = (3.6, 2.8), **kwargs):
     return fig, rows, columns
 
 
-def _name(instance: tuple[str, int, int], instances: Sequence[tuple[str, int, int]]) -> str:
-    problem, n_obj, n_var = instance
-    if sum(1 for i in instances if i[0] == problem) > 1:
-        return f"{problem}-m{n_obj}-d{n_var}"
-    return problem
-
-
 def _save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)
@@ -100,20 +93,35 @@ def _fronts(cells: dict, labels: Sequence[str], budget: int,
     front = true_front(cells[budget, instance, present[0]][0])
     if front is not None and len(front) > FRONT_POINTS_SHOWN:
         front = front[np.linspace(0, len(front) - 1, FRONT_POINTS_SHOWN).astype(int)]
+    shown = {label: median_run(cells[budget, instance, label]) for label in present}
+    fronts = {label: run.record.F[nondominated(run.record.F)] for label, run in shown.items()}
+    # one view for all panels: the true front and half its extent again, or more to show 90% of
+    # every shown run's points; the points beyond it are counted in the panel's title
+    upper = np.quantile(np.concatenate(list(fronts.values())), 0.9, axis=0)
+    if front is not None:
+        upper = np.maximum(upper, front.max(axis=0) + 0.5 * np.ptp(front, axis=0))
+    everything = [*fronts.values()] + ([front] if front is not None else [])
+    lower = np.minimum(np.concatenate(everything).min(axis=0), upper)
+    pad = 0.03 * (upper - lower)
     fig = plt.figure(figsize=(3.6 * len(present), 3.4))
     for j, label in enumerate(present):
-        run = median_run(cells[budget, instance, label])
-        F = run.record.F[nondominated(run.record.F)]
+        run = shown[label]
+        inside = np.all(fronts[label] <= upper, axis=1)
+        F, beyond = fronts[label][inside], int((~inside).sum())
         ax = fig.add_subplot(1, len(present), j + 1,
-                             projection="3d" if n_obj == 3 else None)
+                             projection="3d" if n_obj >= 3 else None)
         columns = range(min(n_obj, 3))
         if front is not None:
             ax.scatter(*(front[:, k] for k in columns), s=1, c="0.7", label="true front")
         ax.scatter(*(F[:, k] for k in columns), s=8, c="C0", label="median run")
-        if n_obj == 3:
+        for k, set_limits in zip(columns, (ax.set_xlim, ax.set_ylim, getattr(ax, "set_zlim", None)),
+                                 strict=False):
+            set_limits(lower[k] - pad[k], upper[k] + pad[k])
+        if n_obj >= 3:
             ax.view_init(elev=25, azim=45)
+        note = f"\n{beyond} of {beyond + len(F)} points beyond the view" if beyond else ""
         ax.set_title(f"{label} (seed {run.record.summary['seed']}, IGD "
-                     f"{run.value('igd'):.3g})", fontsize=8)
+                     f"{run.value('igd'):.3g}){note}", fontsize=8)
         ax.tick_params(labelsize=7)
     fig.axes[0].legend(fontsize=7, loc="best")
     fig.suptitle(title + ("" if n_obj <= 3 else f" (first 3 of {n_obj} objectives)"), fontsize=9)
@@ -123,12 +131,14 @@ def _fronts(cells: dict, labels: Sequence[str], budget: int,
 
 def draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list[Path]]:
     """Draw every figure of one budget into `folder`; returns {section title: files}."""
+    from evogan.report import instance_name
+
     cells = found.cells()
     labels = found.labels()
-    instances = sorted({key[1] for key in cells if key[0] == budget})
+    instances = found.instances(budget)
     drawn: dict[str, list[Path]] = {"Final fronts of the median-IGD run against the true front": []}
     for instance in instances:
-        name = _name(instance, instances)
+        name = instance_name(instance, instances)
         path = _fronts(cells, labels, budget, instance, folder / f"fronts-e{budget}-{name}.png",
                        f"{name}, {budget:,} evaluations")
         if path is not None:
@@ -145,8 +155,8 @@ def draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list[
             ax.plot(evals, median, color=f"C{j}", lw=1.2, label=label)
             ax.fill_between(evals, q25, q75, color=f"C{j}", alpha=0.25, lw=0)
         ax.set_yscale("log")
-        ax.set_title(_name(instance, instances), fontsize=9)
-        ax.tick_params(labelsize=7)
+        ax.set_title(instance_name(instance, instances), fontsize=9)
+        ax.tick_params(which="both", labelsize=7)
         ax.set_xlabel("evaluations", fontsize=7)
         ax.set_ylabel("IGD", fontsize=7)
     fig.axes[0].legend(fontsize=7)
@@ -163,8 +173,8 @@ def draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list[
         low, high = min(map(min, samples)), max(map(max, samples))
         if low > 0 and high / low > 100:
             ax.set_yscale("log")
-        ax.set_title(_name(instance, instances), fontsize=9)
-        ax.tick_params(labelsize=7)
+        ax.set_title(instance_name(instance, instances), fontsize=9)
+        ax.tick_params(which="both", labelsize=7)
         ax.set_ylabel("final IGD", fontsize=7)
     fig.suptitle(f"Final IGD over seeds ({budget:,} evaluations)", fontsize=10)
     fig.tight_layout()

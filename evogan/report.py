@@ -13,6 +13,8 @@ import csv
 import io
 import json
 import logging
+import math
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
@@ -26,8 +28,9 @@ from evogan.errors import ConfigError
 from evogan.record import RunRecord, read_record
 from evogan.stats import ALPHA, compare, friedman, median_iqr
 
-__all__ = ["INDICATORS", "Collection", "Run", "add_report_arguments", "collect", "median_run",
-           "run_report_command", "summary_rows", "write_report", "write_text_atomic", "Written"]
+__all__ = ["INDICATORS", "Collection", "Run", "Written", "add_report_arguments", "collect",
+           "instance_name", "median_run", "run_report_command", "summary_rows", "write_report",
+           "write_text_atomic"]
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +76,20 @@ class Collection:
     unreadable: list[tuple[Path, str]] = field(default_factory=list)
     failures: list[tuple[Path, str]] = field(default_factory=list)
     order: list[str] = field(default_factory=list)
+    problem_order: list[str] = field(default_factory=list)
+
+    def instances(self, budget: int | None = None) -> list[tuple[str, int, int]]:
+        """Problem instances (of one budget, or all): the campaign's order first, then the
+        others in natural order (zdt2 before zdt10)."""
+        found = {r.instance for r in self.runs if budget is None or r.max_evals == budget}
+
+        def key(instance: tuple[str, int, int]) -> tuple:
+            name = instance[0]
+            rank = self.problem_order.index(name) if name in self.problem_order else math.inf
+            natural = [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+            return rank, natural, instance[1], instance[2]
+
+        return sorted(found, key=key)
 
     def labels(self) -> list[str]:
         """Algorithm labels: the campaign's order first, then any other ones alphabetically."""
@@ -98,7 +115,8 @@ def collect(root: Path) -> Collection:
         from evogan.campaign import Campaign
 
         try:
-            found.order = list(Campaign.from_toml(campaign_file).algos)
+            campaign = Campaign.from_toml(campaign_file)
+            found.order, found.problem_order = list(campaign.algos), list(campaign.problems)
         except ConfigError as error:
             logger.warning("ignoring %s: %s", campaign_file, error)
     for summary in sorted(root.rglob("summary.json")):
@@ -204,7 +222,7 @@ def _header(found: Collection, control: str) -> list[str]:
         "## Problems", "",
         "| problem | n_obj | n_var | reference front points | front hash | HV reference point |",
         "|---|---:|---:|---:|---|---|"]
-    for instance in sorted({r.instance for r in runs}):
+    for instance in found.instances():
         same = [r for r in runs if r.instance == instance]
         sizes = ", ".join(_distinct(same, "front_size"))
         hashes = ", ".join(h[:12] for h in _distinct(same, "front_hash"))
@@ -217,11 +235,12 @@ def _header(found: Collection, control: str) -> list[str]:
     return lines
 
 
-def _instance_name(instance: tuple[str, int, int], instances: Sequence[tuple[str, int, int]]
-                   ) -> str:
+def instance_name(instance: tuple[str, int, int], instances: Sequence[tuple[str, int, int]]
+                  ) -> str:
+    """The problem's name, with `-mM-dD` added where `instances` hold it with several sizes."""
     problem, n_obj, n_var = instance
     if sum(1 for i in instances if i[0] == problem) > 1:
-        return f"{problem} (m={n_obj}, d={n_var})"
+        return f"{problem}-m{n_obj}-d{n_var}"
     return problem
 
 
@@ -229,7 +248,7 @@ def _indicator_table(found: Collection, budget: int, indicator: str, control: st
     title, higher = INDICATORS[indicator]
     labels = found.labels()
     cells = found.cells()
-    instances = sorted({key[1] for key in cells if key[0] == budget})
+    instances = found.instances(budget)
     better = "higher" if higher else "lower"
     lines = [f"### {title} ({better} is better): median (IQR) over seeds", "",
              "| problem | " + " | ".join(labels) + " |",
@@ -256,7 +275,7 @@ def _indicator_table(found: Collection, budget: int, indicator: str, control: st
                 counts[label][mark] += 1
                 text += f" {mark}"
             texts.append(text)
-        lines.append(f"| {_instance_name(instance, instances)} | " + " | ".join(texts) + " |")
+        lines.append(f"| {instance_name(instance, instances)} | " + " | ".join(texts) + " |")
     lines.append("| +/-/= | " + " | ".join(
         "control" if label == control else "{+}/{-}/{=}".format(**counts[label])
         for label in labels) + " |")
@@ -281,7 +300,7 @@ def _indicator_table(found: Collection, budget: int, indicator: str, control: st
 def _wall_table(found: Collection, budget: int) -> list[str]:
     labels = found.labels()
     cells = found.cells()
-    instances = sorted({key[1] for key in cells if key[0] == budget})
+    instances = found.instances(budget)
     lines = ["### Wall time per run (s): median (IQR)", "",
              "| problem | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
     for instance in instances:
@@ -293,7 +312,7 @@ def _wall_table(found: Collection, budget: int) -> list[str]:
                 texts.append(f"{median:.2f} ({iqr:.2f})")
             else:
                 texts.append("—")
-        lines.append(f"| {_instance_name(instance, instances)} | " + " | ".join(texts) + " |")
+        lines.append(f"| {instance_name(instance, instances)} | " + " | ".join(texts) + " |")
     lines.append("")
     return lines
 

@@ -1,4 +1,4 @@
-"""Campaigns end to end at a tiny budget: records, report numbers, resume, kill -9, failures, Ray."""
+"""Campaigns end to end at a tiny budget: records, report, resume, kill -9, failures, Ray."""
 
 import argparse
 import csv
