@@ -550,7 +550,7 @@ def run_campaign(
         backend: where runs execute (default: a LocalPool with one process per core).
         run: the function that turns a RunConfig into a RunRecord in a worker; it must be
             importable by name (a module-level function) so that workers can receive it.
-        on_progress: called in the driver after every finished run.
+        on_progress: called in the driver at the start and after every finished run.
 
     Raises:
         ConfigError: bad campaign, or OUT holds records of a different campaign.
@@ -571,6 +571,8 @@ def run_campaign(
         for _, why in state.corrupt:
             logger.warning("not redone, left as it is: %s", why)
         progress = Progress(total=len(campaign.runs()), skipped=len(state.complete))
+        if on_progress is not None:
+            on_progress(progress)
         if state.todo:
             backend = backend or LocalPool()
             for spec, outcome in backend.run(run, state.todo):
