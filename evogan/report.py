@@ -185,6 +185,16 @@ def _seeds_text(seeds: Sequence[int]) -> str:
     return ", ".join(map(str, seeds))
 
 
+def _duplicates(found: Collection) -> list[str]:
+    """A warning when several records claim the same algorithm, instance, budget and seed."""
+    keys = [(r.label, r.instance, r.max_evals, r.record.summary["seed"]) for r in found.runs]
+    repeated = len(keys) - len(set(keys))
+    if not repeated:
+        return []
+    return [f"**Warning**: {repeated} record(s) repeat the algorithm, problem, budget and seed of "
+            "another one (copied twice?); every record is counted in the statistics.", ""]
+
+
 def _header(found: Collection, control: str) -> list[str]:
     runs = found.runs
     labels = found.labels()
@@ -219,6 +229,7 @@ def _header(found: Collection, control: str) -> list[str]:
         "the cell medians per problem (1 = best); the Friedman test "
         "(`scipy.stats.friedmanchisquare`) asks whether they differ (>= 3 algorithms, >= 2 "
         "problems).", "",
+        *_duplicates(found),
         "## Problems", "",
         "| problem | n_obj | n_var | reference front points | front hash | HV reference point |",
         "|---|---:|---:|---:|---|---|"]

@@ -2,6 +2,7 @@
 
 import argparse
 import csv
+import shutil
 
 import numpy as np
 import pytest
@@ -83,8 +84,12 @@ def test_an_unreadable_record_is_listed_and_fails_the_command(elsewhere, tmp_pat
     write_record(execute(RunConfig(algo="nsga2", problem="zdt1", pop_size=12, max_evals=24)),
                  tmp_path / "good-run")
     assert run_report_command(report_args(str(tmp_path), "--no-figures")) == 1
-    assert "- unreadable record: `broken-run`" in (tmp_path / "report.md").read_text()
+    report = (tmp_path / "report.md").read_text()
+    assert "- unreadable record: `broken-run`" in report and "**Warning**" not in report
     assert len(read_summary(tmp_path)) == 1
+    shutil.copytree(tmp_path / "good-run", tmp_path / "copied-run")
+    again = write_report(tmp_path, figures=False).report.read_text()
+    assert "**Warning**: 1 record(s) repeat" in again
 
 
 def fake_run(seed: int, igd: float, history: list[tuple[int, float]] = ()) -> Run:
