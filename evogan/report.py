@@ -144,7 +144,7 @@ def median_run(runs: Sequence[Run], indicator: str = "igd") -> Run:
 
 
 def summary_rows(found: Collection) -> list[dict[str, Any]]:
-    """One row per run, sorted by budget, problem instance, label and seed."""
+    """One row per run, sorted by budget, problem instance, label and seed (report order)."""
     rows = []
     for run in found.runs:
         config, summary = run.record.config, run.record.summary
@@ -152,7 +152,8 @@ def summary_rows(found: Collection) -> list[dict[str, Any]]:
                "max_evals": run.max_evals, "path": run.folder.relative_to(found.root).as_posix()}
         rows.append({k: row.get(k) for k in SUMMARY_COLUMNS})
     order = {label: i for i, label in enumerate(found.labels())}
-    rows.sort(key=lambda r: (r["max_evals"], r["problem"], r["n_obj"], r["n_var"],
+    place = {instance: i for i, instance in enumerate(found.instances())}
+    rows.sort(key=lambda r: (r["max_evals"], place[r["problem"], r["n_obj"], r["n_var"]],
                              order[r["label"]], r["seed"]))
     return rows
 
