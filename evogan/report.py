@@ -298,10 +298,10 @@ def _indicator_table(found: Collection, budget: int, indicator: str, control: st
                                                    for label in labels) + " |")
         lines.append("")
         if result.p == result.p:
-            verdict = "differ significantly" if result.p < ALPHA else "do not differ significantly"
+            verdict = "differ" if result.p < ALPHA else "do not differ"
             lines.append(f"Friedman test over {int(complete.sum())} problems: chi-square = "
                          f"{result.statistic:.3f}, p = {result.p:.3g}: the ranks {verdict} "
-                         f"(p < {ALPHA}).")
+                         f"significantly at the {ALPHA:g} level.")
         else:
             lines.append("Friedman test: not applicable (it needs >= 3 algorithms and >= 2 "
                          "problems).")

@@ -11,7 +11,7 @@ Usage (from the repository root; re-running resumes and only redoes missing runs
     python runners/baseline_ga.py --time-workers 1,2   # times a one-seed sub-campaign
 
 `--time-workers` runs the 36 runs of seed 1 at 10,000 evaluations into a temporary folder once
-per worker count and writes OUT/timing-workers.json (the full campaign's own timing is in
+per worker count and writes OUT/timing-workers-N-M.json (the full campaign's own timing is in
 OUT/timing.json).
 
 The raw run records go to OUT/runs/ (ignored by git: about 50 MB); the report, summary.csv,
@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 from evogan.campaign import Campaign, LocalPool, run_campaign
+from evogan.record import read_record
 
 CAMPAIGN = Campaign(
     algos=("ga", "nsga2", "nsga3"),
@@ -53,12 +54,15 @@ def time_workers(counts: list[int], out: Path) -> None:
             started = time.perf_counter()
             result = run_campaign(sub, Path(folder), backend=LocalPool(workers))
             wall_s = time.perf_counter() - started
+            # runs' own wall times summed: busy_s / wall_s is the mean number of busy workers
+            busy_s = sum(read_record(f).summary["wall_s"] for f in result.written)
         if not result.ok or len(result.written) != len(sub.runs()):
             raise SystemExit(f"timing with {workers} worker(s): some runs failed: {result.failed}")
         timings.append({"workers": workers, "runs": len(result.written), "wall_s": round(wall_s, 1),
+                        "runs_busy_s": round(busy_s, 1),
                         "load_average_after": [round(x, 2) for x in os.getloadavg()]})
         logging.info("%d worker(s): %d runs in %.1f s", workers, len(result.written), wall_s)
-    (out / "timing-workers.json").write_text(json.dumps({
+    (out / f"timing-workers-{'-'.join(map(str, counts))}.json").write_text(json.dumps({
         "sub_campaign": "3 algorithms x 12 problems x seed 1 at 10,000 evaluations",
         "machine": f"{platform.platform()}, {os.cpu_count()} cores", "timings": timings},
         indent=2) + "\n")
