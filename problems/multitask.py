@@ -96,6 +96,7 @@ class MultitaskProblem(Problem):
             raise ConfigError(f"a multitask problem needs at least two tasks, got {len(tasks)}")
         self.tasks = tuple(tasks)
         self.name = name
+        self.benchmark_name = name
         self.codec = UnifiedCodec([task.xl for task in tasks], [task.xu for task in tasks])
         self.task_n_obj = tuple(task.n_obj for task in tasks)
         n_tasks = len(tasks)

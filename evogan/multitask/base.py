@@ -12,10 +12,10 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 from pymoo.core.problem import Problem
-from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
 from evogan.errors import ConfigError
 from evogan.problems.multitask import MultitaskProblem, is_multitask
+from evogan.survival import non_dominated_rank
 
 __all__ = ["MultitaskAlgorithm", "crowding_by_front", "nsga2_order", "tournament"]
 
@@ -23,8 +23,9 @@ __all__ = ["MultitaskAlgorithm", "crowding_by_front", "nsga2_order", "tournament
 def crowding_by_front(F: np.ndarray, rank: np.ndarray) -> np.ndarray:
     """Crowding distance (n,) of each row of `F` (n, n_obj) within its own front `rank` (n,).
 
-    All fronts at once: per objective, sort by (front, value) and take each point's neighbours
-    in its front. Boundary points get inf; an objective with zero span in a front adds nothing.
+    The same values as `evogan.survival.crowding_distance` applied front by front, for all
+    fronts at once: per objective, sort by (front, value) and take each point's neighbours in
+    its front. Boundary points get inf; an objective with zero span in a front adds nothing.
     """
     n = len(F)
     crowding = np.zeros(n)
@@ -50,7 +51,7 @@ def nsga2_order(F: np.ndarray) -> np.ndarray:
     (Deb, Pratap, Agarwal, Meyarivan, IEEE TEVC 6(2), 2002.) Front ascending, crowding distance
     within the front descending, ties by index.
     """
-    _, rank = NonDominatedSorting().do(F, return_rank=True)
+    rank = non_dominated_rank(F)
     return np.lexsort((-crowding_by_front(F, rank), rank))
 
 
