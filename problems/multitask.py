@@ -146,8 +146,13 @@ class MultitaskProblem(Problem):
         ]
 
     def reference_front(self, task: int, n_points: int = DEFAULT_FRONT_POINTS) -> np.ndarray:
-        """Points on the true Pareto front of task `task`, (about n_points, n_obj_t)."""
-        return self.tasks[task].pareto_front(n_points)
+        """Points on the true Pareto front of task `task`, (about n_points, n_obj_t).
+
+        Uses the task's own `reference_front(n_points)` where it has one (CEC2017 tasks), else
+        pymoo's `pareto_front()` (which caches one front and ignores `n_points`).
+        """
+        sampler = getattr(self.tasks[task], "reference_front", None)
+        return sampler(n_points) if sampler is not None else self.tasks[task].pareto_front()
 
     def _evaluate(self, x: np.ndarray, out: dict, *args, **kwargs) -> None:
         task = self.task_index(x)
@@ -240,8 +245,15 @@ def _shape_objectives(shape: str, position: np.ndarray, q: np.ndarray) -> np.nda
     raise ValueError(f"unknown front shape {shape!r}")
 
 
+@cache
 def _front(shape: str, n_points: int) -> np.ndarray:
-    """The analytic Pareto front of `shape` (spec §4.5)."""
+    """The analytic Pareto front of `shape` (spec §4.5), read-only (it is cached)."""
+    front = _sample_front(shape, n_points)
+    front.setflags(write=False)
+    return front
+
+
+def _sample_front(shape: str, n_points: int) -> np.ndarray:
     if shape == "sphere":
         # Simplex lattice with H divisions has (H+1)(H+2)/2 points; take the largest H that fits.
         n_div = int((np.sqrt(8 * n_points + 1) - 3) // 2)
@@ -316,8 +328,12 @@ class CEC17Task(Problem):
         q = _G_FUNCTIONS[self.g](self.distance_transform(x[:, self.n_position :]))
         out["F"] = _shape_objectives(self.shape, x[:, : self.n_position], q)
 
-    def _calc_pareto_front(self, n_points: int = DEFAULT_FRONT_POINTS) -> np.ndarray:
+    def reference_front(self, n_points: int = DEFAULT_FRONT_POINTS) -> np.ndarray:
+        """The analytic Pareto front, (n_points, 2), or (largest lattice <= n_points, 3)."""
         return _front(self.shape, n_points)
+
+    def _calc_pareto_front(self) -> np.ndarray:
+        return _front(self.shape, DEFAULT_FRONT_POINTS)
 
 
 @dataclass(frozen=True)

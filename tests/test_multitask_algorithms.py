@@ -8,7 +8,13 @@ from evogan.errors import ConfigError
 from evogan.multitask import EMTGS, MOMFEA, PerTaskNSGA2
 from evogan.multitask.base import crowding_by_front, nsga2_order
 from evogan.multitask.emtgs import ide_offspring
-from evogan.multitask.metrics import multitask_score, per_task_hv, per_task_igd
+from evogan.multitask.metrics import (
+    MultitaskHistory,
+    multitask_quality,
+    multitask_score,
+    per_task_hv,
+    per_task_igd,
+)
 from evogan.problems import get_problem
 from evogan.problems.multitask import get_multitask_problem
 from evogan.registry import get_algorithm
@@ -201,3 +207,14 @@ def test_multitask_score_standardises_per_task_then_averages():
     s = np.sqrt(8.0 / 3.0)
     assert scores["a"] == pytest.approx(np.mean([(-2 / s + 0) / 2, (0 + 0) / 2]))
     assert scores["b"] == pytest.approx((2 / s) / 2)
+
+
+def test_multitask_history_records_per_task_rows():
+    history = MultitaskHistory(CIMS, every=200, n_points=500)
+    result = minimize(CIMS, PerTaskNSGA2(pop_size=10), seed=10, max_evals=1000,
+                      callbacks=[history])
+    assert [row["n_evals"] for row in history.rows] == [20, 200, 400, 600, 800, 1000]
+    final = multitask_quality(CIMS, result.X, result.F, n_points=500)
+    assert {key: history.rows[-1][key] for key in final} == final
+    assert set(final) == {"igd_t1", "igd_t2", "hv_t1", "hv_t2"}
+    assert history.rows[-1]["igd_t1"] < history.rows[0]["igd_t1"]

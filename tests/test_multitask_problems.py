@@ -153,3 +153,4 @@ def test_reference_fronts_have_the_documented_size_and_lie_on_the_front():
             assert front.shape == (expected, problem.tasks[task].n_obj)
             assert front_error(shape, front).max() < 1e-12
             assert front.min() >= 0.0 and front.max() <= 1.0 + 1e-12
+            assert len(problem.reference_front(task, 300)) == 300  # not a cached default

@@ -6,10 +6,18 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from evogan.engine import RunState
 from evogan.indicators import hv, igd, nondominated
 from evogan.problems.multitask import DEFAULT_FRONT_POINTS, MultitaskProblem
 
-__all__ = ["multitask_score", "per_task_hv", "per_task_igd", "task_fronts"]
+__all__ = [
+    "MultitaskHistory",
+    "multitask_quality",
+    "multitask_score",
+    "per_task_hv",
+    "per_task_igd",
+    "task_fronts",
+]
 
 
 def task_fronts(problem: MultitaskProblem, X: np.ndarray, F: np.ndarray) -> list[np.ndarray]:
@@ -46,6 +54,51 @@ def per_task_hv(
         ref_point = 1.1 * problem.reference_front(t, n_points).max(axis=0)
         values.append(hv(front, ref_point))
     return np.array(values)
+
+
+def multitask_quality(
+    problem: MultitaskProblem, X: np.ndarray, F: np.ndarray, *, n_points: int = DEFAULT_FRONT_POINTS
+) -> dict[str, float]:
+    """Per-task IGD and HV as flat record fields: {"igd_t1", ..., "igd_tT", "hv_t1", ...}."""
+    igd_values = per_task_igd(problem, X, F, n_points=n_points)
+    hv_values = per_task_hv(problem, X, F, n_points=n_points)
+    return {
+        **{f"igd_t{t + 1}": float(value) for t, value in enumerate(igd_values)},
+        **{f"hv_t{t + 1}": float(value) for t, value in enumerate(hv_values)},
+    }
+
+
+class MultitaskHistory:
+    """Callback: per-task IGD/HV and the algorithm's metrics every `every` evaluations and at
+    the end; the multitask counterpart of `evogan.callbacks.History` (same row layout, with
+    `igd_t1`, `hv_t1`, ... in place of `igd`, `hv`).
+
+    Args:
+        problem: the multitask problem being solved.
+        every: evaluations between two rows.
+        n_points: reference-front size for IGD.
+    """
+
+    def __init__(
+        self, problem: MultitaskProblem, *, every: int, n_points: int = DEFAULT_FRONT_POINTS
+    ) -> None:
+        self.problem, self.every, self.n_points = problem, max(1, every), n_points
+        self.rows: list[dict[str, float]] = []
+        self._next_row_at = 0
+
+    def on_start(self, state: RunState) -> None:
+        self.rows, self._next_row_at = [], 0
+
+    def on_generation(self, state: RunState) -> None:
+        metrics = state.algorithm.metrics()
+        if state.n_evals >= self._next_row_at or state.n_evals >= state.max_evals:
+            X, F = state.algorithm.population()
+            row = {"n_evals": state.n_evals, "n_gen": state.n_gen, "elapsed_s": state.elapsed_s}
+            row.update(multitask_quality(self.problem, X, F, n_points=self.n_points))
+            row.update(metrics)
+            self.rows.append(row)
+            state.latest = row
+            self._next_row_at = (state.n_evals // self.every + 1) * self.every
 
 
 def multitask_score(igd_by_algorithm: Mapping[str, np.ndarray]) -> dict[str, float]:
