@@ -2,12 +2,14 @@
 
 import numpy as np
 import pytest
+import torch
 
 from evogan.engine import minimize
 from evogan.errors import ConfigError
 from evogan.multitask import EMTGS, MOMFEA, PerTaskNSGA2
 from evogan.multitask.base import crowding_by_front, nsga2_order
 from evogan.multitask.emtgs import ide_offspring
+from evogan.multitask.gan import GANConfig, TransferGANs
 from evogan.multitask.metrics import (
     MultitaskHistory,
     multitask_quality,
@@ -38,9 +40,9 @@ class Recorder:
         self.rows = []
 
     def on_generation(self, state):
-        gans = getattr(state.algorithm, "gans_", {})
-        weights = sum(float(p.detach().sum()) for gan in gans.values()
-                      for p in gan.g_params_.values())
+        gans = state.algorithm.gans_
+        weights = 0.0 if gans is None else sum(float(p.detach().sum())
+                                               for p in gans.g_params_.values())
         self.rows.append((state.n_gen, state.algorithm.metrics(), weights))
 
 
@@ -118,7 +120,7 @@ def test_emt_gs_retrains_exactly_on_the_schedule(layout, width):
     weights = dict((gen, w) for gen, _, w in recorder.rows)
     changed = {gen for gen in range(3, 32) if weights[gen] != weights[gen - 1]}
     assert changed == {10, 20, 30}
-    assert next(iter(algorithm.gans_.values())).g_params_["w1"].shape == (width, width)
+    assert algorithm.gans_.g_params_["w1"].shape == (2, width, width)
 
 
 def test_emt_gs_generator_width_follows_the_layout():
@@ -126,9 +128,11 @@ def test_emt_gs_generator_width_follows_the_layout():
     for layout, width in (("columns", 12), ("rows", 50)):
         algorithm = EMTGS(pop_size=12, layout=layout, initial_epochs=1)
         drive(nils, algorithm, seed=5, n_gen=2)
-        gan = algorithm.gans_[0, 1]
-        assert gan.g_params_["w3"].shape == (width, width)
-        out = gan.translate(algorithm._samples(algorithm.U_[1]))
+        gans = algorithm.gans_
+        assert algorithm.pairs_ == [(0, 1), (1, 0)]
+        assert gans.g_params_["w3"].shape == (2, width, width)
+        out = gans.translate(algorithm._pair_samples()[1])
+        assert out.shape == (2, *algorithm._samples(algorithm.U_[0]).shape)
         assert np.all((out > 0) & (out < 1))
 
 
@@ -218,3 +222,51 @@ def test_multitask_history_records_per_task_rows():
     assert {key: history.rows[-1][key] for key in final} == final
     assert set(final) == {"igd_t1", "igd_t2", "hv_t1", "hv_t2"}
     assert history.rows[-1]["igd_t1"] < history.rows[0]["igd_t1"]
+
+
+def test_reference_discriminator_is_blind_to_batch_location():
+    """Quirk Q8: with batch norm on separate batches, the mean logit is the same for any batch."""
+    rng = np.random.default_rng(12)
+    gans = TransferGANs(2, 8, config=GANConfig(), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        for p in gans.d_params_.values():  # move away from the all-zero offsets
+            p.add_(torch.randn(p.shape, generator=torch.Generator().manual_seed(1)) * 0.3)
+        mean_logits = []
+        for batch in (rng.random((2, 10, 8)), 0.9 + 0.01 * rng.random((2, 10, 8))):
+            d = gans._discriminate(torch.as_tensor(batch, dtype=torch.float32))
+            mean_logits.append(torch.logit(d.double()).mean(dim=(1, 2)).numpy())
+    assert np.allclose(mean_logits[0], mean_logits[1], atol=1e-4)
+
+
+def test_transfer_gans_learn_the_target_and_pairs_share_nothing():
+    rng = np.random.default_rng(11)
+    n, width = 20, 8
+    source = rng.random((2, n, width))
+    real = np.stack([np.full((n, width), 0.85), np.full((n, width), 0.15)])
+    real += rng.normal(0.0, 0.01, real.shape)
+
+    def trained(real_data, batch_mode, epochs=30):
+        config = GANConfig(lr_g=1e-2, lr_d=1e-2, discriminator_batch=batch_mode)
+        gans = TransferGANs(2, width, config=config, generator=torch.Generator().manual_seed(0))
+        before = gans.translate(source)
+        after, d_loss, _ = gans.train(real_data, source, epochs=epochs,
+                                      rng=np.random.default_rng(1), unpermute_output=True)
+        return gans, before, after, d_loss
+
+    # "joint" (evogan variant): each generator moves towards its own target (0.85 and 0.15).
+    gans, before, after, d_loss = trained(real, "joint")
+    for pair, target in ((0, 0.85), (1, 0.15)):
+        assert abs(after[pair].mean() - target) < 0.6 * abs(before[pair].mean() - target)
+    # "separate" (reference): D settles near the constant 0.9/1.9, whose loss is
+    # -(0.9 log(0.9/1.9) + log(1/1.9)) = 1.3144, and the outputs stay around 0.5.
+    _, _, after_ref, d_loss_ref = trained(real, "separate")
+    assert np.allclose(d_loss_ref, -(0.9 * np.log(0.9 / 1.9) + np.log(1 / 1.9)), atol=0.02)
+    assert np.all(np.abs(after_ref.mean(axis=(1, 2)) - 0.5) < 0.05)
+    # Changing pair 1's data leaves pair 0's parameters bit for bit unchanged.
+    noise = rng.random((n, width))
+    one, _, out_one, _ = trained(real, "joint", epochs=3)
+    two, _, out_two, _ = trained(np.stack([real[0], noise]), "joint", epochs=3)
+    for name, param in one.g_params_.items():
+        assert torch.equal(param[0], two.g_params_[name][0])
+        assert not torch.equal(param[1], two.g_params_[name][1])
+    assert np.array_equal(out_one[0], out_two[0])

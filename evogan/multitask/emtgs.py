@@ -16,7 +16,7 @@ import numpy as np
 from evogan.device import set_cpu_threads
 from evogan.errors import ConfigError
 from evogan.multitask.base import MultitaskAlgorithm
-from evogan.multitask.gan import GANConfig, TransferGAN
+from evogan.multitask.gan import GANConfig, TransferGANs
 from evogan.registry import register_algorithm
 from evogan.rng import torch_generator
 
@@ -25,6 +25,7 @@ __all__ = ["EMTGS", "ide_offspring", "truncated_normal"]
 logger = logging.getLogger(__name__)
 
 _LAYOUTS = ("columns", "rows")
+_DISCRIMINATOR_BATCHES = ("separate", "joint")
 
 
 def truncated_normal(
@@ -114,7 +115,8 @@ class EMTGS(MultitaskAlgorithm):
     Reference behaviour kept: the column layout (Q1, default), gene-permuted donors in
     retraining generations (Q2, unless `unpermute_training_output`), batch statistics (Q3),
     Adam reset per call (Q4), raw dropout (Q5), simultaneous G/D updates (Q6), no training when
-    there are fewer samples than a batch (Q7, logged once). Dropped: the MATLAB branch that uses
+    there are fewer samples than a batch (Q7, logged once), a discriminator blind to batch
+    location (Q8, unless `discriminator_batch="joint"`). Dropped: the MATLAB branch that uses
     the reverse GAN's batch-norm state with probability 0.5 (a no-op besides drawing a number),
     and the reference's exact random-number order (we use our own generators).
 
@@ -133,6 +135,9 @@ class EMTGS(MultitaskAlgorithm):
         f_mean, f_std: the DE weight's normal distribution, truncated to [0, 1].
         unpermute_training_output: use the generator's output in the source's own order also in
             retraining generations (fixes quirk Q2).
+        discriminator_batch: "separate" (reference): the discriminator normalises the real and
+            the fake batch each on its own, which hides their location from it (quirk Q8, see
+            `TransferGANs`); "joint" (an evogan variant): both in one batch-norm pass.
     """
 
     def __init__(
@@ -151,16 +156,24 @@ class EMTGS(MultitaskAlgorithm):
         f_mean: float = 0.5,
         f_std: float = 0.2,
         unpermute_training_output: bool = False,
+        discriminator_batch: str = "separate",
     ) -> None:
         super().__init__(pop_size=pop_size)
         if layout not in _LAYOUTS:
             raise ConfigError(f"layout must be one of {', '.join(_LAYOUTS)}, got {layout!r}")
+        if discriminator_batch not in _DISCRIMINATOR_BATCHES:
+            raise ConfigError(
+                f"discriminator_batch must be one of {', '.join(_DISCRIMINATOR_BATCHES)}, "
+                f"got {discriminator_batch!r}"
+            )
         if retrain_interval < 1:
             raise ConfigError(f"retrain_interval must be at least 1, got {retrain_interval}")
         self.layout = layout
         self.retrain_interval = retrain_interval
         self.initial_epochs, self.retrain_epochs = initial_epochs, retrain_epochs
-        self.gan_config = GANConfig(batch_size=batch_size, lr_g=lr_g, lr_d=lr_d)
+        self.gan_config = GANConfig(
+            batch_size=batch_size, lr_g=lr_g, lr_d=lr_d, discriminator_batch=discriminator_batch
+        )
         self.p_random_base, self.cr, self.f_mean, self.f_std = p_random_base, cr, f_mean, f_std
         self.unpermute_training_output = unpermute_training_output
 
@@ -168,29 +181,40 @@ class EMTGS(MultitaskAlgorithm):
         if self.device_ == "cpu":
             set_cpu_threads()
         self.torch_generator_ = torch_generator(self.rng_, self.device_)
-        self.gans_: dict[tuple[int, int], TransferGAN] = {}
+        n_tasks = self.problem_.n_tasks
+        self.pairs_ = [(t, k) for t in range(n_tasks) for k in range(n_tasks) if t != k]
+        self.gans_: TransferGANs | None = None  # built on the first offspring call
         self.gen_ = 1  # the initial population is generation 1
-        self.epochs_trained_ = 0  # in the current generation, per GAN
+        self.epochs_trained_ = 0  # in the current generation
         self.losses_ = (float("nan"), float("nan"))
 
     def _samples(self, U: np.ndarray) -> np.ndarray:
         """GAN samples of a population U (N, D_u): (D_u, N) in columns layout, else (N, D_u)."""
         return U.T if self.layout == "columns" else U
 
-    def _train_all(self, epochs: int) -> np.ndarray:
-        """Train every GAN for `epochs`; returns the translations (T, T, N, D_u)."""
+    def _pair_samples(self) -> tuple[np.ndarray, np.ndarray]:
+        """Real (target t) and source (task k) samples of every ordered pair, (pairs, n, width)."""
+        real = np.stack([self._samples(self.U_[t]) for t, _ in self.pairs_])
+        source = np.stack([self._samples(self.U_[k]) for _, k in self.pairs_])
+        return real, source
+
+    def _translations(self, output: np.ndarray) -> np.ndarray:
+        """(T, T, N, D_u) array with translated[t, k] = the pair (t, k)'s output as a population."""
         translated = np.zeros((self.problem_.n_tasks, *np.shape(self.U_)))
-        losses = []
-        for (t, k), gan in self.gans_.items():
-            out, d_loss, g_loss = gan.train(
-                self._samples(self.U_[t]), self._samples(self.U_[k]), epochs=epochs,
-                rng=self.rng_, unpermute_output=self.unpermute_training_output,
-            )
-            translated[t, k] = self._samples(out)
-            losses.append((d_loss, g_loss))
-        self.losses_ = tuple(np.mean(losses, axis=0))
-        self.epochs_trained_ = epochs
+        for index, (t, k) in enumerate(self.pairs_):
+            translated[t, k] = self._samples(output[index])
         return translated
+
+    def _train(self, epochs: int) -> np.ndarray:
+        """Train every pair's GAN for `epochs`; returns the translations (T, T, N, D_u)."""
+        real, source = self._pair_samples()
+        output, d_loss, g_loss = self.gans_.train(
+            real, source, epochs=epochs, rng=self.rng_,
+            unpermute_output=self.unpermute_training_output,
+        )
+        self.losses_ = (float(np.mean(d_loss)), float(np.mean(g_loss)))
+        self.epochs_trained_ = epochs
+        return self._translations(output)
 
     def _build_gans(self) -> None:
         n_samples, width = self._samples(self.U_[0]).shape
@@ -199,27 +223,21 @@ class EMTGS(MultitaskAlgorithm):
                 "EMT-GS: %d GAN samples per task < batch size %d, so the GANs are never "
                 "trained (as in the reference code)", n_samples, self.gan_config.batch_size,
             )
-        n_tasks = self.problem_.n_tasks
-        for t in range(n_tasks):
-            for k in range(n_tasks):
-                if t != k:
-                    self.gans_[t, k] = TransferGAN(
-                        width, config=self.gan_config, generator=self.torch_generator_,
-                        device=self.device_,
-                    )
-        self._train_all(self.initial_epochs)  # its translations are recomputed below
+        self.gans_ = TransferGANs(
+            len(self.pairs_), width, config=self.gan_config, generator=self.torch_generator_,
+            device=self.device_,
+        )
+        self._train(self.initial_epochs)  # its translations are recomputed below
 
     def _offspring(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         self.epochs_trained_ = 0
-        if not self.gans_:
+        if self.gans_ is None:
             self._build_gans()
         self.gen_ += 1
         if self.gen_ % self.retrain_interval == 0:
-            translated = self._train_all(self.retrain_epochs)
+            translated = self._train(self.retrain_epochs)
         else:
-            translated = np.zeros((self.problem_.n_tasks, *np.shape(self.U_)))
-            for (t, k), gan in self.gans_.items():
-                translated[t, k] = self._samples(gan.translate(self._samples(self.U_[k])))
+            translated = self._translations(self.gans_.translate(self._pair_samples()[1]))
         return ide_offspring(
             self.U_, self.prev_U_, translated, rng=self.rng_, p_random_base=self.p_random_base,
             cr=self.cr, f_mean=self.f_mean, f_std=self.f_std,

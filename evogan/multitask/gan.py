@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch.nn import functional as func
 
-__all__ = ["GANConfig", "TransferGAN"]
+__all__ = ["GANConfig", "TransferGANs"]
 
 _EPS = 2.220446049250313e-16  # MATLAB's eps, as inside the reference's log-losses
 
@@ -33,26 +33,27 @@ class GANConfig:
     real_label: float = 0.9  # one-sided label smoothing of the discriminator's real term
     dropout: float = 0.5
     leaky_slope: float = 0.5
+    discriminator_batch: str = "separate"  # or "joint" (an evogan variant, see TransferGANs)
 
 
-def _generator_shapes(width: int) -> dict[str, tuple[int, ...]]:
-    square, vector = (width, width), (width,)
+def _generator_shapes(n_pairs: int, width: int) -> dict[str, tuple[int, ...]]:
+    square, vector = (n_pairs, width, width), (n_pairs, 1, width)
     return {"w1": square, "b1": vector, "gamma1": vector, "beta1": vector,
             "w2": square, "b2": vector, "gamma2": vector, "beta2": vector,
             "w3": square, "b3": vector}
 
 
-def _discriminator_shapes(width: int) -> dict[str, tuple[int, ...]]:
-    vector = (width,)
-    return {"w1": (width, width), "b1": vector, "gamma1": vector, "beta1": vector,
-            "w2": (1, width), "b2": (1,)}
+def _discriminator_shapes(n_pairs: int, width: int) -> dict[str, tuple[int, ...]]:
+    vector = (n_pairs, 1, width)
+    return {"w1": (n_pairs, width, width), "b1": vector, "gamma1": vector, "beta1": vector,
+            "w2": (n_pairs, width, 1), "b2": (n_pairs, 1, 1)}
 
 
 def _initial_parameters(
     shapes: dict[str, tuple[int, ...]], generator: torch.Generator, device: str
 ) -> dict[str, torch.Tensor]:
     """w1 ~ N(0, 0.03^2), other weights ~ N(0, 0.06^2), biases and BN offsets 0, BN scales 1
-    (the reference's initialisation)."""
+    (the reference's initialisation). Weights are stored (pair, in, out)."""
     params = {}
     for name, shape in shapes.items():
         if name.startswith("w"):
@@ -64,16 +65,40 @@ def _initial_parameters(
     return params
 
 
-class TransferGAN:
-    """One generator/discriminator pair G_{t<-k}, D_{t<-k} over samples of `width` values.
+def _batch_norm(h: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
+    """Batch normalisation of h (pairs, batch, width) over the batch, per pair and unit, always
+    with the batch's own statistics (Q3; biased variance, eps 1e-5, as torch and MATLAB)."""
+    mean = h.mean(dim=1, keepdim=True)
+    var = h.var(dim=1, unbiased=False, keepdim=True)
+    return (h - mean) * torch.rsqrt(var + 1e-5) * gamma + beta
 
-    The generator is Linear -> LeakyReLU(0.5) -> BatchNorm, twice, then Linear -> sigmoid (all
-    width x width); the discriminator Linear(width, width) -> LeakyReLU(0.5) -> raw dropout ->
-    BatchNorm -> Linear(width, 1) -> sigmoid. The networks are written as functions of one
-    dictionary of parameters each (fewer Python layers than torch modules for networks this
-    small), trained with torch's fused Adam.
+
+def _gather(values: torch.Tensor, index: np.ndarray) -> torch.Tensor:
+    """Rows of each pair's samples: values (pairs, n, width), index (pairs, m) -> (pairs, m, width)."""
+    rows = torch.as_tensor(index, device=values.device)
+    return torch.gather(values, 1, rows[:, :, None].expand(-1, -1, values.shape[2]))
+
+
+class TransferGANs:
+    """`n_pairs` independent generator/discriminator pairs G_{t<-k}, D_{t<-k}, trained in lockstep.
+
+    Each generator is Linear -> LeakyReLU(0.5) -> BatchNorm, twice, then Linear -> sigmoid (all
+    width x width); each discriminator Linear(width, width) -> LeakyReLU(0.5) -> raw dropout ->
+    BatchNorm -> Linear(width, 1) -> sigmoid. The pairs share nothing but the loop: parameters
+    carry a leading pair axis, layers are batched matrix products and the loss is the sum of the
+    pairs' losses, so every pair gets exactly its own gradients and (element-wise) Adam steps,
+    at the cost of one small network per step instead of one per pair.
+
+    Quirk Q8 (found here, not listed in the spec): the reference passes the real and the fake
+    batch through the discriminator separately, and its batch normalisation then removes every
+    unit's batch mean and scale, so the mean logit over a batch equals a constant whatever the
+    input. The discriminator cannot see where a batch lies, only its standardised within-batch
+    shape; in practice it settles near the constant D = 0.9/1.9 and the generator hardly learns.
+    `config.discriminator_batch = "separate"` keeps this (faithful); "joint" (an evogan variant)
+    normalises the real and the fake batch together in one pass, so location differences count.
 
     Args:
+        n_pairs: number of ordered task pairs, T (T - 1).
         width: length of one sample (N in the reference's column layout, D_u in the row layout).
         config: training hyperparameters.
         generator: torch generator for initialisation and dropout masks.
@@ -81,33 +106,44 @@ class TransferGAN:
     """
 
     def __init__(
-        self, width: int, *, config: GANConfig, generator: torch.Generator, device: str = "cpu"
+        self,
+        n_pairs: int,
+        width: int,
+        *,
+        config: GANConfig,
+        generator: torch.Generator,
+        device: str = "cpu",
     ) -> None:
+        self.n_pairs, self.width = n_pairs, width
         self.config, self.device, self.torch_generator = config, device, generator
-        self.g_params_ = _initial_parameters(_generator_shapes(width), generator, device)
-        self.d_params_ = _initial_parameters(_discriminator_shapes(width), generator, device)
+        self.g_params_ = _initial_parameters(_generator_shapes(n_pairs, width), generator, device)
+        self.d_params_ = _initial_parameters(
+            _discriminator_shapes(n_pairs, width), generator, device
+        )
 
     def _generate(self, z: torch.Tensor) -> torch.Tensor:
+        """Generator outputs (pairs, batch, width) of inputs z (pairs, batch, width)."""
         p, slope = self.g_params_, self.config.leaky_slope
-        h = func.leaky_relu(func.linear(z, p["w1"], p["b1"]), slope)
-        # Batch statistics always, also when generating (Q3): no running estimates.
-        h = func.batch_norm(h, None, None, p["gamma1"], p["beta1"], training=True)
-        h = func.leaky_relu(func.linear(h, p["w2"], p["b2"]), slope)
-        h = func.batch_norm(h, None, None, p["gamma2"], p["beta2"], training=True)
-        return torch.sigmoid(func.linear(h, p["w3"], p["b3"]))
+        h = func.leaky_relu(torch.baddbmm(p["b1"], z, p["w1"]), slope)
+        h = _batch_norm(h, p["gamma1"], p["beta1"])
+        h = func.leaky_relu(torch.baddbmm(p["b2"], h, p["w2"]), slope)
+        h = _batch_norm(h, p["gamma2"], p["beta2"])
+        return torch.sigmoid(torch.baddbmm(p["b3"], h, p["w3"]))
 
     def _discriminate(self, x: torch.Tensor) -> torch.Tensor:
+        """Discriminator outputs (pairs, batch, 1) of samples x (pairs, batch, width)."""
         p, cfg = self.d_params_, self.config
-        h = func.leaky_relu(func.linear(x, p["w1"], p["b1"]), cfg.leaky_slope)
+        h = func.leaky_relu(torch.baddbmm(p["b1"], x, p["w1"]), cfg.leaky_slope)
         keep = torch.rand(h.shape, generator=self.torch_generator, device=h.device) >= cfg.dropout
-        h = func.batch_norm(h * keep, None, None, p["gamma1"], p["beta1"], training=True)  # Q5
-        return torch.sigmoid(func.linear(h, p["w2"], p["b2"]))
+        h = _batch_norm(h * keep, p["gamma1"], p["beta1"])  # raw mask, no rescaling (Q5)
+        return torch.sigmoid(torch.baddbmm(p["b2"], h, p["w2"]))
 
     def _tensor(self, array: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(array, dtype=torch.float32, device=self.device)
 
     def translate(self, source: np.ndarray) -> np.ndarray:
-        """Generator output (n, width) for source samples (n, width), normalised as one batch."""
+        """Generator outputs (pairs, n, width) for source samples (pairs, n, width); each pair's
+        n samples are normalised as one batch."""
         with torch.no_grad():
             return self._generate(self._tensor(source)).double().cpu().numpy()
 
@@ -119,47 +155,55 @@ class TransferGAN:
         epochs: int,
         rng: np.random.Generator,
         unpermute_output: bool = False,
-    ) -> tuple[np.ndarray, float, float]:
-        """Continue training on target samples `real` (n, width) with `source` (n, width) as input.
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Continue training on target samples `real` with `source` as input, (pairs, n, width).
 
-        The source samples are shuffled once per call and each epoch shuffles the real ones;
-        mini-batch i pairs real batch i with source batch i. Returns the generator's output on
-        the shuffled source (the reference's quirk Q2: rows are then out of the source's order)
-        or, with `unpermute_output`, on the source in its own order; and the mean discriminator
-        and generator losses of this call (nan when no step was taken).
+        Per pair, the source samples are shuffled once per call and each epoch shuffles the real
+        ones; mini-batch i pairs real batch i with source batch i; the last partial batch is
+        dropped (Q7). Adam starts afresh at every call (Q4), both gradients come from one
+        forward pass (Q6).
+
+        Returns:
+            The generators' outputs (pairs, n, width) on the shuffled source (the reference's
+            quirk Q2: samples then come out of the source's order) or, with `unpermute_output`,
+            on the source in its own order; and each pair's mean discriminator and generator
+            losses over this call's steps, (pairs,) each (nan when no step was taken).
         """
         cfg = self.config
-        n = len(real)
-        source_order = rng.permutation(n)
-        shuffled_source = self._tensor(source[source_order])
-        real_t = self._tensor(real)
-        # Fresh Adam state at every call (Q4).
+        n = real.shape[1]
+        source_order = np.argsort(rng.random((self.n_pairs, n)), axis=1)  # (pairs, n)
+        shuffled_source = np.take_along_axis(source, source_order[:, :, None], axis=1)
+        source_t, real_t = self._tensor(shuffled_source), self._tensor(real)
         g_params, d_params = list(self.g_params_.values()), list(self.d_params_.values())
         adam_g = torch.optim.Adam(g_params, lr=cfg.lr_g, betas=cfg.betas, fused=True)
         adam_d = torch.optim.Adam(d_params, lr=cfg.lr_d, betas=cfg.betas, fused=True)
         n_batches = n // cfg.batch_size
         d_losses, g_losses = [], []
         for _ in range(epochs):
-            order = torch.as_tensor(rng.permutation(n), device=self.device)
+            real_order = np.argsort(rng.random((self.n_pairs, n)), axis=1)  # (pairs, n)
             for i in range(n_batches):
                 batch = slice(i * cfg.batch_size, (i + 1) * cfg.batch_size)
-                fake = self._generate(shuffled_source[batch])
-                d_real = self._discriminate(real_t[order[batch]])
-                d_fake = self._discriminate(fake)
-                d_loss = -torch.mean(
-                    cfg.real_label * torch.log(d_real + _EPS) + torch.log(1.0 - d_fake + _EPS)
-                )
-                g_loss = -torch.mean(torch.log(d_fake + _EPS))
-                # Both gradients from this one forward pass, then both steps (Q6).
-                g_grads = torch.autograd.grad(g_loss, g_params, retain_graph=True)
-                d_grads = torch.autograd.grad(d_loss, d_params)
+                fake = self._generate(source_t[:, batch])
+                real_batch = _gather(real_t, real_order[:, batch])
+                if cfg.discriminator_batch == "joint":
+                    d_both = self._discriminate(torch.cat([real_batch, fake], dim=1))
+                    d_real, d_fake = d_both[:, : cfg.batch_size], d_both[:, cfg.batch_size :]
+                else:
+                    d_real, d_fake = self._discriminate(real_batch), self._discriminate(fake)
+                d_loss = -(cfg.real_label * torch.log(d_real + _EPS)
+                           + torch.log(1.0 - d_fake + _EPS)).mean(dim=(1, 2))  # (pairs,)
+                g_loss = -torch.log(d_fake + _EPS).mean(dim=(1, 2))  # (pairs,)
+                g_grads = torch.autograd.grad(g_loss.sum(), g_params, retain_graph=True)
+                d_grads = torch.autograd.grad(d_loss.sum(), d_params)
                 for param, grad in zip(g_params + d_params, g_grads + d_grads, strict=True):
                     param.grad = grad
                 adam_d.step()
                 adam_g.step()
                 d_losses.append(d_loss.detach())
                 g_losses.append(g_loss.detach())
-        output = self.translate(source if unpermute_output else source[source_order])
+        output = self.translate(source if unpermute_output else shuffled_source)
         if not d_losses:
-            return output, float("nan"), float("nan")
-        return output, float(torch.stack(d_losses).mean()), float(torch.stack(g_losses).mean())
+            nan = np.full(self.n_pairs, np.nan)
+            return output, nan, nan
+        return (output, torch.stack(d_losses).mean(dim=0).double().cpu().numpy(),
+                torch.stack(g_losses).mean(dim=0).double().cpu().numpy())
