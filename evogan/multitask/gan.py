@@ -68,8 +68,7 @@ def _initial_parameters(
 def _batch_norm(h: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
     """Batch normalisation of h (pairs, batch, width) over the batch, per pair and unit, always
     with the batch's own statistics (Q3; biased variance, eps 1e-5, as torch and MATLAB)."""
-    mean = h.mean(dim=1, keepdim=True)
-    var = h.var(dim=1, unbiased=False, keepdim=True)
+    var, mean = torch.var_mean(h, dim=1, unbiased=False, keepdim=True)
     return (h - mean) * torch.rsqrt(var + 1e-5) * gamma + beta
 
 
