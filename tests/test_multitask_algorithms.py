@@ -9,7 +9,7 @@ from evogan.errors import ConfigError
 from evogan.multitask import EMTGS, MOMFEA, PerTaskNSGA2
 from evogan.multitask.base import crowding_by_front, nsga2_order
 from evogan.multitask.emtgs import ide_offspring
-from evogan.multitask.gan import GANConfig, TransferGANs
+from evogan.multitask.gan import GANConfig, TransferGANs, _Adam
 from evogan.multitask.metrics import (
     MultitaskHistory,
     multitask_quality,
@@ -270,3 +270,19 @@ def test_transfer_gans_learn_the_target_and_pairs_share_nothing():
         assert torch.equal(param[0], two.g_params_[name][0])
         assert not torch.equal(param[1], two.g_params_[name][1])
     assert np.array_equal(out_one[0], out_two[0])
+
+
+def test_gan_adam_matches_torch_adam():
+    gen = torch.Generator().manual_seed(0)
+    start = [torch.randn(3, 4, generator=gen), torch.randn(5, generator=gen)]
+    ours = _Adam([p.clone() for p in start], lr=3e-4, betas=(0.7, 0.9))
+    theirs = [p.clone().requires_grad_(True) for p in start]
+    reference = torch.optim.Adam(theirs, lr=3e-4, betas=(0.7, 0.9), foreach=False)
+    for _ in range(4):
+        grads = tuple(torch.randn(p.shape, generator=gen) for p in start)
+        ours.step(grads)
+        for param, grad in zip(theirs, grads, strict=True):
+            param.grad = grad
+        reference.step()
+    for mine, ref in zip(ours.params, theirs, strict=True):
+        assert torch.allclose(mine, ref.detach(), rtol=0, atol=1e-7)

@@ -11,6 +11,7 @@ the last partial mini-batch dropped, so fewer samples than a batch means no trai
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,6 +64,32 @@ def _initial_parameters(
             value = torch.full(shape, 1.0 if name.startswith("gamma") else 0.0)
         params[name] = value.to(device).requires_grad_(True)
     return params
+
+
+class _Adam:
+    """Adam (Kingma & Ba 2015; the same update as MATLAB's `adamupdate`) over a list of tensors.
+
+    Written with torch's multi-tensor ops because `torch.optim`'s first step imports
+    torch._dynamo, which costs seconds, a large share of a whole EMT-GS run.
+    """
+
+    def __init__(self, params: list[torch.Tensor], *, lr: float, betas: tuple[float, float]) -> None:
+        self.params, self.lr, (self.beta1, self.beta2) = params, lr, betas
+        self.m = [torch.zeros_like(p) for p in params]
+        self.v = [torch.zeros_like(p) for p in params]
+        self.n_steps = 0
+
+    @torch.no_grad()
+    def step(self, grads: tuple[torch.Tensor, ...]) -> None:
+        self.n_steps += 1
+        torch._foreach_lerp_(self.m, grads, 1.0 - self.beta1)  # m = b1 m + (1 - b1) g
+        torch._foreach_mul_(self.v, self.beta2)
+        torch._foreach_addcmul_(self.v, grads, grads, value=1.0 - self.beta2)
+        denom = torch._foreach_sqrt(self.v)
+        torch._foreach_div_(denom, math.sqrt(1.0 - self.beta2**self.n_steps))
+        torch._foreach_add_(denom, 1e-8)
+        step = self.lr / (1.0 - self.beta1**self.n_steps)
+        torch._foreach_addcdiv_(self.params, self.m, denom, value=-step)
 
 
 def _batch_norm(h: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
@@ -174,8 +201,8 @@ class TransferGANs:
         shuffled_source = np.take_along_axis(source, source_order[:, :, None], axis=1)
         source_t, real_t = self._tensor(shuffled_source), self._tensor(real)
         g_params, d_params = list(self.g_params_.values()), list(self.d_params_.values())
-        adam_g = torch.optim.Adam(g_params, lr=cfg.lr_g, betas=cfg.betas, fused=True)
-        adam_d = torch.optim.Adam(d_params, lr=cfg.lr_d, betas=cfg.betas, fused=True)
+        adam_g = _Adam(g_params, lr=cfg.lr_g, betas=cfg.betas)
+        adam_d = _Adam(d_params, lr=cfg.lr_d, betas=cfg.betas)
         n_batches = n // cfg.batch_size
         d_losses, g_losses = [], []
         for _ in range(epochs):
@@ -194,10 +221,8 @@ class TransferGANs:
                 g_loss = -torch.log(d_fake + _EPS).mean(dim=(1, 2))  # (pairs,)
                 g_grads = torch.autograd.grad(g_loss.sum(), g_params, retain_graph=True)
                 d_grads = torch.autograd.grad(d_loss.sum(), d_params)
-                for param, grad in zip(g_params + d_params, g_grads + d_grads, strict=True):
-                    param.grad = grad
-                adam_d.step()
-                adam_g.step()
+                adam_d.step(d_grads)
+                adam_g.step(g_grads)
                 d_losses.append(d_loss.detach())
                 g_losses.append(g_loss.detach())
         output = self.translate(source if unpermute_output else shuffled_source)
