@@ -34,10 +34,17 @@ __all__ = [
     "CEC17Task",
     "MultitaskProblem",
     "UnifiedCodec",
+    "ackley_g",
     "available_multitask_problems",
     "cec17_data",
     "get_multitask_problem",
+    "griewank_g",
     "is_multitask",
+    "mean_g",
+    "rastrigin_g",
+    "rosenbrock_g",
+    "rosenbrock_mtop_g",
+    "sphere_g",
 ]
 
 DEFAULT_FRONT_POINTS = 10_000

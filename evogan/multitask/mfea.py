@@ -36,7 +36,8 @@ class MOMFEA(MultitaskAlgorithm):
         rmp: random mating probability; 0.3 is the common choice (MToP, ddmtolab); the CEC2017
             competition's reference runner used 0.9.
         eta_c: SBX distribution index (each gene crossed with probability 0.5).
-        eta_m: polynomial-mutation distribution index.
+        eta_m: polynomial-mutation distribution index (20 as the competition's Java code;
+            MToP uses 15).
         mutation_prob_var: per-gene mutation probability; None means 1 / D_u.
     """
 
