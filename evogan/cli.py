@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
+import inspect
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,12 +81,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
     print("problems (evogan run --problem NAME [--n-obj M] [--n-var D]):")
     for name in available_problems():
         info = problem_info(name)
-        print(f"  {name:<12} {json.dumps(info, default=str)}")
-    print("operators (evogan.operators, usable in any algorithm or pymoo GA):")
-    from evogan import operators
+        print(f"  {name:<8} n_obj {info['n_obj']} (default {info['default_n_obj']}), "
+              f"n_var default {info['default_n_var']}: {info['description']}")
+    print("operators (evogan.operators; usable in `ga`, in a Hybrid, or in a pymoo GA):")
+    from evogan.operators import OPERATORS
 
-    for name in operators.__all__:
-        print(f"  {name}")
+    for name, cls in OPERATORS.items():
+        params = ", ".join(f"{k}={v.default!r}" for k, v in
+                           inspect.signature(cls).parameters.items())
+        print(f"  {name:<10} {cls.__name__}({params})")
     return 0
 
 
@@ -115,6 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EvoganError as error:
         print(f"evogan: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `evogan list | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("evogan: interrupted; no record was written for the unfinished run", file=sys.stderr)
         return 130

@@ -113,12 +113,11 @@ def default_out(config: RunConfig, root: Path = Path("runs")) -> Path:
 def execute(config: RunConfig, *, callbacks: Sequence[Callback] = ()) -> RunRecord:
     """Run `config` and return its record (nothing is written to disk here)."""
     problem = build_problem(config)
-    if "device" in algorithm_entry(config.algo).parameters():
+    device = "cpu"
+    if config.device != "cpu":  # resolving imports torch, which CPU-only baselines never need
         from evogan.device import resolve_device
 
         device = resolve_device(config.device)
-    else:
-        device = "cpu"
     algorithm = build_algorithm(config.replace(device=device))
     front = reference_front(problem)
     ref_point = np.asarray(hv_reference_point(problem), dtype=float)
