@@ -134,7 +134,8 @@ class EMTGS(MultitaskAlgorithm):
         cr: binomial crossover rate.
         f_mean, f_std: the DE weight's normal distribution, truncated to [0, 1].
         unpermute_training_output: use the generator's output in the source's own order also in
-            retraining generations (fixes quirk Q2).
+            retraining generations (fixes quirk Q2: otherwise the donors' genes are permuted in
+            the column layout, and in the row layout each donor translates another individual).
         discriminator_batch: "separate" (reference): the discriminator normalises the real and
             the fake batch each on its own, which hides their location from it (quirk Q8, see
             `TransferGANs`); "joint" (an evogan variant): both in one batch-norm pass.
