@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 _LAYOUTS = ("columns", "rows")
 _DISCRIMINATOR_BATCHES = ("separate", "joint")
+_GAN_LOSSES = ("gan", "wgan-gp")
 
 
 def truncated_normal(
@@ -139,6 +140,8 @@ class EMTGS(MultitaskAlgorithm):
         discriminator_batch: "separate" (reference): the discriminator normalises the real and
             the fake batch each on its own, which hides their location from it (quirk Q8, see
             `TransferGANs`); "joint" (an evogan variant): both in one batch-norm pass.
+        gan_loss: "gan" (reference) or "wgan-gp" (an evogan variant: Wasserstein loss with
+            gradient penalty and a critic without batch norm or dropout, see `TransferGANs`).
     """
 
     def __init__(
@@ -158,6 +161,7 @@ class EMTGS(MultitaskAlgorithm):
         f_std: float = 0.2,
         unpermute_training_output: bool = False,
         discriminator_batch: str = "separate",
+        gan_loss: str = "gan",
     ) -> None:
         super().__init__(pop_size=pop_size)
         if layout not in _LAYOUTS:
@@ -167,13 +171,16 @@ class EMTGS(MultitaskAlgorithm):
                 f"discriminator_batch must be one of {', '.join(_DISCRIMINATOR_BATCHES)}, "
                 f"got {discriminator_batch!r}"
             )
+        if gan_loss not in _GAN_LOSSES:
+            raise ConfigError(f"gan_loss must be one of {', '.join(_GAN_LOSSES)}, got {gan_loss!r}")
         if retrain_interval < 1:
             raise ConfigError(f"retrain_interval must be at least 1, got {retrain_interval}")
         self.layout = layout
         self.retrain_interval = retrain_interval
         self.initial_epochs, self.retrain_epochs = initial_epochs, retrain_epochs
         self.gan_config = GANConfig(
-            batch_size=batch_size, lr_g=lr_g, lr_d=lr_d, discriminator_batch=discriminator_batch
+            batch_size=batch_size, lr_g=lr_g, lr_d=lr_d, discriminator_batch=discriminator_batch,
+            loss=gan_loss,
         )
         self.p_random_base, self.cr, self.f_mean, self.f_std = p_random_base, cr, f_mean, f_std
         self.unpermute_training_output = unpermute_training_output

@@ -35,6 +35,8 @@ class GANConfig:
     dropout: float = 0.5
     leaky_slope: float = 0.5
     discriminator_batch: str = "separate"  # or "joint" (an evogan variant, see TransferGANs)
+    loss: str = "gan"  # or "wgan-gp" (an evogan variant, see TransferGANs)
+    gradient_penalty: float = 10.0  # lambda of WGAN-GP
 
 
 def _generator_shapes(n_pairs: int, width: int) -> dict[str, tuple[int, ...]]:
@@ -44,9 +46,12 @@ def _generator_shapes(n_pairs: int, width: int) -> dict[str, tuple[int, ...]]:
             "w3": square, "b3": vector}
 
 
-def _discriminator_shapes(n_pairs: int, width: int) -> dict[str, tuple[int, ...]]:
+def _discriminator_shapes(
+    n_pairs: int, width: int, *, batch_norm: bool
+) -> dict[str, tuple[int, ...]]:
     vector = (n_pairs, 1, width)
-    return {"w1": (n_pairs, width, width), "b1": vector, "gamma1": vector, "beta1": vector,
+    norm = {"gamma1": vector, "beta1": vector} if batch_norm else {}
+    return {"w1": (n_pairs, width, width), "b1": vector, **norm,
             "w2": (n_pairs, width, 1), "b2": (n_pairs, 1, 1)}
 
 
@@ -123,6 +128,12 @@ class TransferGANs:
     `config.discriminator_batch = "separate"` keeps this (faithful); "joint" (an evogan variant)
     normalises the real and the fake batch together in one pass, so location differences count.
 
+    `config.loss = "wgan-gp"` (an evogan variant, after the WGAN follow-up of EMT-GS, MTMO-WGAN,
+    LNCS DOI 10.1007/978-3-031-36622-2_32, whose details we could not read) trains a critic
+    Linear -> LeakyReLU -> Linear without sigmoid, batch norm or dropout (Gulrajani et al.,
+    NeurIPS 2017, advise against batch norm in the critic) with the Wasserstein loss and a
+    gradient penalty of weight `config.gradient_penalty` on real/fake interpolates.
+
     Args:
         n_pairs: number of ordered task pairs, T (T - 1).
         width: length of one sample (N in the reference's column layout, D_u in the row layout).
@@ -144,7 +155,8 @@ class TransferGANs:
         self.config, self.device, self.torch_generator = config, device, generator
         self.g_params_ = _initial_parameters(_generator_shapes(n_pairs, width), generator, device)
         self.d_params_ = _initial_parameters(
-            _discriminator_shapes(n_pairs, width), generator, device
+            _discriminator_shapes(n_pairs, width, batch_norm=config.loss == "gan"), generator,
+            device,
         )
 
     def _generate(self, z: torch.Tensor) -> torch.Tensor:
@@ -163,6 +175,40 @@ class TransferGANs:
         keep = torch.rand(h.shape, generator=self.torch_generator, device=h.device) >= cfg.dropout
         h = _batch_norm(h * keep, p["gamma1"], p["beta1"])  # raw mask, no rescaling (Q5)
         return torch.sigmoid(torch.baddbmm(p["b2"], h, p["w2"]))
+
+    def _critic(self, x: torch.Tensor) -> torch.Tensor:
+        """WGAN-GP critic scores (pairs, batch, 1) of samples x (pairs, batch, width)."""
+        p = self.d_params_
+        h = func.leaky_relu(torch.baddbmm(p["b1"], x, p["w1"]), self.config.leaky_slope)
+        return torch.baddbmm(p["b2"], h, p["w2"])
+
+    def _gan_losses(
+        self, real: torch.Tensor, fake: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The reference's losses (pairs,) each: smoothed BCE for D, non-saturating for G."""
+        cfg = self.config
+        if cfg.discriminator_batch == "joint":
+            d_both = self._discriminate(torch.cat([real, fake], dim=1))
+            d_real, d_fake = d_both[:, : real.shape[1]], d_both[:, real.shape[1] :]
+        else:
+            d_real, d_fake = self._discriminate(real), self._discriminate(fake)
+        d_loss = -(cfg.real_label * torch.log(d_real + _EPS)
+                   + torch.log(1.0 - d_fake + _EPS)).mean(dim=(1, 2))
+        g_loss = -torch.log(d_fake + _EPS).mean(dim=(1, 2))
+        return d_loss, g_loss
+
+    def _wasserstein_losses(
+        self, real: torch.Tensor, fake: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """WGAN-GP losses (pairs,) each (Gulrajani et al., NeurIPS 2017)."""
+        c_fake = self._critic(fake).mean(dim=(1, 2))
+        weight = torch.rand((*real.shape[:2], 1), generator=self.torch_generator,
+                            device=real.device)
+        mix = (weight * real + (1.0 - weight) * fake.detach()).requires_grad_(True)
+        (slope,) = torch.autograd.grad(self._critic(mix).sum(), mix, create_graph=True)
+        penalty = ((slope.norm(dim=2) - 1.0) ** 2).mean(dim=1)
+        d_loss = c_fake - self._critic(real).mean(dim=(1, 2)) + self.config.gradient_penalty * penalty
+        return d_loss, -c_fake
 
     def _tensor(self, array: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(array, dtype=torch.float32, device=self.device)
@@ -211,14 +257,10 @@ class TransferGANs:
                 batch = slice(i * cfg.batch_size, (i + 1) * cfg.batch_size)
                 fake = self._generate(source_t[:, batch])
                 real_batch = _gather(real_t, real_order[:, batch])
-                if cfg.discriminator_batch == "joint":
-                    d_both = self._discriminate(torch.cat([real_batch, fake], dim=1))
-                    d_real, d_fake = d_both[:, : cfg.batch_size], d_both[:, cfg.batch_size :]
+                if cfg.loss == "wgan-gp":
+                    d_loss, g_loss = self._wasserstein_losses(real_batch, fake)
                 else:
-                    d_real, d_fake = self._discriminate(real_batch), self._discriminate(fake)
-                d_loss = -(cfg.real_label * torch.log(d_real + _EPS)
-                           + torch.log(1.0 - d_fake + _EPS)).mean(dim=(1, 2))  # (pairs,)
-                g_loss = -torch.log(d_fake + _EPS).mean(dim=(1, 2))  # (pairs,)
+                    d_loss, g_loss = self._gan_losses(real_batch, fake)
                 g_grads = torch.autograd.grad(g_loss.sum(), g_params, retain_graph=True)
                 d_grads = torch.autograd.grad(d_loss.sum(), d_params)
                 adam_d.step(d_grads)
