@@ -335,3 +335,12 @@ def test_wgan_gp_variant_learns_the_target_location():
     assert np.isfinite(result.F).all()
     with pytest.raises(ConfigError, match="gan_loss"):
         EMTGS(gan_loss="lsgan")
+
+
+@pytest.mark.parametrize("max_evals", [5, 15, 455])
+def test_budget_cuts_inside_a_generation_are_handled(max_evals):
+    algorithm = EMTGS(pop_size=10, initial_epochs=1)
+    result = minimize(CIMS, algorithm, seed=13, max_evals=max_evals)
+    assert result.n_evals == max_evals
+    counts = np.bincount(CIMS.task_index(result.X), minlength=2)
+    assert counts.tolist() == [min(max_evals, 10), min(max(max_evals - 10, 0), 10)]

@@ -29,6 +29,8 @@ def crowding_by_front(F: np.ndarray, rank: np.ndarray) -> np.ndarray:
     """
     n = len(F)
     crowding = np.zeros(n)
+    if n == 0:
+        return crowding
     positions = np.arange(n)
     for j in range(F.shape[1]):
         order = np.lexsort((F[:, j], rank))
