@@ -64,7 +64,7 @@ def _initial_parameters(
     for name, shape in shapes.items():
         if name.startswith("w"):
             std = 0.03 if name == "w1" else 0.06
-            value = torch.randn(shape, generator=generator) * std
+            value = torch.randn(shape, generator=generator, device=generator.device) * std
         else:
             value = torch.full(shape, 1.0 if name.startswith("gamma") else 0.0)
         params[name] = value.to(device).requires_grad_(True)
