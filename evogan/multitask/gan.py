@@ -99,9 +99,14 @@ class _Adam:
 
 def _batch_norm(h: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
     """Batch normalisation of h (pairs, batch, width) over the batch, per pair and unit, always
-    with the batch's own statistics (Q3; biased variance, eps 1e-5, as torch and MATLAB)."""
-    var, mean = torch.var_mean(h, dim=1, unbiased=False, keepdim=True)
-    return (h - mean) * torch.rsqrt(var + 1e-5) * gamma + beta
+    with the batch's own statistics (Q3; biased variance, eps 1e-5, as torch and MATLAB).
+
+    The pairs become extra channels of one fused `batch_norm` call.
+    """
+    n_pairs, batch, width = h.shape
+    flat = h.transpose(0, 1).reshape(batch, n_pairs * width)  # (batch, pairs * width)
+    out = func.batch_norm(flat, None, None, gamma.reshape(-1), beta.reshape(-1), training=True)
+    return out.reshape(batch, n_pairs, width).transpose(0, 1)  # (pairs, batch, width)
 
 
 def _gather(values: torch.Tensor, index: np.ndarray) -> torch.Tensor:
