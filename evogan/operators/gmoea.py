@@ -188,22 +188,41 @@ class _FlatAdam:
 
 
 class _Buffers:
-    """Preallocated activations for minibatches of `m` rows, with their ones columns and
-    transposed views, so that the steps allocate little and never transpose."""
+    """Preallocated tensors of the steps on minibatches of `m` rows.
+
+    Every operation writes into one of these (`out=`), activations carry their ones column,
+    and the transposed views that weight gradients need exist once, so the steps allocate
+    almost nothing and never transpose.
+    """
 
     def __init__(self, m: int, n_var: int, like: torch.Tensor) -> None:
+        new = lambda *shape: torch.empty(*shape, dtype=like.dtype, device=like.device)
         ones = lambda rows: torch.ones(rows, n_var + 1, dtype=like.dtype, device=like.device)
-        self.g_act = [ones(m), ones(m)]  # G's two hidden layers
+        self.m = m
+        # generator: pre-activations, hidden activations (with ones column), output
+        self.g_pre = [new(m, n_var) for _ in range(3)]
+        self.g_act = [ones(m), ones(m)]
         self.g_act_h = [act[:, :-1] for act in self.g_act]
         self.g_act_t = [act.t() for act in self.g_act]
         self.g_out = ones(m)  # G's output in the G step, input of D
         self.g_out_h = self.g_out[:, :-1]
-        self.d_hidden_2m = ones(2 * m)  # D's hidden layer in the D step (real and fake rows)
-        self.d_hidden_2m_h = self.d_hidden_2m[:, :-1]
-        self.d_hidden_2m_t = self.d_hidden_2m.t()
-        self.d_hidden_m = ones(m)  # D's hidden layer in the G step
-        self.d_hidden_m_h = self.d_hidden_m[:, :-1]
+        self.g_grad = [new(m, n_var) for _ in range(3)]  # d(loss) / d(output of layer i)
+        # discriminator on 2m rows (D step: real and fake) and on m rows (G step: fake)
+        self.d = {rows: _DiscriminatorBuffers(rows, n_var, like) for rows in (m, 2 * m)}
         self.neg_inv_m = torch.full((m, 1), -1.0 / m, dtype=like.dtype, device=like.device)
+
+
+class _DiscriminatorBuffers:
+    """The discriminator's tensors for a batch of `rows` rows."""
+
+    def __init__(self, rows: int, n_var: int, like: torch.Tensor) -> None:
+        new = lambda *shape: torch.empty(*shape, dtype=like.dtype, device=like.device)
+        self.pre = new(rows, n_var)
+        self.hidden = torch.ones(rows, n_var + 1, dtype=like.dtype, device=like.device)
+        self.hidden_h = self.hidden[:, :-1]
+        self.hidden_t = self.hidden.t()
+        self.logits, self.prob, self.d_logits = new(rows, 1), new(rows, 1), new(rows, 1)
+        self.d_hidden = new(rows, n_var)
 
 
 _tanh_backward = torch.ops.aten.tanh_backward.default
@@ -244,7 +263,8 @@ class FusedGanTrainer:
         blocks, grads = self.adam_g.blocks, self.adam_g.grad_blocks  # linear, bn, linear, ...
         self.g_linear_t = [blocks[i].t() for i in (0, 2, 4)]  # (n_var + 1, n_var)
         self.g_weight = [blocks[i][:, :-1] for i in (0, 2, 4)]  # (n_var, n_var)
-        self.g_bn = [blocks[i] for i in (1, 3, 5)]  # (2, n_var): scale, shift
+        self.g_gamma = [blocks[i][0] for i in (1, 3, 5)]  # BatchNorm scales (n_var,)
+        self.g_beta = [blocks[i][1] for i in (1, 3, 5)]  # BatchNorm shifts (n_var,)
         self.g_grad_linear_t = [grads[i].t() for i in (0, 2, 4)]
         self.g_grad_bn = [grads[i] for i in (1, 3, 5)]
         bns = (generator.bn1, generator.bn2, generator.bn3)
@@ -324,8 +344,7 @@ class FusedGanTrainer:
                     buf, d_in[epoch], d_in_t[epoch], d_fake[epoch], d_tgt[epoch], z_d[epoch]
                 )
                 if last:  # mean over the 2m rows = (mean BCE on real + mean BCE on fake) / 2
-                    m = len(buf.neg_inv_m)
-                    loss_d += 2.0 * _bce_with_logits(logits, -m * d_tgt[epoch])
+                    loss_d += 2.0 * _bce_with_logits(logits, -buf.m * d_tgt[epoch])
                 logits = self._generator_step(buf, z_g[epoch], z_g_t[epoch])
                 if last:
                     loss_g += _bce_with_logits(logits, torch.ones_like(logits))
@@ -335,27 +354,33 @@ class FusedGanTrainer:
 
     def _generator_forward(
         self, buf: _Buffers, z: torch.Tensor, out: torch.Tensor
-    ) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    ) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """Training-mode pass of G on `z` (m, n_var + 1), its output written into `out`.
 
-        Returns per layer what BatchNorm's backward pass needs (input, batch mean, batch
-        1/std); BatchNorm updates its running statistics as `nn.BatchNorm1d` does.
+        Leaves the pre-activations in `buf.g_pre` and returns per layer the batch mean and
+        1/std that BatchNorm's backward pass needs; BatchNorm updates its running statistics
+        as `nn.BatchNorm1d` does.
         """
-        cache = []
+        saved = []
         h = z
         for i in range(3):
-            pre = torch.mm(h, self.g_linear_t[i])
-            gamma, beta = self.g_bn[i]
+            pre = torch.mm(h, self.g_linear_t[i], out=buf.g_pre[i])
             normed, mean, invstd = torch.native_batch_norm(
-                pre, gamma, beta, *self.g_running[i], True, BN_MOMENTUM, BN_EPS
+                pre, self.g_gamma[i], self.g_beta[i], *self.g_running[i], True, BN_MOMENTUM,
+                BN_EPS,
             )
-            cache.append((pre, mean, invstd))
+            saved.append((mean, invstd))
             if i < 2:
                 torch.tanh(normed, out=buf.g_act_h[i])
                 h = buf.g_act[i]
             else:
                 torch.sigmoid(normed, out=out)
-        return cache
+        return saved
+
+    def _discriminator_forward(self, d: _DiscriminatorBuffers, x: torch.Tensor) -> torch.Tensor:
+        """D's logits (rows, 1) for `x` (rows, n_var + 1); the hidden layer stays in `d`."""
+        torch.tanh(torch.mm(x, self.d_linear1_t, out=d.pre), out=d.hidden_h)
+        return torch.mm(d.hidden, self.d_linear2_t, out=d.logits)
 
     def _discriminator_step(
         self,
@@ -368,38 +393,41 @@ class FusedGanTrainer:
     ) -> torch.Tensor:
         """One D step; `d_in` (2m, n_var + 1) holds the minibatch, then (once G ran) fakes."""
         self._generator_forward(buf, z, out=d_fake)
-        torch.tanh(torch.mm(d_in, self.d_linear1_t), out=buf.d_hidden_2m_h)
-        logits = torch.mm(buf.d_hidden_2m, self.d_linear2_t)  # (2m, 1)
+        d = buf.d[2 * buf.m]
+        logits = self._discriminator_forward(d, d_in)
         # d(loss)/d(logit) = (sigmoid(logit) - target) / m for each of the two BCE means
-        d_logits = torch.add(d_neg_target, torch.sigmoid(logits), alpha=1.0 / len(buf.neg_inv_m))
-        torch.mm(buf.d_hidden_2m_t, d_logits, out=self.d_grad2_t)
-        d_pre = _tanh_backward(torch.mm(d_logits, self.d_weight2), buf.d_hidden_2m_h)
-        torch.mm(d_in_t, d_pre, out=self.d_grad1_t)
+        torch.sigmoid(logits, out=d.prob)
+        torch.add(d_neg_target, d.prob, alpha=1.0 / buf.m, out=d.d_logits)
+        torch.mm(d.hidden_t, d.d_logits, out=self.d_grad2_t)
+        torch.mm(d.d_logits, self.d_weight2, out=d.d_hidden)
+        torch.mm(d_in_t, _tanh_backward(d.d_hidden, d.hidden_h), out=self.d_grad1_t)
         self.adam_d.step()
         return logits
 
     def _generator_step(self, buf: _Buffers, z: torch.Tensor, z_t: torch.Tensor) -> torch.Tensor:
         """One G step on noise `z` (m, n_var + 1) through the just-updated discriminator."""
-        cache = self._generator_forward(buf, z, out=buf.g_out_h)
-        torch.tanh(torch.mm(buf.g_out, self.d_linear1_t), out=buf.d_hidden_m_h)
-        logits = torch.mm(buf.d_hidden_m, self.d_linear2_t)  # (m, 1)
-        m = len(buf.neg_inv_m)
-        d_logits = torch.add(buf.neg_inv_m, torch.sigmoid(logits), alpha=1.0 / m)  # (p - 1) / m
-        d_hidden = _tanh_backward(torch.mm(d_logits, self.d_weight2), buf.d_hidden_m_h)
-        grad_out = torch.mm(d_hidden, self.d_weight1)  # (m, n_var): d(loss) / d(G(z))
+        saved = self._generator_forward(buf, z, out=buf.g_out_h)
+        d = buf.d[buf.m]
+        logits = self._discriminator_forward(d, buf.g_out)
+        torch.sigmoid(logits, out=d.prob)
+        torch.add(buf.neg_inv_m, d.prob, alpha=1.0 / buf.m, out=d.d_logits)  # (p - 1) / m
+        torch.mm(d.d_logits, self.d_weight2, out=d.d_hidden)
+        grad_out = torch.mm(  # (m, n_var): d(loss) / d(G(z))
+            _tanh_backward(d.d_hidden, d.hidden_h), self.d_weight1, out=buf.g_grad[2]
+        )
         inputs_t = (z_t, buf.g_act_t[0], buf.g_act_t[1])
         outputs = (buf.g_act_h[0], buf.g_act_h[1], buf.g_out_h)
         for i in (2, 1, 0):
-            pre, mean, invstd = cache[i]
+            mean, invstd = saved[i]
             backward = _sigmoid_backward if i == 2 else _tanh_backward
             grad_pre, grad_gamma, grad_beta = _batch_norm_backward(
-                backward(grad_out, outputs[i]), pre, self.g_bn[i][0], *self.g_running[i],
-                mean, invstd, True, BN_EPS, [True, True, True],
+                backward(grad_out, outputs[i]), buf.g_pre[i], self.g_gamma[i],
+                *self.g_running[i], mean, invstd, True, BN_EPS, [True, True, True],
             )
             torch.stack((grad_gamma, grad_beta), out=self.g_grad_bn[i])
             torch.mm(inputs_t[i], grad_pre, out=self.g_grad_linear_t[i])
             if i > 0:
-                grad_out = torch.mm(grad_pre, self.g_weight[i])
+                grad_out = torch.mm(grad_pre, self.g_weight[i], out=buf.g_grad[i - 1])
         self.adam_g.step()
         return logits
 
