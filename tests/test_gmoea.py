@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from pymoo.problems import get_problem
-from scipy.spatial.distance import cdist
 
 from evogan.algorithms.gmoea import GMOEA, make_gmoea, make_gmoea_ga
 from evogan.engine import minimize
+from evogan.indicators import igd
+from evogan.operators import OPERATORS
 from evogan.operators.elite_noise import EliteGaussian
 from evogan.operators.gmoea import (
     GMOEAGAN,
@@ -20,9 +20,11 @@ from evogan.operators.gmoea import (
     build_networks,
     minibatch_bounds,
 )
+from evogan.problems import get_problem, reference_front
 from evogan.registry import algorithm_entry
 from evogan.survival import spea2_select
 from evogan.variation import LearnedVariation
+from tests.variation_contract import assert_variation_contract
 
 RUNNER = Path(__file__).resolve().parents[1] / "runners" / "gmoea_training_speed.py"
 
@@ -41,24 +43,13 @@ def _parents(n=30, n_var=6, seed=0):
     return X, F
 
 
-def _igd(F, front):
-    return float(cdist(front, F).min(axis=1).mean())
-
-
 # --- the operator -------------------------------------------------------------------------
 
 
 def test_operator_passes_the_variation_contract():
-    X, F = _parents()
-    X_before, F_before = X.copy(), F.copy()
-    first = GMOEAGAN(k=5, epochs=2)(X, F, 13, rng=np.random.default_rng(7))
-    assert first.shape == (13, X.shape[1])
-    assert first.min() >= 0.0 and first.max() <= 1.0
-    assert np.array_equal(X, X_before) and np.array_equal(F, F_before)
-    again = GMOEAGAN(k=5, epochs=2)(X, F, 13, rng=np.random.default_rng(7))
-    assert np.array_equal(first, again)
-    other = GMOEAGAN(k=5, epochs=2)(X, F, 13, rng=np.random.default_rng(8))
-    assert not np.array_equal(first, other)
+    assert_variation_contract(lambda: GMOEAGAN(k=5, epochs=2))
+    if "gmoea" in OPERATORS:  # registered by the lead; the shared test then runs it too
+        assert OPERATORS["gmoea"] is GMOEAGAN
 
 
 def test_state_is_learned_in_fit_kept_across_fits_and_forgotten_by_reset():
@@ -213,11 +204,11 @@ def test_budget_is_exact_and_metrics_count_the_evaluated_rows(factory):
 
 
 def test_gmoea_on_zdt1_reaches_a_measured_igd_floor():
-    # Measured (seeds 0, 1, 2): IGD 0.854, 0.966, 0.486; the initial population's is ~2.1.
-    # The GA-only control reaches ~0.13 at this budget: tiny budgets do not favour the GAN.
+    # Measured (seeds 0-4): IGD 0.854, 0.968, 0.486, 1.053, 0.590; the initial population: 2.07.
+    # The GA-only control reaches 0.12-0.15 here: tiny budgets do not favour the GAN.
     problem = get_problem("zdt1", n_var=10)
     result = minimize(problem, make_gmoea(pop_size=40, k=10, epochs=20), seed=0, max_evals=1200)
-    assert _igd(result.F, problem.pareto_front()) < 1.3
+    assert igd(result.F, reference_front(problem)) < 1.3
 
 
 def test_registered_with_the_papers_defaults():
