@@ -10,6 +10,7 @@ import torch
 
 from evogan.algorithms.gmoea import GMOEA, make_gmoea, make_gmoea_ga
 from evogan.engine import minimize
+from evogan.errors import ConfigError
 from evogan.indicators import igd
 from evogan.operators import OPERATORS
 from evogan.operators.elite_noise import EliteGaussian
@@ -77,6 +78,12 @@ def test_real_set_is_the_spea2_selection_and_seeds_the_noise():
     np.testing.assert_allclose(op.gaussian_.mean.numpy(), X[expected].mean(axis=0), atol=1e-6)
     reference = EliteGaussian.fit(X[expected])
     np.testing.assert_allclose(op.gaussian_.factor.numpy(), reference.factor.numpy())
+
+
+@pytest.mark.parametrize("bad", [{"k": 0}, {"epochs": 0}, {"batch_size": 1}, {"k": 2.5}])
+def test_bad_hyperparameters_are_config_errors(bad):
+    with pytest.raises(ConfigError, match=next(iter(bad))):
+        make_gmoea(**bad)
 
 
 def test_fit_needs_objectives():

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from pymoo.core.problem import Problem
 
-from evogan.bounds import from_unit, to_unit
+from evogan.bounds import from_unit
 from evogan.device import DEFAULT_CPU_THREADS
 from evogan.errors import ConfigError
 from evogan.operators import SBX, PolynomialMutation
@@ -72,7 +72,7 @@ class GMOEA:
         self.gan_probability = quadratic_decay(w_max)
 
     def setup(self, problem: Problem, *, rng: np.random.Generator, device: str = "cpu") -> None:
-        """Start a new run; the GAN trains on `device` unless it was built with its own."""
+        """Start a new run; the GAN trains on `device` unless this algorithm was given one."""
         self.problem_, self.rng_ = problem, rng
         self.xl_, self.xu_ = np.asarray(problem.xl, float), np.asarray(problem.xu, float)
         self.ga_ = Chain(SBX(eta=self.eta_c, prob=1.0), PolynomialMutation(eta=self.eta_m))
@@ -80,7 +80,7 @@ class GMOEA:
             reset_variation(self.gan)
             self.gan.device = device if self.device is None else self.device
         self.X_ = self.F_ = None  # population on the unit cube, and its objectives
-        self.offspring_ = None
+        self.offspring_ = None  # the last batch asked for, on the unit cube
         self.batch_ = 0  # index of the next batch within the current cycle
         self.metrics_ = dict.fromkeys(_METRIC_NAMES, math.nan)
 
@@ -107,7 +107,7 @@ class GMOEA:
     def tell(self, X: np.ndarray, F: np.ndarray) -> None:
         """Environmental selection on the population and the `len(X)` evaluated offspring."""
         m = len(X)
-        U = to_unit(X, self.xl_, self.xu_)
+        U = self.offspring_[:m]  # exactly the rows asked for (X is their image in the bounds)
         if self.X_ is None:
             self.X_, self.F_ = U, np.asarray(F, float)
             return

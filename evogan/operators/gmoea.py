@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from evogan.device import DEFAULT_CPU_THREADS, resolve_device, set_cpu_threads
+from evogan.errors import ConfigError
 from evogan.operators.elite_noise import EliteGaussian
 from evogan.operators.pm import PolynomialMutation
 from evogan.rng import torch_generator
@@ -494,6 +495,9 @@ class GMOEAGAN(LearnedVariation):
         cpu_threads: int | None = DEFAULT_CPU_THREADS,
         shuffle_labels_bug: bool = False,
     ) -> None:
+        for name, value, least in (("k", k, 1), ("epochs", epochs, 1), ("batch_size", batch_size, 2)):
+            if int(value) != value or value < least:
+                raise ConfigError(f"GMOEA GAN: {name} must be an integer >= {least}, got {value!r}")
         self.k, self.epochs, self.batch_size, self.lr = k, epochs, batch_size, lr
         self.eta_m, self.prob_mutation = eta_m, prob_mutation
         self.device, self.cpu_threads = device, cpu_threads
