@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
+from evogan.campaign import add_compare_arguments, run_compare_command
 from evogan.config import add_config_arguments, config_from_args
 from evogan.engine import RunState
 from evogan.errors import EvaluationError, EvoganError
+from evogan.report import add_report_arguments, run_report_command
 
 __all__ = ["main"]
 
@@ -115,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_cmd_run)
     listing = commands.add_parser("list", help="algorithms, problems and operators")
     listing.set_defaults(handler=_cmd_list)
+    compare = commands.add_parser("compare", help="a campaign: algorithms x problems x seeds")
+    add_compare_arguments(compare)
+    compare.set_defaults(handler=run_compare_command)
+    report = commands.add_parser("report", help="statistics, tables and figures of stored runs")
+    add_report_arguments(report)
+    report.set_defaults(handler=run_report_command)
     return parser
 
 
