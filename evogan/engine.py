@@ -27,6 +27,8 @@ class RunState:
     n_evals: int = 0
     n_gen: int = 0
     elapsed_s: float = 0.0
+    latest: dict[str, float] = field(default_factory=dict)
+    """The last row that a logging callback (History) recorded, for callbacks after it."""
 
 
 class Callback(Protocol):

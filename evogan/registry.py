@@ -10,10 +10,12 @@ import importlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from evogan.algorithms.base import Algorithm
 from evogan.errors import ConfigError
+
+if TYPE_CHECKING:
+    from evogan.algorithms.base import Algorithm
 
 __all__ = [
     "AlgorithmEntry",

@@ -1,1 +1,14 @@
 """Benchmark problems, with locally generated reference fronts."""
+
+from evogan.problems.catalog import available_problems, get_problem, problem_info
+from evogan.problems.fronts import hv_reference_point, reference_front
+from evogan.problems.imf import IMF
+
+__all__ = [
+    "IMF",
+    "available_problems",
+    "get_problem",
+    "hv_reference_point",
+    "problem_info",
+    "reference_front",
+]

@@ -1,0 +1,115 @@
+"""pymoo's NSGA-II, NSGA-III and MOEA/D run through evogan's ask/tell engine and run record.
+
+The algorithms are pymoo's own implementations, untouched; evogan only feeds them the evaluated
+solutions, so the budget, seeding, history and indicators are the same as for evogan's own
+algorithms and comparisons are like for like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from math import comb
+
+import numpy as np
+from pymoo.algorithms.moo.moead import MOEAD
+from pymoo.algorithms.moo.nsga2 import NSGA2
+from pymoo.algorithms.moo.nsga3 import NSGA3
+from pymoo.core.algorithm import Algorithm as PymooAlgorithm
+from pymoo.core.individual import Individual
+from pymoo.core.problem import Problem
+from pymoo.core.termination import NoTermination
+from pymoo.util.ref_dirs import get_reference_directions
+
+from evogan.errors import ConfigError
+from evogan.registry import register_algorithm
+from evogan.rng import derive_seed
+
+__all__ = ["PymooBaseline", "das_dennis_directions"]
+
+
+class PymooBaseline:
+    """Adapter from a pymoo algorithm to evogan's ask/tell `Algorithm` protocol.
+
+    Args:
+        build: called with the problem at every `setup`, returns a fresh pymoo algorithm.
+    """
+
+    def __init__(self, build: Callable[[Problem], PymooAlgorithm]) -> None:
+        self.build = build
+
+    def setup(self, problem: Problem, *, rng: np.random.Generator, device: str = "cpu") -> None:
+        self.algorithm_ = self.build(problem)
+        self.algorithm_.setup(problem, termination=NoTermination(), seed=derive_seed(rng))
+        self.asked_ = None
+
+    def ask(self) -> np.ndarray:
+        self.asked_ = self.algorithm_.ask()
+        # loop-wise algorithms (MOEA/D) ask for one Individual at a time
+        return np.atleast_2d(self.asked_.get("X"))
+
+    def tell(self, X: np.ndarray, F: np.ndarray) -> None:
+        if isinstance(self.asked_, Individual):
+            infills = self.asked_
+            infills.set("F", F[0])
+        else:
+            infills = self.asked_[: len(X)]
+            infills.set("F", F)
+        self.algorithm_.evaluator.n_eval += len(X)
+        self.algorithm_.tell(infills=infills)
+
+    def population(self) -> tuple[np.ndarray, np.ndarray]:
+        pop = self.algorithm_.pop
+        return pop.get("X"), pop.get("F")
+
+    def metrics(self) -> dict[str, float]:
+        return {}
+
+
+def das_dennis_directions(n_obj: int, max_points: int) -> np.ndarray:
+    """Das-Dennis reference directions: the most that do not exceed `max_points` (at least n_obj)."""
+    n_partitions = 1
+    while comb(n_partitions + 1 + n_obj - 1, n_obj - 1) <= max_points:
+        n_partitions += 1
+    return get_reference_directions("das-dennis", n_obj, n_partitions=n_partitions)
+
+
+def _check_pop_size(pop_size: int) -> None:
+    if pop_size < 4:
+        raise ConfigError(f"pop_size must be an integer >= 4, got {pop_size}")
+
+
+@register_algorithm(
+    "nsga2", summary="pymoo's NSGA-II (SBX eta 15, PM eta 20)",
+    reference="Deb et al., IEEE TEVC 6(2), 2002",
+)
+def make_nsga2(*, pop_size: int = 100) -> PymooBaseline:
+    _check_pop_size(pop_size)
+    return PymooBaseline(lambda problem: NSGA2(pop_size=pop_size))
+
+
+@register_algorithm(
+    "nsga3", summary="pymoo's NSGA-III on Das-Dennis directions (at most pop_size of them)",
+    reference="Deb & Jain, IEEE TEVC 18(4), 2014",
+)
+def make_nsga3(*, pop_size: int = 100) -> PymooBaseline:
+    _check_pop_size(pop_size)
+    return PymooBaseline(
+        lambda problem: NSGA3(
+            ref_dirs=das_dennis_directions(problem.n_obj, pop_size), pop_size=pop_size
+        )
+    )
+
+
+@register_algorithm(
+    "moead",
+    summary="pymoo's MOEA/D (Tchebycheff for 2 objectives, PBI for more; population = the "
+    "number of Das-Dennis directions <= pop_size)",
+    reference="Zhang & Li, IEEE TEVC 11(6), 2007",
+)
+def make_moead(*, pop_size: int = 100, n_neighbors: int = 20) -> PymooBaseline:
+    _check_pop_size(pop_size)
+    return PymooBaseline(
+        lambda problem: MOEAD(
+            ref_dirs=das_dennis_directions(problem.n_obj, pop_size), n_neighbors=n_neighbors
+        )
+    )

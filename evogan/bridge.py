@@ -1,0 +1,54 @@
+"""Run any evogan variation inside a pymoo genetic algorithm: `NSGA2(mating=PymooMating(op))`."""
+
+from __future__ import annotations
+
+import numpy as np
+from pymoo.core.duplicate import DefaultDuplicateElimination
+from pymoo.core.infill import InfillCriterion
+from pymoo.core.population import Population
+from pymoo.core.problem import Problem
+from pymoo.core.selection import Selection
+
+from evogan.bounds import from_unit, to_unit
+from evogan.variation import Variation
+
+__all__ = ["PymooMating"]
+
+
+class PymooMating(InfillCriterion):
+    """A pymoo mating (infill criterion) whose offspring come from an evogan `Variation`.
+
+    The parents (the whole population, or those picked by `selection`) are mapped to the unit
+    cube, handed to the variation with their objectives, and the offspring are mapped back into
+    the problem's bounds. pymoo's generator (`random_state`, seeded by pymoo from its `seed`) is
+    the variation's `rng`, so a seeded pymoo run stays reproducible.
+
+    Args:
+        variation: any evogan variation (a plain function, an operator, a learned variation).
+        selection: an optional pymoo `Selection` for the mating pool (e.g. pymoo's
+            `TournamentSelection`); None passes the whole population.
+        eliminate_duplicates: as in pymoo's genetic algorithms.
+    """
+
+    def __init__(
+        self, variation: Variation, *, selection: Selection | None = None,
+        eliminate_duplicates: bool = True,
+    ) -> None:
+        super().__init__(
+            eliminate_duplicates=DefaultDuplicateElimination() if eliminate_duplicates else None
+        )
+        self.variation, self.selection = variation, selection
+
+    def _do(
+        self, problem: Problem, pop: Population, n_offsprings: int, random_state=None, **kwargs
+    ) -> Population:
+        if self.selection is not None:
+            parents = self.selection(problem, pop, n_offsprings, 1, random_state=random_state,
+                                     **kwargs)[:, 0]
+            pop = pop[parents]
+        xl, xu = np.asarray(problem.xl, float), np.asarray(problem.xu, float)
+        U = to_unit(pop.get("X"), xl, xu)
+        F = pop.get("F")
+        U_off = self.variation(U, F if F is not None and F.size else None, n_offsprings,
+                               rng=random_state)
+        return Population.new(X=from_unit(U_off, xl, xu))

@@ -1,0 +1,127 @@
+"""The `evogan` command line: run, list (and the subcommands other modules add)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from evogan.config import add_config_arguments, config_from_args
+from evogan.engine import RunState
+from evogan.errors import EvaluationError, EvoganError
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"evogan: error: {message} (see `{self.prog} --help`)\n")
+
+
+class ProgressLine:
+    """A one-line progress display on a terminal: evaluations, IGD, HV, elapsed, time left."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def on_generation(self, state: RunState) -> None:
+        row = state.latest
+        done = state.n_evals / state.max_evals
+        left = state.elapsed_s * (1 - done) / done if done > 0 else float("nan")
+        self.stream.write(
+            f"\r{state.n_evals:>8}/{state.max_evals} evals  IGD {row.get('igd', float('nan')):.4g}"
+            f"  HV {row.get('hv', float('nan')):.4g}  {state.elapsed_s:6.1f}s  ~{left:5.0f}s left "
+        )
+        self.stream.flush()
+
+    def on_end(self, state: RunState) -> None:
+        self.stream.write("\n")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from evogan.record import check_writable, write_record
+    from evogan.run import default_out, execute
+
+    config = config_from_args(args)
+    out = Path(args.out) if args.out else default_out(config)
+    check_writable(out, overwrite=args.overwrite)
+    callbacks = []
+    if not args.quiet and sys.stderr.isatty():
+        callbacks.append(ProgressLine(sys.stderr))
+    record = execute(config, callbacks=callbacks)
+    write_record(record, out, overwrite=args.overwrite)
+    if not args.quiet:
+        s = record.summary
+        print(f"{s['algo']} on {s['problem']} (n_var={s['n_var']}, n_obj={s['n_obj']}, "
+              f"seed={s['seed']}): {s['n_evals']} evaluations in {s['wall_s']:.2f} s")
+        print(f"  IGD {s['igd']:.6g}  IGD+ {s['igd_plus']:.6g}  GD {s['gd']:.6g}  HV {s['hv']:.6g}"
+              f"  (front: {record.config['front_size']} points, HV reference point "
+              f"{[round(v, 4) for v in record.config['hv_ref_point']]})")
+        print(f"  record: {out}")
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from evogan.problems import available_problems, problem_info
+    from evogan.registry import algorithm_entry, available_algorithms
+
+    print("algorithms (evogan run --algo NAME --param KEY=VALUE):")
+    for name in available_algorithms():
+        entry = algorithm_entry(name)
+        params = ", ".join(f"{k}={v!r}" for k, v in entry.parameters().items())
+        print(f"  {name:<10} {entry.summary}")
+        print(f"  {'':<10} parameters: {params or 'none'}")
+        if entry.reference:
+            print(f"  {'':<10} reference: {entry.reference}")
+    print("problems (evogan run --problem NAME [--n-obj M] [--n-var D]):")
+    for name in available_problems():
+        info = problem_info(name)
+        print(f"  {name:<8} n_obj {info['n_obj']} (default {info['default_n_obj']}), "
+              f"n_var default {info['default_n_var']}: {info['description']}")
+    print("operators (evogan.operators, usable in any algorithm or pymoo GA):")
+    from evogan import operators
+
+    for name in operators.__all__:
+        print(f"  {name}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="evogan", description="Evolutionary optimisation with GAN operators.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = commands.add_parser("run", help="one run of an algorithm on a problem")
+    add_config_arguments(run)
+    run.add_argument("--out", default=None, help="record folder (default: runs/ALGO-PROBLEM-...)")
+    run.add_argument("--overwrite", action="store_true", help="replace an existing record")
+    run.add_argument("--quiet", action="store_true", help="no progress and no summary")
+    run.set_defaults(handler=_cmd_run)
+    listing = commands.add_parser("list", help="algorithms, problems and operators")
+    listing.set_defaults(handler=_cmd_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `evogan` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except EvaluationError as error:
+        print(f"evogan: evaluation failed: {error}", file=sys.stderr)
+        return 1
+    except EvoganError as error:
+        print(f"evogan: error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. `evogan list | head`
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("evogan: interrupted; no record was written for the unfinished run", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

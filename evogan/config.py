@@ -1,0 +1,91 @@
+"""The run configuration: one frozen dataclass that builds the CLI options and is saved with results."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from evogan.errors import ConfigError
+
+__all__ = ["RunConfig", "add_config_arguments", "config_from_args", "parse_param"]
+
+
+def _opt(default: Any, help: str, **kwargs: Any) -> Any:
+    return field(default=default, metadata={"help": help, **kwargs})
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines one run; saved as config.json next to its results."""
+
+    algo: str = _opt("nsga2", "algorithm name (see `evogan list`)")
+    problem: str = _opt("dtlz2", "problem name (see `evogan list`)")
+    n_obj: int | None = _opt(None, "number of objectives (default: the problem's)", type=int)
+    n_var: int | None = _opt(None, "number of decision variables (default: the problem's)",
+                             type=int)
+    pop_size: int = _opt(100, "population size", type=int)
+    max_evals: int = _opt(10_000, "evaluation budget, never exceeded", type=int)
+    seed: int = _opt(1, "random seed (a non-negative integer)", type=int)
+    device: str = _opt("cpu", "where GAN training runs: auto, cpu, cuda or cuda:N")
+    variation: str | None = _opt(
+        None, "a user operator MODULE:NAME or path/to/file.py:NAME run inside the `ga` algorithm"
+    )
+    params: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={"help": "algorithm hyperparameter KEY=VALUE (repeatable; VALUE parsed as JSON)"},
+    )
+
+    def __post_init__(self) -> None:
+        if self.pop_size < 4:
+            raise ConfigError(f"--pop-size {self.pop_size} is too small; it must be >= 4")
+        if self.max_evals < self.pop_size:
+            raise ConfigError(
+                f"--max-evals {self.max_evals} is smaller than --pop-size {self.pop_size}; "
+                "the budget must cover at least the initial population"
+            )
+        if self.seed < 0:
+            raise ConfigError(f"--seed {self.seed} is negative; seeds are integers >= 0")
+        for name in ("n_obj", "n_var"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ConfigError(f"--{name.replace('_', '-')} {value} must be a positive integer")
+        if self.variation is not None and self.algo != "ga":
+            raise ConfigError(f"--variation runs inside the `ga` algorithm, not {self.algo!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes: Any) -> RunConfig:
+        return dataclasses.replace(self, **changes)
+
+
+def parse_param(text: str) -> tuple[str, Any]:
+    """Parse `KEY=VALUE`; VALUE is JSON if it parses (numbers, booleans), else a string."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise ConfigError(f"--param {text!r} is not of the form KEY=VALUE")
+    try:
+        return key.replace("-", "_"), json.loads(value)
+    except json.JSONDecodeError:
+        return key.replace("-", "_"), value
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """One `--option` per RunConfig field, with the field's default and help."""
+    for f in dataclasses.fields(RunConfig):
+        flag = "--" + f.name.replace("_", "-")
+        if f.name == "params":
+            parser.add_argument("--param", dest="params", action="append", default=[],
+                                metavar="KEY=VALUE", help=f.metadata["help"])
+            continue
+        parser.add_argument(flag, dest=f.name, default=f.default, type=f.metadata.get("type", str),
+                            help=f"{f.metadata['help']} (default: {f.default})")
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(RunConfig)}
+    values["params"] = dict(parse_param(p) for p in args.params)
+    return RunConfig(**values)

@@ -1,0 +1,266 @@
+"""Survival and mating selection on objective matrices: NSGA-II ranking and crowding, SPEA2."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import moocore
+import numpy as np
+from scipy.spatial.distance import cdist
+
+__all__ = [
+    "binary_tournament",
+    "crowding_distance",
+    "dominance_matrix",
+    "non_dominated_fronts",
+    "non_dominated_rank",
+    "rank_crowding_select",
+    "spea2_fitness",
+    "spea2_select",
+]
+
+# All functions take F of shape (n, n_obj) and assume every objective is minimised.
+
+
+def dominance_matrix(F: np.ndarray) -> np.ndarray:
+    """Pairwise Pareto dominance: entry (i, j) is True when solution i dominates solution j.
+
+    i dominates j when it is no worse in every objective and better in at least one.
+
+    Args:
+        F: objectives, shape (n, n_obj).
+
+    Returns:
+        Boolean matrix of shape (n, n); its diagonal is False.
+    """
+    F = np.asarray(F, dtype=float)
+    no_worse = (F[:, None, :] <= F[None, :, :]).all(axis=2)  # (n, n)
+    better = (F[:, None, :] < F[None, :, :]).any(axis=2)  # (n, n)
+    return no_worse & better
+
+
+def non_dominated_rank(F: np.ndarray) -> np.ndarray:
+    """Pareto rank of each solution (non-dominated sorting, Deb et al., IEEE TEVC 2002).
+
+    Rank 0 is the first front (no solution dominates it), rank 1 the front that is non-dominated
+    once rank 0 is removed, and so on. Duplicated points share a rank. moocore's `pareto_rank`
+    does the sorting (a dimension sweep in C, much faster than pairwise comparison).
+
+    Args:
+        F: objectives, shape (n, n_obj).
+
+    Returns:
+        Integer ranks, shape (n,).
+    """
+    F = np.asarray(F, dtype=float)
+    if len(F) == 0:
+        return np.zeros(0, dtype=int)
+    return np.asarray(moocore.pareto_rank(F), dtype=int)
+
+
+def non_dominated_fronts(F: np.ndarray) -> list[np.ndarray]:
+    """Indices of the solutions in each front, best front first (see `non_dominated_rank`).
+
+    Args:
+        F: objectives, shape (n, n_obj).
+
+    Returns:
+        One ascending integer index array per front; together they partition range(n).
+    """
+    rank = non_dominated_rank(F)
+    order = np.argsort(rank, kind="stable")
+    boundaries = np.flatnonzero(np.diff(rank[order])) + 1
+    return np.split(order, boundaries) if len(order) else []
+
+
+def crowding_distance(F: np.ndarray) -> np.ndarray:
+    """NSGA-II crowding distance of each solution within the set F (Deb et al., IEEE TEVC 2002).
+
+    For each objective the set is sorted; the two extreme solutions get infinity, every other
+    solution adds the gap between its two neighbours divided by the objective's range in the set.
+    An objective whose range is zero adds nothing. The distance estimates how much room a
+    solution has around it, so that selection can prefer sparse regions of a front.
+
+    Args:
+        F: objectives of one front, shape (n, n_obj).
+
+    Returns:
+        Crowding distances, shape (n,); larger means less crowded.
+    """
+    F = np.asarray(F, dtype=float)
+    n, n_obj = F.shape
+    if n <= 2:
+        return np.full(n, np.inf)
+    order = np.argsort(F, axis=0, kind="stable")  # (n, n_obj)
+    F_sorted = np.take_along_axis(F, order, axis=0)  # (n, n_obj)
+    span = F_sorted[-1] - F_sorted[0]  # (n_obj,)
+    gaps = F_sorted[2:] - F_sorted[:-2]  # (n - 2, n_obj): neighbour gap of each inner solution
+    normalised = np.divide(gaps, span, out=np.zeros_like(gaps), where=span > 0)
+    contribution = np.vstack([np.full((1, n_obj), np.inf), normalised, np.full((1, n_obj), np.inf)])
+    distance = np.zeros((n, n_obj))
+    np.put_along_axis(distance, order, contribution, axis=0)  # back to the input order
+    return distance.sum(axis=1)
+
+
+def _check_n_select(n_select: int, n: int) -> None:
+    if not 0 <= n_select <= n:
+        raise ValueError(f"n_select must be in [0, {n}] for {n} solutions, got {n_select}")
+
+
+def rank_crowding_select(F: np.ndarray, n_select: int) -> np.ndarray:
+    """NSGA-II environmental selection (Deb et al., IEEE TEVC 2002).
+
+    Whole fronts are taken best first while they fit; the front that does not fit is cut by
+    descending crowding distance (computed within that front). Ties in crowding distance go to
+    the lower index, so the selection is deterministic.
+
+    Args:
+        F: objectives, shape (n, n_obj).
+        n_select: how many solutions survive, 0 <= n_select <= n.
+
+    Returns:
+        Indices of the survivors, shape (n_select,), ordered by front, then by crowding within
+        the last front.
+    """
+    F = np.asarray(F, dtype=float)
+    _check_n_select(n_select, len(F))
+    chosen: list[np.ndarray] = []
+    n_chosen = 0
+    for front in non_dominated_fronts(F):
+        if n_chosen + len(front) <= n_select:
+            chosen.append(front)
+            n_chosen += len(front)
+            continue
+        by_crowding = np.argsort(-crowding_distance(F[front]), kind="stable")
+        chosen.append(front[by_crowding[: n_select - n_chosen]])
+        break
+    return np.concatenate(chosen) if chosen else np.zeros(0, dtype=int)
+
+
+def _distances_without_self(F: np.ndarray) -> np.ndarray:
+    """Euclidean distance matrix (n, n) in objective space with infinity on the diagonal."""
+    distance = cdist(F, F)
+    np.fill_diagonal(distance, np.inf)
+    return distance
+
+
+def spea2_fitness(F: np.ndarray) -> np.ndarray:
+    """SPEA2 fitness (Zitzler, Laumanns & Thiele, TIK-Report 103, ETH Zurich 2001).
+
+    The strength S(i) counts the solutions that i dominates; the raw fitness R(i) sums the
+    strengths of the solutions that dominate i (0 for non-dominated solutions). The density
+    D(i) = 1 / (sigma_i^k + 2) uses sigma_i^k, the Euclidean distance in raw (unnormalised)
+    objective space to the k-th nearest other solution, k = floor(sqrt(n)), as PlatEMO does.
+    Since D < 1, exactly the non-dominated solutions have fitness R + D < 1. Lower is better.
+
+    Args:
+        F: objectives, shape (n, n_obj).
+
+    Returns:
+        Fitness values, shape (n,).
+    """
+    F = np.asarray(F, dtype=float)
+    n = len(F)
+    if n == 0:
+        return np.zeros(0)
+    dominates = dominance_matrix(F)  # (n, n): i dominates j
+    strength = dominates.sum(axis=1)  # (n,)
+    raw = strength @ dominates  # R(i) = sum of S(j) over the j that dominate i
+    if n == 1:
+        return raw.astype(float)  # no neighbour: sigma is infinite and the density 0
+    k = int(np.sqrt(n))
+    sigma_k = np.partition(_distances_without_self(F), k - 1, axis=1)[:, k - 1]  # (n,)
+    return raw + 1.0 / (sigma_k + 2.0)
+
+
+def _truncate(F: np.ndarray, n_keep: int) -> np.ndarray:
+    """SPEA2 archive truncation: a boolean mask (n,) of the `n_keep` solutions that stay.
+
+    One solution is removed at a time: the one whose distances to the remaining others, sorted
+    ascending, are lexicographically smallest (the most crowded one: nearest neighbour first,
+    ties decided by the 2nd nearest, and so on). Remaining ties go to the lowest index.
+
+    Each row of the distance matrix is sorted once; after a removal, the remaining rows keep
+    their sorted order and only the removed columns are masked out, so each step costs O(n^2)
+    vectorised work instead of a fresh sort.
+    """
+    n = len(F)
+    distance = _distances_without_self(F)
+    neighbours = np.argsort(distance, axis=1, kind="stable")[:, :-1]  # (n, n - 1), self is last
+    sorted_distance = np.take_along_axis(distance, neighbours, axis=1)  # (n, n - 1)
+    alive = np.ones(n, dtype=bool)
+    for n_alive in range(n, n_keep, -1):
+        rows = np.flatnonzero(alive)
+        # the sorted distances of each alive solution to the other alive ones
+        still_there = alive[neighbours[rows]]  # (n_alive, n - 1), n_alive - 1 True per row
+        vectors = sorted_distance[rows][still_there].reshape(n_alive, n_alive - 1)
+        candidates = np.arange(n_alive)
+        for column in vectors.T:  # nearest neighbour first; usually decided at once
+            values = column[candidates]
+            candidates = candidates[values == values.min()]
+            if len(candidates) == 1:
+                break
+        alive[rows[candidates[0]]] = False
+    return alive
+
+
+def spea2_select(F: np.ndarray, n_select: int) -> np.ndarray:
+    """SPEA2 environmental selection (Zitzler, Laumanns & Thiele 2001, as in PlatEMO).
+
+    All solutions with fitness < 1 (the non-dominated ones) survive. If they are fewer than
+    `n_select`, the best others by fitness fill up; if they are more, the archive truncation
+    removes the most crowded ones one by one, recomputing the neighbourhoods after each removal,
+    which keeps the extremes and spreads the survivors evenly.
+
+    Args:
+        F: objectives, shape (n, n_obj).
+        n_select: how many solutions survive, 0 <= n_select <= n.
+
+    Returns:
+        Indices of the survivors, shape (n_select,), sorted by ascending fitness (ties by index).
+    """
+    F = np.asarray(F, dtype=float)
+    _check_n_select(n_select, len(F))
+    fitness = spea2_fitness(F)
+    selected = fitness < 1.0
+    n_non_dominated = int(selected.sum())
+    if n_non_dominated <= n_select:
+        chosen = np.argsort(fitness, kind="stable")[:n_select]
+    else:
+        front = np.flatnonzero(selected)
+        chosen = front[_truncate(F[front], n_select)]
+    return chosen[np.argsort(fitness[chosen], kind="stable")]
+
+
+def binary_tournament(
+    keys: Sequence[np.ndarray], n_select: int, *, rng: np.random.Generator
+) -> np.ndarray:
+    """Binary tournament mating selection on lexicographic keys (lower is better).
+
+    Each tournament draws two distinct candidates uniformly at random; the one with the smaller
+    first key wins, a tie on it is decided by the second key, and so on; a tie on all keys is
+    decided by a fair coin. For NSGA-II pass `(rank, -crowding)`; for SPEA2 `(fitness,)`.
+
+    Args:
+        keys: one or more 1-D arrays of length n (n >= 1); use -inf/inf, not NaN.
+        n_select: number of tournaments, i.e. of selected indices.
+        rng: the source of randomness.
+
+    Returns:
+        Indices of the winners, shape (n_select,). With a single candidate it wins every time.
+    """
+    K = np.atleast_2d(np.asarray(keys, dtype=float))  # (n_keys, n)
+    n = K.shape[1]
+    if n == 1:
+        return np.zeros(n_select, dtype=int)
+    first = rng.integers(n, size=n_select)
+    second = rng.integers(n - 1, size=n_select)
+    second += second >= first  # distinct from first, still uniform over the others
+    coin = rng.random(n_select) < 0.5
+    K_first, K_second = K[:, first], K[:, second]  # (n_keys, n_select)
+    differs = K_first != K_second
+    deciding = differs.argmax(axis=0)  # (n_select,): the first key that differs
+    tournaments = np.arange(n_select)
+    first_better = K_first[deciding, tournaments] < K_second[deciding, tournaments]
+    first_wins = np.where(differs.any(axis=0), first_better, coin)
+    return np.where(first_wins, first, second)

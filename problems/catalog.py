@@ -1,0 +1,187 @@
+"""Benchmark problems by name: ZDT, DTLZ, WFG (pymoo's code) and IMF (evogan's own)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pymoo.core.problem import Problem
+from pymoo.problems.many import dtlz, wfg
+from pymoo.problems.multi import zdt
+
+from evogan.errors import ConfigError
+from evogan.problems.imf import IMF, IMF_NUMBERS
+
+__all__ = ["available_problems", "get_problem", "problem_info", "wfg_position_parameter"]
+
+# DTLZ distance-variable counts k (Deb, Thiele, Laumanns, Zitzler 2005): n_var = n_obj + k - 1.
+_DTLZ_K = {1: 5, 2: 10, 3: 10, 4: 10, 5: 10, 6: 10, 7: 20}
+# WFG distance parameter l as in Huband, Hingston, Barone, While (IEEE TEVC 2006): n_var = k + l.
+_WFG_L = 20
+
+
+def wfg_position_parameter(n_obj: int) -> int:
+    """pymoo's default WFG position parameter k: 4 for two objectives, else 2 (n_obj - 1)."""
+    return 4 if n_obj == 2 else 2 * (n_obj - 1)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """How one benchmark name is built and which sizes it accepts."""
+
+    description: str
+    build: Callable[[int, int], Problem]  # (n_var, n_obj) -> Problem
+    default_n_var: Callable[[int], int]  # n_obj -> n_var
+    min_n_var: Callable[[int], int]  # n_obj -> smallest n_var
+    n_obj_fixed: int | None = None  # None: any n_obj >= 2
+    default_n_obj: int = 3
+    n_var_rule: str = ""  # extra rule on n_var beyond the minimum, checked by `extra_check`
+    extra_check: Callable[[int, int], bool] | None = None
+
+    def n_obj_text(self) -> str:
+        return f"exactly {self.n_obj_fixed}" if self.n_obj_fixed else "an integer >= 2"
+
+
+def _zdt_entry(cls: type[zdt.ZDT], description: str, n_var: int) -> _Entry:
+    return _Entry(description=description, build=lambda n, m: cls(n_var=n),
+                  default_n_var=lambda m: n_var, min_n_var=lambda m: 2,
+                  n_obj_fixed=2, default_n_obj=2)
+
+
+def _dtlz_entry(number: int, description: str) -> _Entry:
+    cls = getattr(dtlz, f"DTLZ{number}")
+    return _Entry(description=description, build=lambda n, m: cls(n_var=n, n_obj=m),
+                  default_n_var=lambda m: m + _DTLZ_K[number] - 1, min_n_var=lambda m: m)
+
+
+def _wfg_entry(number: int, description: str) -> _Entry:
+    cls = getattr(wfg, f"WFG{number}")
+    even = number in (2, 3)  # WFG2/WFG3 pair the distance variables: l must be even
+    return _Entry(
+        description=description, build=lambda n, m: cls(n_var=n, n_obj=m),
+        default_n_var=lambda m: wfg_position_parameter(m) + _WFG_L,
+        min_n_var=lambda m: wfg_position_parameter(m) + (2 if even else 1),
+        n_var_rule="n_var - k even (k = position parameter)" if even else "",
+        extra_check=(lambda n, m: (n - wfg_position_parameter(m)) % 2 == 0) if even else None,
+    )
+
+
+_IMF_DESCRIPTIONS = {
+    1: "linear linkage, convex front",
+    2: "linear linkage, concave front",
+    3: "linear linkage, concave front, biased f1 (ZDT6-like)",
+    4: "linear linkage, 3 objectives, spherical front",
+    5: "nonlinear linkage, convex front",
+    6: "nonlinear linkage, concave front",
+    7: "nonlinear linkage, concave front, biased f1 (ZDT6-like)",
+    8: "nonlinear linkage, 3 objectives, spherical front",
+    9: "nonlinear linkage, Griewank distance, convex front",
+    10: "nonlinear linkage, Rastrigin distance, convex front",
+}
+
+
+def _imf_entry(number: int) -> _Entry:
+    probe = IMF(number, n_var=30).definition
+    return _Entry(
+        description=f"IMF{number}: {_IMF_DESCRIPTIONS[number]}",
+        build=lambda n, m: IMF(number, n_var=n), default_n_var=lambda m: 30,
+        min_n_var=lambda m: probe.first_linked, n_obj_fixed=probe.n_obj,
+        default_n_obj=probe.n_obj,
+    )
+
+
+_CATALOG: dict[str, _Entry] = {
+    "zdt1": _zdt_entry(zdt.ZDT1, "ZDT1: convex front f2 = 1 - sqrt(f1)", 30),
+    "zdt2": _zdt_entry(zdt.ZDT2, "ZDT2: concave front f2 = 1 - f1^2", 30),
+    "zdt3": _zdt_entry(zdt.ZDT3, "ZDT3: disconnected front (five pieces)", 30),
+    "zdt4": _zdt_entry(zdt.ZDT4, "ZDT4: multimodal (Rastrigin g), convex front", 10),
+    "zdt6": _zdt_entry(zdt.ZDT6, "ZDT6: biased non-uniform f1, concave front", 10),
+    "dtlz1": _dtlz_entry(1, "DTLZ1: multimodal, linear front sum f = 0.5"),
+    "dtlz2": _dtlz_entry(2, "DTLZ2: spherical front sum f^2 = 1"),
+    "dtlz3": _dtlz_entry(3, "DTLZ3: multimodal, spherical front"),
+    "dtlz4": _dtlz_entry(4, "DTLZ4: biased density, spherical front"),
+    "dtlz5": _dtlz_entry(5, "DTLZ5: degenerate curve front"),
+    "dtlz6": _dtlz_entry(6, "DTLZ6: degenerate curve front, harder g"),
+    "dtlz7": _dtlz_entry(7, "DTLZ7: disconnected front (2^(M-1) pieces)"),
+    "wfg1": _wfg_entry(1, "WFG1: biased, convex and mixed front"),
+    "wfg2": _wfg_entry(2, "WFG2: non-separable, convex disconnected front"),
+    "wfg3": _wfg_entry(3, "WFG3: non-separable, linear degenerate front"),
+    "wfg4": _wfg_entry(4, "WFG4: multimodal, concave front"),
+    "wfg5": _wfg_entry(5, "WFG5: deceptive, concave front"),
+    "wfg6": _wfg_entry(6, "WFG6: non-separable, concave front"),
+    "wfg7": _wfg_entry(7, "WFG7: parameter-dependent bias, concave front"),
+    "wfg8": _wfg_entry(8, "WFG8: parameter-dependent, non-separable, concave front"),
+    "wfg9": _wfg_entry(9, "WFG9: deceptive, multimodal, non-separable, concave front"),
+    **{f"imf{i}": _imf_entry(i) for i in IMF_NUMBERS},
+}
+
+
+def available_problems() -> list[str]:
+    """All benchmark names that `get_problem` accepts, in catalogue order."""
+    return list(_CATALOG)
+
+
+def _entry(name: str) -> _Entry:
+    key = name.lower() if isinstance(name, str) else name
+    if key not in _CATALOG:
+        raise ConfigError(f"unknown problem {name!r}; choose one of: {', '.join(_CATALOG)}")
+    return _CATALOG[key]
+
+
+def problem_info(name: str) -> dict[str, object]:
+    """What `evogan list` shows for a problem.
+
+    Returns:
+        dict with ``name``, ``n_obj`` (allowed values, as text), ``default_n_obj``,
+        ``default_n_var`` (at the default n_obj) and ``description`` (one line).
+    """
+    entry = _entry(name)
+    return {
+        "name": name.lower(),
+        "n_obj": entry.n_obj_text(),
+        "default_n_obj": entry.default_n_obj,
+        "default_n_var": entry.default_n_var(entry.default_n_obj),
+        "description": entry.description,
+    }
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def get_problem(name: str, *, n_var: int | None = None, n_obj: int | None = None) -> Problem:
+    """Build a benchmark problem by name.
+
+    Args:
+        name: One of `available_problems()` (case-insensitive).
+        n_var: Number of decision variables; None takes the problem's default
+            (see `problem_info`).
+        n_obj: Number of objectives; None takes the default (2 for ZDT, 3 for DTLZ/WFG, fixed
+            for IMF).
+
+    Returns:
+        A pymoo Problem with attribute ``benchmark_name`` (lowercase, e.g. ``"dtlz2"``), so
+        records and caches can key on ``(benchmark_name, n_var, n_obj)``.
+
+    Raises:
+        ConfigError: unknown name, or n_obj / n_var not accepted (one line naming the value).
+    """
+    entry = _entry(name)
+    key = name.lower()
+    if n_obj is None:
+        n_obj = entry.default_n_obj
+    elif not _is_int(n_obj) or (entry.n_obj_fixed and n_obj != entry.n_obj_fixed) or n_obj < 2:
+        raise ConfigError(f"n_obj={n_obj!r} is not accepted by {key}: n_obj must be "
+                          f"{entry.n_obj_text()}")
+    if n_var is None:
+        n_var = entry.default_n_var(n_obj)
+    smallest = entry.min_n_var(n_obj)
+    if not _is_int(n_var) or n_var < smallest:
+        raise ConfigError(f"n_var={n_var!r} is not accepted by {key} with n_obj={n_obj}: "
+                          f"n_var must be an integer >= {smallest}")
+    if entry.extra_check is not None and not entry.extra_check(n_var, n_obj):
+        raise ConfigError(f"n_var={n_var!r} is not accepted by {key} with n_obj={n_obj}: "
+                          f"{entry.n_var_rule} (k={wfg_position_parameter(n_obj)})")
+    problem = entry.build(n_var, n_obj)
+    problem.benchmark_name = key
+    return problem

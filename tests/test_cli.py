@@ -1,0 +1,141 @@
+"""`evogan run` end to end, and a one-line error with exit status 2 for each bad input."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from evogan.cli import main
+from evogan.indicators import igd
+from evogan.problems import get_problem, reference_front
+from evogan.record import read_record
+
+
+def _run(*args: str) -> int:
+    return main(["run", "--quiet", *args])
+
+
+def test_run_writes_a_complete_record(tmp_path, capsys):
+    out = tmp_path / "rec"
+    status = main(["run", "--algo", "ga", "--problem", "zdt1", "--max-evals", "1000",
+                   "--seed", "3", "--out", str(out)])
+    assert status == 0
+    printed = capsys.readouterr().out
+    record = read_record(out)
+    summary = record.summary
+    assert {"algo", "problem", "n_var", "n_obj", "seed", "n_evals", "igd", "igd_plus", "hv",
+            "wall_s"} <= set(summary)
+    assert (summary["algo"], summary["problem"], summary["seed"]) == ("ga", "zdt1", 3)
+    assert summary["n_evals"] == 1000 and summary["n_var"] == 30
+    assert f"{summary['igd']:.6g}" in printed
+    # the summary's IGD is the IGD of the saved final population
+    front = reference_front(get_problem("zdt1"))
+    assert summary["igd"] == pytest.approx(igd(record.F, front))
+    assert record.config["front_size"] == len(front)
+    assert record.config["environment"]["numpy"] == np.__version__
+    assert [row["n_evals"] for row in record.history] == list(range(100, 1001, 100))
+
+
+def test_same_seed_reproduces_the_record(tmp_path):
+    for name in ("a", "b"):
+        assert _run("--algo", "nsga2", "--problem", "zdt2", "--max-evals", "600",
+                    "--out", str(tmp_path / name)) == 0
+    a, b = read_record(tmp_path / "a"), read_record(tmp_path / "b")
+    np.testing.assert_array_equal(a.X, b.X)
+    assert a.summary["igd"] == b.summary["igd"]
+
+
+BAD_INPUTS = [
+    (["--algo", "nope"], "unknown algorithm 'nope'; choose one of"),
+    (["--problem", "zdt9"], "unknown problem 'zdt9'"),
+    (["--problem", "zdt1", "--n-obj", "3"], "n_obj=3 is not accepted by zdt1"),
+    (["--problem", "dtlz2", "--n-var", "2"], "n_var=2 is not accepted by dtlz2"),
+    (["--pop-size", "2"], "--pop-size 2 is too small"),
+    (["--max-evals", "50"], "--max-evals 50 is smaller than --pop-size 100"),
+    (["--seed", "-1"], "--seed -1 is negative"),
+    (["--device", "tpu"], "--device 'tpu' is not one of"),
+    (["--param", "eta"], "--param 'eta' is not of the form KEY=VALUE"),
+    (["--algo", "ga", "--param", "eta=3"], "algorithm 'ga' has no parameter 'eta'"),
+    (["--variation", "nowhere.py:op", "--algo", "ga"], "--variation 'nowhere.py:op'"),
+    (["--pop-size", "abc"], "invalid int value: 'abc'"),
+]
+
+
+@pytest.mark.parametrize("args, message", BAD_INPUTS)
+def test_bad_input_gives_one_line_and_exit_2(tmp_path, capsys, args, message):
+    budget = [] if "--max-evals" in args else ["--max-evals", "200"]
+    try:
+        status = _run(*args, *budget, "--out", str(tmp_path / "r"))
+    except SystemExit as exit_:  # argparse's own type errors
+        status = exit_.code
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "r").exists()
+
+
+def test_cuda_without_gpu_is_refused(tmp_path, capsys):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    assert _run("--algo", "ga", "--device", "cuda", "--max-evals", "200",
+                "--out", str(tmp_path / "r")) == 2
+    assert "no CUDA GPU is available" in capsys.readouterr().err
+
+
+def test_existing_record_is_refused_and_kept(tmp_path, capsys):
+    out = tmp_path / "r"
+    assert _run("--algo", "ga", "--problem", "zdt1", "--max-evals", "200", "--out", str(out)) == 0
+    before = (out / "summary.json").read_text()
+    assert _run("--algo", "ga", "--problem", "zdt1", "--max-evals", "300", "--out", str(out)) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert (out / "summary.json").read_text() == before
+    assert _run("--algo", "ga", "--problem", "zdt1", "--max-evals", "300", "--out", str(out),
+                "--overwrite") == 0
+    assert json.loads((out / "summary.json").read_text())["n_evals"] == 300
+
+
+def test_unwritable_output_folder_is_refused(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert _run("--max-evals", "200", "--out", str(blocker / "sub")) == 2
+    assert "cannot write" in capsys.readouterr().err
+    assert blocker.read_text() == "x"
+
+
+def test_nan_objectives_end_the_run_with_one_line(tmp_path, capsys, monkeypatch):
+    from tests.test_engine import NaNProblem
+
+    monkeypatch.setattr("evogan.run.get_problem", lambda *a, **k: NaNProblem())
+    monkeypatch.setattr("evogan.run.reference_front", lambda p: np.array([[0.0, 1.0], [1.0, 0.0]]))
+    monkeypatch.setattr("evogan.run.hv_reference_point", lambda p: np.array([1.1, 1.1]))
+    status = _run("--algo", "ga", "--max-evals", "500", "--out", str(tmp_path / "r"))
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.count("\n") == 1 and "non-finite objectives" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_user_variation_file_runs_from_the_cli(tmp_path):
+    module = tmp_path / "my_ops.py"
+    module.write_text(
+        "import numpy as np\n"
+        "def jitter(X, F, n, *, rng):\n"
+        "    rows = X[rng.integers(0, len(X), n)]\n"
+        "    return np.clip(rows + 0.05 * rng.standard_normal(rows.shape), 0, 1)\n"
+    )
+    out = tmp_path / "r"
+    assert _run("--algo", "ga", "--problem", "zdt1", "--max-evals", "2000",
+                "--variation", f"{module}:jitter", "--out", str(out)) == 0
+    assert read_record(out).config["variation"] == f"{module}:jitter"
+
+
+def test_console_script_lists_algorithms_and_problems():
+    listing = subprocess.run([sys.executable, "-m", "evogan.cli", "list"], capture_output=True,
+                             text=True, check=True).stdout
+    for name in ("ga", "nsga2", "nsga3", "moead", "zdt1", "dtlz7", "wfg9", "imf10"):
+        assert f"  {name} " in listing
+    assert "pop_size=100" in listing
