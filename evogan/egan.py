@@ -19,7 +19,8 @@ One generation (`EGAN.step`):
 
 All children share their shapes, so the population is held as stacked weight tensors
 (leading dimension = individual) and a generation runs as a few batched matmuls instead of a
-Python loop over networks; the per-child D gradients of step 2 come from one `torch.func.vmap`.
+Python loop over networks; for the per-child D gradients of step 2, D is copied once per child
+and stacked the same way, so one backward pass gives every child's gradient.
 
 Deviations from the official toy code, and why: the discriminator has no BatchNorm, so a child's
 score does not depend on which other children share its batch; the two expectations in `L_D` are
@@ -36,7 +37,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as nnf
-from torch.func import grad, vmap
 
 from evogan.errors import ConfigError
 from evogan.rng import torch_generator
@@ -213,26 +213,26 @@ def egan_fitness(
     Returns:
         F, F_q, F_d, each of shape (C,).
     """
-    d_params = tuple(p.detach() for p in d_params)
-    with torch.no_grad():
-        F_q = torch.sigmoid(mlp_forward(d_params, fake, output="logit")).mean(dim=-1)
-
-    def shared_loss(params: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        loss = nnf.softplus(-mlp_forward(params, real, output="logit")).mean()
-        if extra_fake is not None:
-            loss = loss + nnf.softplus(mlp_forward(params, extra_fake, output="logit")).mean()
-        return loss
-
-    def fake_loss(params: tuple[torch.Tensor, ...], x: torch.Tensor) -> torch.Tensor:
-        return nnf.softplus(mlp_forward(params, x, output="logit")).mean()
-
-    # grad L_D = grad(shared terms) + grad(fake term of candidate c): one shared gradient, and
-    # one vmapped gradient over the candidates.
-    shared = grad(shared_loss)(d_params)
-    per_candidate = vmap(grad(fake_loss), in_dims=(None, 0))(d_params, fake)  # each (C, *p.shape)
+    n_cand = len(fake)
+    shared = [p.detach().requires_grad_() for p in d_params]
+    shared_loss = nnf.softplus(-mlp_forward(shared, real, output="logit")).mean()
+    if extra_fake is not None:
+        extra_logits = mlp_forward(shared, extra_fake, output="logit")
+        shared_loss = shared_loss + nnf.softplus(extra_logits).mean()
+    shared_grads = torch.autograd.grad(shared_loss, shared)
+    # One copy of D per candidate, stacked like the generators: W (C, in, out), b (C, 1, out).
+    # The gradient of the summed fake terms with respect to copy c is candidate c's own.
+    copies = [
+        (p.detach().unsqueeze(0) if p.dim() == 2 else p.detach().view(1, 1, -1))
+        .repeat(n_cand, 1, 1).requires_grad_()
+        for p in d_params
+    ]
+    fake_logits = mlp_forward(copies, fake, output="logit")  # (C, n_fake)
+    fake_grads = torch.autograd.grad(nnf.softplus(fake_logits).mean(dim=1).sum(), copies)
+    F_q = torch.sigmoid(fake_logits.detach()).mean(dim=1)
     sq_norm = sum(
-        (g_shared.unsqueeze(0) + g_fake).square().flatten(start_dim=1).sum(dim=1)
-        for g_shared, g_fake in zip(shared, per_candidate, strict=True)
+        (g_shared.reshape(1, -1) + g_fake.reshape(n_cand, -1)).square().sum(dim=1)
+        for g_shared, g_fake in zip(shared_grads, fake_grads, strict=True)
     )  # (C,)
     F_d = -0.5 * torch.log(sq_norm)
     return F_q + gamma * F_d, F_q, F_d
@@ -518,15 +518,21 @@ class EGAN:
 
     # -- using the result
 
-    def sample(self, n: int, *, noise: Sampler | None = None) -> torch.Tensor:
-        """`n` samples (n, data_dim) from the survivors, split evenly among them and shuffled."""
+    def sample(
+        self, n: int, *, noise: Sampler | None = None, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """`n` samples (n, data_dim) from the survivors, split evenly among them and shuffled.
+
+        `generator` draws the noise and the order (default: the trainer's own generator).
+        """
         c = self.config
         noise = noise if noise is not None else uniform_noise(c.noise_dim, self.device)
+        generator = generator if generator is not None else self.generator_
         per = -(-n // c.mu)
         with torch.no_grad():
-            z = noise(c.mu * per, self.generator_).view(c.mu, per, -1)
+            z = noise(c.mu * per, generator).view(c.mu, per, -1)
             x = mlp_forward(self.g_params_, z, output=c.g_output).reshape(c.mu * per, -1)
-        order = torch.randperm(len(x), generator=self.generator_, device=self.device)
+        order = torch.randperm(len(x), generator=generator, device=self.device)
         return x[order[:n]]  # (n, data_dim)
 
     def discriminate(self, x: torch.Tensor) -> torch.Tensor:

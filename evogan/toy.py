@@ -10,7 +10,7 @@ on 2,500 generated points: each point is assigned to the nearest mode; it is hig
 lies within 3 standard deviations of it; a mode is captured when it has at least one high-quality
 point; the reverse KL compares the histogram of high-quality points over the modes with the
 uniform mode distribution. MMD^2 (unbiased, RBF kernel with the median-heuristic bandwidth, as in
-MO-EGAN) compares the generated points with as many fresh real points.
+MO-EGAN) compares 1,000 of the generated points with as many fresh real points.
 
 Every trainer is the same `evogan.egan.EGAN` harness: `egan` evolves the generator with all three
 losses; `gan-<loss>` uses that single loss, which makes E-GAN's selection trivial and leaves a
@@ -59,6 +59,9 @@ logger = logging.getLogger(__name__)
 
 N_METRIC_SAMPLES = 2500
 """Generated points per metric evaluation (PacGAN's `num_log_figure_sample`)."""
+
+N_MMD_SAMPLES = 1000
+"""Generated and real points for MMD^2 (the first of the metric samples; MO-EGAN uses 512)."""
 
 TRAINERS: dict[str, tuple[str, ...]] = {
     "egan": ("minimax", "nonsaturating", "least_squares"),
@@ -205,37 +208,46 @@ def train_toy(data: ToyData, trainer: str, *, seed: int, iterations: int, config
         gan.step(real)
     wall_s = time.perf_counter() - start
     samples = gan.sample(N_METRIC_SAMPLES).cpu().numpy().astype(float)
-    reference = real(N_METRIC_SAMPLES, gan.generator_).cpu().numpy().astype(float)
+    reference = real(N_MMD_SAMPLES, gan.generator_).cpu().numpy().astype(float)
     return ToyRun(
         data=data.name, trainer=trainer, seed=seed, iterations=iterations, wall_s=wall_s,
-        **mode_metrics(samples, data.centers, data.sigma), mmd2=mmd2_unbiased(samples, reference),
+        **mode_metrics(samples, data.centers, data.sigma),
+        mmd2=mmd2_unbiased(samples[:N_MMD_SAMPLES], reference),
         selection_rates=gan.selection_rates(), samples=samples,
     )
 
 
 def plot_samples(runs: Sequence[ToyRun], path: Path) -> None:
-    """One panel per run: generated points over the modes, a circle of 3 sigma around each."""
+    """Generated points over the modes (3-sigma circles): one row per dataset, one panel per run."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(runs), figsize=(3.2 * len(runs), 3.4), squeeze=False)
-    for ax, run in zip(axes[0], runs, strict=True):
-        data = toy_data(run.data)
-        ax.scatter(run.samples[:, 0], run.samples[:, 1], s=2, alpha=0.4, color="tab:blue")
-        for center in data.centers:
-            ax.add_patch(plt.Circle(center, 3 * data.sigma, fill=False, color="tab:red", lw=0.8))
-        ax.set_title(f"{run.trainer} ({run.data}, seed {run.seed})\n"
-                     f"{run.modes:.0f} modes, {100 * run.hq:.0f}% HQ", fontsize=8)
+    rows = list(dict.fromkeys(run.data for run in runs))
+    n_cols = max(sum(run.data == row for run in runs) for row in rows)
+    fig, axes = plt.subplots(len(rows), n_cols, figsize=(3.0 * n_cols, 3.2 * len(rows)),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for r, row in enumerate(rows):
+        data = toy_data(row)
         limit = np.abs(data.centers).max() + 0.5
-        ax.set_xlim(-limit, limit)
-        ax.set_ylim(-limit, limit)
-        ax.set_aspect("equal")
-        ax.tick_params(labelsize=6)
+        for ax, run in zip(axes[r], [run for run in runs if run.data == row], strict=False):
+            ax.set_axis_on()
+            ax.scatter(run.samples[:, 0], run.samples[:, 1], s=2, alpha=0.4, color="tab:blue")
+            for center in data.centers:
+                ax.add_patch(plt.Circle(center, 3 * data.sigma, fill=False, color="tab:red",
+                                        lw=0.8))
+            ax.set_title(f"{run.trainer} ({run.data}, seed {run.seed})\n"
+                         f"{run.modes:.0f} modes, {100 * run.hq:.0f}% HQ", fontsize=8)
+            ax.set_xlim(-limit, limit)
+            ax.set_ylim(-limit, limit)
+            ax.set_aspect("equal")
+            ax.tick_params(labelsize=6)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
 
 

@@ -16,8 +16,10 @@ from evogan.egan import (
     mlp_forward,
 )
 from evogan.errors import ConfigError
+from evogan.operators.egan import EGANOffspring
 from evogan.rng import make_rng
 from evogan.toy import toy_data
+from tests.variation_contract import assert_variation_contract
 
 torch.set_num_threads(1)
 
@@ -152,3 +154,26 @@ def test_single_loss_is_a_plain_gan_step():
 def test_bad_configuration_is_a_config_error(bad):
     with pytest.raises(ConfigError):
         tiny_config(**bad)
+
+
+# ----------------------------------------------------------------------------- offspring operator
+
+
+def test_offspring_operator_meets_the_variation_contract():
+    assert_variation_contract(lambda: EGANOffspring(iterations=2, hidden=8, eval_size=16))
+
+
+def test_offspring_operator_warm_starts_and_reports_selection_rates():
+    rng = np.random.default_rng(0)
+    X = rng.random((30, 5))
+    F = np.column_stack([X[:, 0], 1 - X[:, 0] + X[:, 1:].sum(axis=1)])
+    operator = EGANOffspring(iterations=3, hidden=8, eval_size=16)
+    operator.fit(X, F, rng=rng)
+    gan = operator.gan_
+    operator.fit(X, F, rng=rng)
+    assert operator.gan_ is gan and gan.n_generations_ == 6
+    rates = operator.diagnostics()
+    assert sum(v for k, v in rates.items() if k.startswith("select_")) == pytest.approx(1.0)
+    assert {"d_loss", "F_q", "F_d"} <= set(rates)
+    with pytest.raises(ConfigError):
+        EGANOffspring(elite_selection="best")
