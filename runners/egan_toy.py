@@ -113,7 +113,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--iterations", type=int, default=1500)
     parser.add_argument("--hidden", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=5e-4)
+    parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     set_cpu_threads(1)
@@ -151,7 +151,9 @@ def main() -> None:
         "- Data: E-GAN constants (spec §1.4): ring of 8 Gaussians, radius 2/1.414, sigma "
         "0.02/1.414; 5x5 grid, spacing 2/2.828, sigma 0.05/2.828; fresh samples every step.",
         f"- Networks: G 2 -> {args.hidden} -> {args.hidden} -> {args.hidden} -> 2 (ReLU, linear "
-        f"out), D 2 -> {args.hidden} x3 -> 1 (ReLU, sigmoid, no BatchNorm); N(0, 0.02) init.",
+        f"out), D 2 -> {args.hidden} x3 -> 1 (ReLU, sigmoid, no BatchNorm); PyTorch's default "
+        "U(+-1/sqrt(fan_in)) init (the paper's N(0, 0.02) suits 512-wide layers; at 64 wide it "
+        "makes G's output spread ~1e-5, a fully collapsed start).",
         f"- {args.iterations} iterations: each one = every parent mutated (1 Adam step per "
         f"child), selection, 1 D step. Batch {config.batch_size}, {config.eval_size} evaluation "
         f"samples per child, z ~ U(-1, 1)^2, Adam lr {args.lr} (G beta1 0.5, D beta1 0), "
