@@ -16,8 +16,9 @@ class History:
     Each row holds `n_evals`, `n_gen`, `elapsed_s`, IGD and HV of the non-dominated solutions
     of the population, and the algorithm's own `metrics()` (GAN losses, survival shares).
     IGD+ and GD are left to the final summary: against a 10,000-point front each indicator
-    costs about 10 ms, several times a GA generation. Algorithms that evaluate one solution per step (MOEA/D) are sampled, not logged
-    at every step, so the cost of the indicators stays bounded.
+    costs about 10 ms, several times a GA generation. Algorithms that evaluate one solution
+    per step (MOEA/D) are sampled, not logged at every step, so the indicators' cost stays
+    bounded.
 
     Args:
         front: the reference front (n_points, n_obj) for IGD, IGD+ and GD.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from numbers import Integral
 
 from pymoo.core.problem import Problem
 from pymoo.problems.many import dtlz, wfg
@@ -61,7 +62,7 @@ def _wfg_entry(number: int, description: str) -> _Entry:
         description=description, build=lambda n, m: cls(n_var=n, n_obj=m),
         default_n_var=lambda m: wfg_position_parameter(m) + _WFG_L,
         min_n_var=lambda m: wfg_position_parameter(m) + (2 if even else 1),
-        n_var_rule="n_var - k even (k = position parameter)" if even else "",
+        n_var_rule="n_var - k must be even" if even else "",
         extra_check=(lambda n, m: (n - wfg_position_parameter(m)) % 2 == 0) if even else None,
     )
 
@@ -133,7 +134,8 @@ def problem_info(name: str) -> dict[str, object]:
 
     Returns:
         dict with ``name``, ``n_obj`` (allowed values, as text), ``default_n_obj``,
-        ``default_n_var`` (at the default n_obj) and ``description`` (one line).
+        ``default_n_var`` and ``min_n_var`` (both at the default n_obj) and ``description``
+        (one line).
     """
     entry = _entry(name)
     return {
@@ -141,12 +143,13 @@ def problem_info(name: str) -> dict[str, object]:
         "n_obj": entry.n_obj_text(),
         "default_n_obj": entry.default_n_obj,
         "default_n_var": entry.default_n_var(entry.default_n_obj),
+        "min_n_var": entry.min_n_var(entry.default_n_obj),
         "description": entry.description,
     }
 
 
 def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, Integral) and not isinstance(value, bool)
 
 
 def get_problem(name: str, *, n_var: int | None = None, n_obj: int | None = None) -> Problem:
@@ -166,6 +169,13 @@ def get_problem(name: str, *, n_var: int | None = None, n_obj: int | None = None
     Raises:
         ConfigError: unknown name, or n_obj / n_var not accepted (one line naming the value).
     """
+    if isinstance(name, str) and name.lower().startswith("cec17-"):
+        if n_var is not None or n_obj is not None:
+            raise ConfigError(f"{name.lower()} is a multitask problem of fixed size; "
+                              "leave out n_var and n_obj")
+        from evogan.problems.multitask import get_multitask_problem
+
+        return get_multitask_problem(name)
     entry = _entry(name)
     key = name.lower()
     if n_obj is None:
@@ -181,7 +191,8 @@ def get_problem(name: str, *, n_var: int | None = None, n_obj: int | None = None
                           f"n_var must be an integer >= {smallest}")
     if entry.extra_check is not None and not entry.extra_check(n_var, n_obj):
         raise ConfigError(f"n_var={n_var!r} is not accepted by {key} with n_obj={n_obj}: "
-                          f"{entry.n_var_rule} (k={wfg_position_parameter(n_obj)})")
-    problem = entry.build(n_var, n_obj)
+                          f"{entry.n_var_rule}, with position parameter "
+                          f"k={wfg_position_parameter(n_obj)} (try n_var={n_var + 1})")
+    problem = entry.build(int(n_var), int(n_obj))
     problem.benchmark_name = key
     return problem

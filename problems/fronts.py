@@ -1,11 +1,12 @@
 """Reference Pareto fronts generated locally from the analytic front of each benchmark.
 
-Nothing is downloaded: pymoo's own ``pareto_front()`` fetches some fronts (DTLZ5-7 and WFG with
-three objectives) from the internet and caches its first call regardless of later arguments, so
-evogan never calls it. Every front below is built from the problem's analytic Pareto-optimal
-shape, filtered to its non-dominated points (``moocore.is_nondominated``, duplicates dropped),
-cached in memory per ``(benchmark_name, n_obj)`` (no front depends on n_var) and returned as a
-read-only array.
+Nothing is downloaded: pymoo's own ``pareto_front()`` fetches the three-objective DTLZ5-7
+fronts from the internet, samples WFG fronts at random, and caches its first result whatever the
+later arguments, so evogan never calls it. Every front below is built from the problem's
+analytic Pareto-optimal shape (WFG: f_m = S_m h_m with S_m = 2m, Huband et al., IEEE TEVC 2006;
+IMF: ``shared/specs/imf.md`` §4, IMF6 concave), filtered to its non-dominated points
+(``moocore.is_nondominated``, duplicates dropped), cached in memory per
+``(benchmark_name, n_obj)`` (no front depends on n_var) and returned as a read-only array.
 
 Sizes, with N2 = 2,000 (two objectives) and the three-objective lattice of H = 139 divisions:
 
@@ -16,11 +17,11 @@ zdt1, zdt2, zdt4, imf1/2/5/6/9/10      f1 evenly spaced on [0, 1]          2,000
 zdt6, imf3, imf7                       f1 evenly spaced on [phi_min, 1]    2,000        --
 zdt3                                   f1 evenly spaced on its 5 pieces    2,000        --
 dtlz1                                  Das-Dennis simplex, scaled by 0.5   2,000        9,870
-dtlz2-4, imf4, imf8, wfg4-9            Das-Dennis, projected to sphere     2,000        9,870
+dtlz2-4, imf4, imf8, wfg4-9 (x S_m)    Das-Dennis, projected to sphere     2,000        9,870
 dtlz5, dtlz6                           degenerate curve, angle evenly      2,000        2,000
 dtlz7                                  per-axis even grid on its pieces    2,000        10,000
 wfg1                                   position grid (x_1 x rest)          2,000        9,901
-wfg2                                   position grid, x_1 on its pieces    2,000        9,901 
+wfg2                                   position grid, x_1 on its pieces    2,000        9,901
 wfg3                                   degenerate line, x_1 evenly         2,000        2,000
 =====================================  ==================================  ===========  ===========
 

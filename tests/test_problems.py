@@ -32,7 +32,9 @@ def _cases():
 
 def _covered(points, front, tol):
     """True where a front point weakly dominates point + tol: the front is at least this good."""
-    return np.array([np.any(np.all(front <= p + tol, axis=1)) for p in points])
+    chunks = np.array_split(points, -(-len(points) // 64))  # (<=64, n_obj) each
+    # (chunk, 1, n_obj) against (1, n_front, n_obj)
+    return np.concatenate([np.all(front <= c[:, None] + tol, axis=2).any(axis=1) for c in chunks])
 
 
 def _beaten(points, front, tol):
@@ -71,6 +73,7 @@ def test_defaults_follow_the_documented_rules():
     assert sizes["dtlz1"] == (7, 3) and sizes["dtlz2"] == (12, 3) and sizes["dtlz7"] == (22, 3)
     assert sizes["wfg1"] == (24, 3) and sizes["imf4"] == (30, 3) and sizes["imf1"] == (30, 2)
     assert get_problem("dtlz7", n_obj=5).n_var == 24
+    assert get_problem("dtlz2", n_var=np.int64(14), n_obj=np.int64(4)).n_var == 14
     assert get_problem("wfg4", n_obj=5).n_var == 28  # k = 8, l = 20
     assert len(available_problems()) == 31
 
@@ -78,9 +81,21 @@ def test_defaults_follow_the_documented_rules():
 def test_problem_info_describes_each_problem():
     info = problem_info("DTLZ2")
     assert info == {"name": "dtlz2", "n_obj": "an integer >= 2", "default_n_obj": 3,
-                    "default_n_var": 12, "description": "DTLZ2: spherical front sum f^2 = 1"}
+                    "default_n_var": 12, "min_n_var": 3,
+                    "description": "DTLZ2: spherical front sum f^2 = 1"}
     assert problem_info("imf8")["n_obj"] == "exactly 3"
     assert all(problem_info(n)["description"] for n in available_problems())
+
+
+@pytest.mark.parametrize("name", available_problems())
+def test_smallest_accepted_n_var_evaluates(name):
+    info = problem_info(name)
+    problem = get_problem(name, n_var=info["min_n_var"])
+    X = np.random.default_rng(4).uniform(problem.xl, problem.xu, (7, problem.n_var))
+    F = problem.evaluate(X)
+    assert F.shape == (7, info["default_n_obj"]) and np.isfinite(F).all()
+    with pytest.raises(ConfigError):
+        get_problem(name, n_var=info["min_n_var"] - 1)
 
 
 # --- bad input ------------------------------------------------------------------------------------
@@ -96,6 +111,7 @@ def test_problem_info_describes_each_problem():
     ({"name": "wfg2", "n_obj": 2, "n_var": 9}, "n_var=9"),
     ({"name": "imf8", "n_var": 2}, "n_var=2"),
     ({"name": "dtlz2", "n_var": 7.5}, "n_var=7.5"),
+    ({"name": "dtlz2", "n_obj": True}, "n_obj=True"),
 ])
 def test_bad_input_raises_one_line_config_error(kwargs, named):
     name = kwargs.pop("name")
@@ -203,13 +219,15 @@ def test_front_agrees_with_pymoo_evaluated_pareto_set(name, n_obj):
     too bad), and never dominates them (not too good)."""
     problem = get_problem(name, n_obj=n_obj)
     F = reference_front(problem)
-    Fp = problem.evaluate(_pareto_optimal_X(name, problem, np.random.default_rng(5), 1000))
+    Fp = problem.evaluate(_pareto_optimal_X(name, problem, np.random.default_rng(5), 500))
     assert _covered(Fp, F, _spacing(F)).all()
     margin = 1e-9
     if name in ("zdt3", "dtlz7", "wfg2"):
-        # Their Pareto sets also map into dominated gaps; a finite sample keeps some gap points
-        # near a piece's edge, beaten by less than one sampling step.
-        Fp, margin = Fp[moocore.is_nondominated(Fp)], _spacing(F)
+        # Their Pareto sets also map into dominated gaps: keep the points that a 20,000-point
+        # sample does not dominate; those left near a piece's edge are beaten by well under one
+        # sampling step (measured: at most 0.2 steps over seeds 0-3).
+        big = problem.evaluate(_pareto_optimal_X(name, problem, np.random.default_rng(6), 20000))
+        Fp, margin = Fp[~_beaten(Fp, big, 1e-12)], _spacing(F)
     assert not _beaten(Fp, F, margin).any()
 
 

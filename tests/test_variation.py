@@ -3,23 +3,25 @@
 import numpy as np
 import pytest
 
-from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation
+from evogan.operators import OPERATORS, SBX, DifferentialEvolution, PolynomialMutation
 from evogan.variation import Chain, Hybrid, LearnedVariation, quadratic_decay, reset_variation
 from tests.variation_contract import assert_variation_contract
 
-CLASSIC = {
-    "sbx": SBX,
-    "pm": PolynomialMutation,
-    "de": DifferentialEvolution,
+COMBINED = {
     "sbx+pm": lambda: Chain(SBX(), PolynomialMutation()),
     "hybrid-call": lambda: Hybrid(SBX(), DifferentialEvolution(), p=quadratic_decay(5)),
     "hybrid-offspring": lambda: Hybrid(SBX(), PolynomialMutation(), p=0.3, per="offspring"),
 }
 
 
-@pytest.mark.parametrize("name", sorted(CLASSIC))
-def test_classic_operators_meet_the_contract(name):
-    assert_variation_contract(CLASSIC[name])
+@pytest.mark.parametrize("name", sorted(OPERATORS))
+def test_every_registered_operator_meets_the_contract(name):
+    assert_variation_contract(OPERATORS[name])
+
+
+@pytest.mark.parametrize("name", sorted(COMBINED))
+def test_combined_operators_meet_the_contract(name):
+    assert_variation_contract(COMBINED[name])
 
 
 def test_sbx_children_stay_between_spread_parents_on_average():

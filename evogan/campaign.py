@@ -1,0 +1,751 @@
+"""Campaigns: algorithms x problems x budgets x seeds, run in a process pool or on Ray, resumable.
+
+A campaign writes one run record (see `evogan.record`) per run under
+`OUT/runs/<algorithm label>/<problem>/evals-<max_evals>/seed-<seed>/`, and saves its own
+definition as `OUT/campaign.toml`. Workers only compute (`evogan.run.execute` returns a
+`RunRecord`); the driver alone writes records, each atomically. Starting the same campaign again
+skips the complete records whose configuration matches, redoes the missing or incomplete ones,
+and reports (never overwrites) records that do not parse. A failed run leaves a failure note
+`seed-<seed>.failed.json` next to where its record would be, and the campaign goes on.
+
+A campaign file (`evogan compare campaign.toml --out DIR`) looks like this; every key but
+`algos` and `problems` is optional, and a label may name a registered algorithm with settings:
+
+    algos = ["ga-spea2", "nsga2"]       # the last one is the report's default control
+    problems = ["zdt1", "dtlz2"]
+    seeds = 11                          # 1..11; or a list [3, 7, 9]; or a range "0-10"
+    max_evals = [10000, 25000]          # one budget or several
+    pop_size = 100
+    device = "cpu"
+
+    [algorithm.ga-spea2]
+    algo = "ga"
+    survival = "spea2"
+
+    [problem.dtlz2]
+    n_obj = 3
+
+The design follows the experiment tooling of jMetalPy (one folder per algorithm x problem, per
+run files, a summary table), but jobs are submitted to the executor as callables and every
+future's result is checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import multiprocessing
+import os
+import re
+import shutil
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from evogan.config import RunConfig, parse_param
+from evogan.errors import ConfigError
+from evogan.record import RunRecord, read_record, write_record
+from evogan.report import write_text_atomic
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = [
+    "THREAD_ENV",
+    "Campaign",
+    "CampaignResult",
+    "LocalPool",
+    "Progress",
+    "RayBackend",
+    "RunSpec",
+    "add_compare_arguments",
+    "parse_seeds",
+    "plan",
+    "run_campaign",
+    "run_compare_command",
+]
+
+logger = logging.getLogger(__name__)
+
+THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+"""Thread-pool variables set to 1 in every worker, so that parallel runs do not fight."""
+
+RunFunction = Callable[[RunConfig], RunRecord]
+
+_PROBLEM_KEYS = ("n_obj", "n_var")
+_TOP_KEYS = ("algos", "problems", "seeds", "max_evals", "pop_size", "device", "algorithm",
+             "problem")
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """What a campaign runs: every algorithm label x problem x budget x seed.
+
+    Args:
+        algos: algorithm labels, in the order the report lists them (the last one is the default
+            control of the statistical tests). A label is a registered algorithm name, or any
+            name mapped to one by `algorithm[label]["algo"]`.
+        problems: problem names (see `evogan list`).
+        seeds: the seeds of every algorithm x problem x budget cell.
+        max_evals: the evaluation budgets.
+        pop_size: the population size of every run.
+        device: where GAN training runs (auto, cpu, cuda, cuda:N).
+        algorithm: per label, `{"algo": registered name (optional), hyperparameter: value, ...}`.
+        problem: per problem name, `{"n_obj": M, "n_var": D}` (both optional).
+    """
+
+    algos: tuple[str, ...]
+    problems: tuple[str, ...]
+    seeds: tuple[int, ...] = tuple(range(1, 12))
+    max_evals: tuple[int, ...] = (10_000,)
+    pop_size: int = 100
+    device: str = "cpu"
+    algorithm: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    problem: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, values in (("algos", self.algos), ("problems", self.problems),
+                             ("seeds", self.seeds), ("max-evals", self.max_evals)):
+            if not values:
+                raise ConfigError(f"--{name} is empty; give at least one value")
+            if len(set(values)) != len(values):
+                raise ConfigError(f"--{name} {','.join(map(str, values))} lists a value twice")
+        for label in self.algos:
+            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.+-]*", label):
+                raise ConfigError(f"algorithm label {label!r} must be letters, digits, _ . + -")
+        for section, keys, names in (("algorithm", None, self.algos),
+                                     ("problem", _PROBLEM_KEYS, self.problems)):
+            table = getattr(self, section)
+            for name, settings in table.items():
+                if name not in names:
+                    raise ConfigError(f"[{section}.{name}] names no entry of the campaign's "
+                                      f"{section}s ({', '.join(names)})")
+                unknown = set(settings) - set(keys) if keys else set()
+                if unknown:
+                    raise ConfigError(f"[{section}.{name}] has unknown key(s) {sorted(unknown)}; "
+                                      f"accepted: {', '.join(keys)}")
+
+    def algo_name(self, label: str) -> str:
+        """The registered algorithm behind a label."""
+        return str(self.algorithm.get(label, {}).get("algo", label))
+
+    def params(self, label: str) -> dict[str, Any]:
+        """The hyperparameters a label passes to its algorithm."""
+        return {k: v for k, v in self.algorithm.get(label, {}).items() if k != "algo"}
+
+    def runs(self) -> list[RunSpec]:
+        """Every run of the campaign, budget-major (then problem, algorithm, seed), so that a
+        campaign cut short has complete results for its first budgets."""
+        specs = []
+        for max_evals in self.max_evals:
+            for problem in self.problems:
+                settings = self.problem.get(problem, {})
+                for label in self.algos:
+                    for seed in self.seeds:
+                        config = RunConfig(
+                            algo=self.algo_name(label), problem=problem,
+                            n_obj=settings.get("n_obj"), n_var=settings.get("n_var"),
+                            pop_size=self.pop_size, max_evals=max_evals, seed=seed,
+                            device=self.device, params=self.params(label))
+                        folder = Path("runs", label, problem, f"evals-{max_evals}", f"seed-{seed}")
+                        specs.append(RunSpec(label=label, config=config, folder=folder))
+        return specs
+
+    def validate(self) -> None:
+        """Check names and sizes before any run starts (ConfigError on the first bad value)."""
+        from evogan.problems import get_problem
+        from evogan.registry import available_algorithms
+        from evogan.run import build_algorithm
+
+        known = available_algorithms()
+        for label in self.algos:
+            if self.algo_name(label) not in known:
+                raise ConfigError(f"algorithm {self.algo_name(label)!r} (label {label!r}) is not "
+                                  f"registered; choose one of: {', '.join(known)}")
+        for problem in self.problems:
+            get_problem(problem, **self.problem.get(problem, {}))
+        checked: set[str] = set()
+        for spec in self.runs():
+            if spec.label in checked:
+                continue
+            checked.add(spec.label)
+            try:
+                build_algorithm(spec.config.replace(device="cpu"))
+            except TypeError as error:  # an unknown hyperparameter name
+                raise ConfigError(f"[algorithm.{spec.label}]: {error}") from None
+
+    @classmethod
+    def from_toml(cls, path: Path) -> Campaign:
+        """Read a campaign file (the format is in the module docstring)."""
+        try:
+            data = tomllib.loads(Path(path).read_text())
+        except OSError as error:
+            raise ConfigError(f"campaign file {path}: {error.strerror}") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"campaign file {path} is not valid TOML: {error}") from None
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "campaign") -> Campaign:
+        unknown = set(data) - set(_TOP_KEYS)
+        if unknown:
+            raise ConfigError(f"{source}: unknown key(s) {sorted(unknown)}; "
+                              f"accepted: {', '.join(_TOP_KEYS)}")
+        missing = {"algos", "problems"} - set(data)
+        if missing:
+            raise ConfigError(f"{source}: missing key(s) {sorted(missing)}")
+        seeds = data.get("seeds", 11)
+        budgets = data.get("max_evals", 10_000)
+        try:
+            return cls(
+                algos=tuple(_str_list(data["algos"], "algos")),
+                problems=tuple(_str_list(data["problems"], "problems")),
+                seeds=parse_seeds(seeds) if isinstance(seeds, (int, str)) else
+                tuple(_int_list(seeds, "seeds")),
+                max_evals=tuple(_int_list(budgets if isinstance(budgets, list) else [budgets],
+                                          "max_evals")),
+                pop_size=int(data.get("pop_size", 100)), device=str(data.get("device", "cpu")),
+                algorithm={k: dict(v) for k, v in data.get("algorithm", {}).items()},
+                problem={k: dict(v) for k, v in data.get("problem", {}).items()},
+            )
+        except (TypeError, AttributeError) as error:
+            raise ConfigError(f"{source}: {error}") from None
+
+    def to_toml(self) -> str:
+        """The campaign as a TOML file that `from_toml` reads back (saved with the results)."""
+        lines = [
+            "# evogan campaign: run with `evogan compare campaign.toml --out DIR`",
+            f"algos = {_toml(list(self.algos))}",
+            f"problems = {_toml(list(self.problems))}",
+            f"seeds = {_toml(list(self.seeds))}",
+            f"max_evals = {_toml(list(self.max_evals))}",
+            f"pop_size = {self.pop_size}",
+            f"device = {_toml(self.device)}",
+        ]
+        for section in ("algorithm", "problem"):
+            for name, settings in getattr(self, section).items():
+                lines += ["", f"[{section}.{_toml_key(name)}]"]
+                lines += [f"{_toml_key(k)} = {_toml(v)}" for k, v in settings.items()]
+        return "\n".join(lines) + "\n"
+
+
+def _str_list(values: Any, key: str) -> list[str]:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ConfigError(f"`{key}` must be a list of strings, got {values!r}")
+    return values
+
+
+def _int_list(values: Any, key: str) -> list[int]:
+    if not isinstance(values, list) or not all(isinstance(v, int) for v in values):
+        raise ConfigError(f"`{key}` must be an integer or a list of integers, got {values!r}")
+    return values
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+
+
+def _toml(value: Any) -> str:
+    """A TOML literal for the values a campaign holds (JSON's syntax agrees with TOML's here)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    raise ConfigError(f"cannot save {value!r} in a campaign file (use numbers, strings, lists)")
+
+
+def parse_seeds(text: str | int) -> tuple[int, ...]:
+    """`11` -> seeds 1..11; `3,7,9` -> those seeds; `0-4` -> 0..4."""
+    text = str(text).strip()
+    try:
+        if "," in text:
+            seeds = tuple(int(s) for s in text.split(",") if s.strip())
+        elif re.fullmatch(r"\d+-\d+", text):
+            low, high = map(int, text.split("-"))
+            seeds = tuple(range(low, high + 1))
+        else:
+            seeds = tuple(range(1, int(text) + 1))
+    except ValueError:
+        raise ConfigError(f"--seeds {text!r} is not N (seeds 1..N), a list 3,7,9 or a range "
+                          "A-B") from None
+    if not seeds or min(seeds) < 0:
+        raise ConfigError(f"--seeds {text!r} gives no seeds or a negative one")
+    return seeds
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of a campaign: its label, its configuration and its record folder under OUT."""
+
+    label: str
+    config: RunConfig
+    folder: Path
+
+    def failure_note(self, out: Path) -> Path:
+        return out / self.folder.with_name(self.folder.name + ".failed.json")
+
+
+@dataclass
+class Plan:
+    """The state of every run of a campaign in OUT before it starts."""
+
+    todo: list[RunSpec] = field(default_factory=list)
+    complete: list[RunSpec] = field(default_factory=list)
+    corrupt: list[tuple[RunSpec, str]] = field(default_factory=list)
+    conflicts: list[tuple[RunSpec, str]] = field(default_factory=list)
+
+
+def _mismatch(stored: Mapping[str, Any], spec: RunSpec) -> str | None:
+    """The first setting in which a stored record differs from `spec`, or None."""
+    wanted = spec.config.to_dict()
+    checks = {key: wanted[key] for key in ("algo", "problem", "pop_size", "max_evals", "seed",
+                                           "variation")}
+    checks.update({key: wanted[key] for key in _PROBLEM_KEYS if wanted[key] is not None})
+    checks["label"] = spec.label
+    have = {**stored, "label": stored.get("label", stored.get("algo"))}
+    for key, value in checks.items():
+        if have.get(key) != value:
+            return f"{key}={have.get(key)!r}, the campaign asks {value!r}"
+    if json.dumps(have.get("params", {}), sort_keys=True) != json.dumps(wanted["params"],
+                                                                        sort_keys=True):
+        return f"params={have.get('params')!r}, the campaign asks {wanted['params']!r}"
+    return None
+
+
+def plan(campaign: Campaign, out: Path) -> Plan:
+    """Sort the campaign's runs into complete, to do, corrupt and conflicting ones.
+
+    A record is complete when its `summary.json` exists (it is written last), the record reads
+    back, and its configuration matches the run; a folder without `summary.json` is incomplete
+    and is redone. A record with `summary.json` that does not read back is corrupt, and one whose
+    configuration differs belongs to another campaign: both are left untouched and reported.
+    """
+    result = Plan()
+    for spec in campaign.runs():
+        folder = out / spec.folder
+        if not (folder / "summary.json").exists():
+            result.todo.append(spec)
+            continue
+        try:
+            record = read_record(folder)
+        except ValueError as error:
+            result.corrupt.append((spec, str(error)))
+            continue
+        reason = _mismatch(record.config, spec)
+        if reason is None:
+            result.complete.append(spec)
+        else:
+            result.conflicts.append((spec, f"{folder}: {reason}"))
+    return result
+
+
+@dataclass
+class Progress:
+    """Where a campaign stands; passed to the `on_progress` callback after every finished run."""
+
+    total: int
+    skipped: int
+    done: int = 0
+    failed: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def elapsed_s(self) -> float:
+        return time.perf_counter() - self.started
+
+    @property
+    def left_s(self) -> float:
+        """Estimated seconds left, from the pace of this session's finished runs."""
+        finished = self.done + self.failed
+        remaining = self.total - self.skipped - finished
+        return self.elapsed_s * remaining / finished if finished else float("nan")
+
+
+@dataclass
+class CampaignResult:
+    """What a campaign did: runs written, skipped (already complete), failed, corrupt."""
+
+    out: Path
+    written: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+    corrupt: list[tuple[Path, str]] = field(default_factory=list)
+    wall_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.corrupt
+
+
+def _limit_threads() -> None:
+    """Worker initializer: one thread for torch and the BLAS/OpenMP pools."""
+    for name in THREAD_ENV:
+        os.environ[name] = "1"
+    from evogan.device import set_cpu_threads
+
+    set_cpu_threads(1)
+
+
+def _execute(config: RunConfig) -> RunRecord:
+    from evogan.run import execute
+
+    return execute(config)
+
+
+def _ray_task(run: RunFunction, config: RunConfig) -> RunRecord:
+    _limit_threads()
+    return run(config)
+
+
+@contextlib.contextmanager
+def _thread_env() -> Iterator[None]:
+    """Set THREAD_ENV to 1 while a pool runs, so that its workers inherit it when they start
+    (before numpy loads its BLAS)."""
+    saved = {name: os.environ.get(name) for name in THREAD_ENV}
+    os.environ.update({name: "1" for name in THREAD_ENV})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Workers start from a fork server that has imported torch and evogan.run once (Python
+    3.14's default on Linux): cheap starts, and no fork of a process whose torch may hold threads.
+    Where there is no fork server (Windows), each worker is spawned."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["torch", "evogan.run"])
+    return context
+
+
+class LocalPool:
+    """A local process pool of `workers` processes, each with one torch thread."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        if self.workers < 1:
+            raise ConfigError(f"--workers {workers} must be a positive integer")
+
+    def run(self, run: RunFunction, specs: Sequence[RunSpec]
+            ) -> Iterator[tuple[RunSpec, RunRecord | BaseException]]:
+        """Yield (spec, record or the exception the run raised) as runs finish."""
+        with _thread_env():
+            executor = ProcessPoolExecutor(max_workers=min(self.workers, len(specs)),
+                                           mp_context=_context(), initializer=_limit_threads)
+            pending: dict[Future[RunRecord], RunSpec] = {}
+            try:
+                pending.update({executor.submit(run, spec.config): spec for spec in specs})
+                while pending:
+                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        spec = pending.pop(future)
+                        error = future.exception()
+                        yield spec, error if error is not None else future.result()
+            except BaseException:  # Ctrl-C, or the driver failed: the runs in flight are lost
+                _terminate(executor)
+                raise
+            executor.shutdown()
+
+
+def _terminate(executor: ProcessPoolExecutor) -> None:
+    """Drop queued runs and stop the workers now instead of letting them finish their runs."""
+    executor.shutdown(wait=False, cancel_futures=True)
+    if hasattr(executor, "terminate_workers"):  # Python >= 3.14
+        executor.terminate_workers()
+        return
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
+        process.terminate()
+
+
+class RayBackend:
+    """A Ray cluster: an existing one at `address` (e.g. `auto`, `ray://host:10001`), else a
+    fresh local one. Each run takes one CPU and `gpus_per_run` GPUs (a fraction shares a GPU)."""
+
+    def __init__(self, address: str | None = None, *, gpus_per_run: float = 0.0) -> None:
+        if gpus_per_run < 0:
+            raise ConfigError(f"--gpus-per-run {gpus_per_run} must be >= 0")
+        self.address, self.gpus_per_run = address or None, gpus_per_run
+
+    def run(self, run: RunFunction, specs: Sequence[RunSpec]
+            ) -> Iterator[tuple[RunSpec, RunRecord | BaseException]]:
+        try:
+            import ray
+        except ImportError:
+            raise ConfigError("--ray needs Ray: pip install 'evogan[ray]'") from None
+        started_here = not ray.is_initialized()
+        if started_here:
+            ray.init(address=self.address, logging_level=logging.WARNING)
+        pending: dict[Any, RunSpec] = {}
+        try:
+            task = ray.remote(num_cpus=1, num_gpus=self.gpus_per_run)(_ray_task)
+            pending.update({task.remote(run, spec.config): spec for spec in specs})
+            while pending:
+                finished, _ = ray.wait(list(pending), num_returns=1)
+                for ref in finished:
+                    spec = pending.pop(ref)
+                    try:
+                        yield spec, ray.get(ref)
+                    except ray.exceptions.RayTaskError as error:
+                        yield spec, error.as_instanceof_cause()
+                    except ray.exceptions.RayError as error:  # worker died, task cancelled
+                        yield spec, error
+        finally:
+            for ref in pending:
+                ray.cancel(ref, force=True)
+            if started_here:
+                ray.shutdown()
+
+
+@contextlib.contextmanager
+def _lock(out: Path) -> Iterator[None]:
+    """Hold OUT/.campaign.lock, so that two campaigns never write the same folder at once."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no lock
+        yield
+        return
+    with open(out / ".campaign.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(f"--out {out}: another campaign is running there") from None
+        yield
+
+
+def _remove_staging(out: Path) -> None:
+    """Delete the temporary folders that an interrupted `write_record` left behind."""
+    runs = out / "runs"
+    if runs.is_dir():
+        for stale in [*runs.glob("*/*/*/.seed-*.tmp"), *runs.glob("*/*/*/.seed-*.old")]:
+            logger.info("removing %s, left by an interrupted write", stale)
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def run_campaign(
+    campaign: Campaign, out: Path, *, backend: LocalPool | RayBackend | None = None,
+    run: RunFunction = _execute, on_progress: Callable[[Progress], None] | None = None,
+) -> CampaignResult:
+    """Run every missing run of `campaign` into `out` and return what happened.
+
+    Args:
+        campaign: what to run.
+        out: the campaign folder; created if needed, resumed if it holds earlier runs.
+        backend: where runs execute (default: a LocalPool with one process per core).
+        run: the function that turns a RunConfig into a RunRecord in a worker; it must be
+            importable by name (a module-level function) so that workers can receive it.
+        on_progress: called in the driver at the start and after every finished run.
+
+    Raises:
+        ConfigError: bad campaign, or OUT holds records of a different campaign.
+    """
+    out = Path(out)
+    campaign.validate()
+    out.mkdir(parents=True, exist_ok=True)
+    with _lock(out):
+        _remove_staging(out)
+        state = plan(campaign, out)
+        if state.conflicts:
+            spec, reason = state.conflicts[0]
+            raise ConfigError(f"--out {out} holds {len(state.conflicts)} record(s) of a different "
+                              f"campaign (first: {reason}); use another --out")
+        write_text_atomic(out / "campaign.toml", campaign.to_toml())
+        result = CampaignResult(out=out, skipped=[out / s.folder for s in state.complete],
+                                corrupt=[(out / s.folder, why) for s, why in state.corrupt])
+        for _, why in state.corrupt:
+            logger.warning("not redone, left as it is: %s", why)
+        progress = Progress(total=len(campaign.runs()), skipped=len(state.complete))
+        if on_progress is not None:
+            on_progress(progress)
+        if state.todo:
+            backend = backend or LocalPool()
+            for spec, outcome in backend.run(run, state.todo):
+                _finish(spec, outcome, out, result, progress)
+                if on_progress is not None:
+                    on_progress(progress)
+        result.wall_s = progress.elapsed_s
+    return result
+
+
+def _finish(spec: RunSpec, outcome: RunRecord | BaseException, out: Path,
+            result: CampaignResult, progress: Progress) -> None:
+    """Write a finished run's record (or its failure note) from the driver."""
+    note = spec.failure_note(out)
+    if isinstance(outcome, BaseException):
+        message = f"{type(outcome).__name__}: {outcome}".splitlines()[0]
+        logger.error("run %s failed: %s", spec.folder, message)
+        write_text_atomic(note, json.dumps({
+            "label": spec.label, "config": spec.config.to_dict(), "error": message,
+            "traceback": "".join(traceback.format_exception(outcome)),
+        }, indent=2, default=str))
+        result.failed.append((out / spec.folder, message))
+        progress.failed += 1
+        return
+    outcome.config["label"] = spec.label
+    write_record(outcome, out / spec.folder, overwrite=True)
+    note.unlink(missing_ok=True)
+    result.written.append(out / spec.folder)
+    progress.done += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# command line: `evogan compare`
+
+
+class ProgressLine:
+    """One campaign-level progress line on a terminal: runs done/total, failures, time."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def __call__(self, progress: Progress) -> None:
+        finished = progress.skipped + progress.done + progress.failed
+        left = progress.left_s
+        self.stream.write(
+            f"\r{finished:>5}/{progress.total} runs ({progress.skipped} already done)  "
+            f"{progress.failed} failed  {_clock(progress.elapsed_s)} elapsed  "
+            f"~{_clock(left) if left == left else '?'} left ")
+        self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+def _dotted(text: str, option: str) -> tuple[str, str, Any]:
+    """`NAME.KEY=VALUE` -> (NAME, KEY, VALUE parsed as JSON where it parses)."""
+    name, dot, rest = text.partition(".")
+    if not dot or not name or "=" not in rest:
+        raise ConfigError(f"{option} {text!r} is not of the form NAME.KEY=VALUE")
+    key, value = parse_param(rest)
+    return name, key, value
+
+
+_CAMPAIGN_OPTIONS = ("algos", "problems", "seeds", "max_evals", "pop_size", "device", "param",
+                     "setting")
+
+
+def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `evogan compare`."""
+    parser.add_argument("campaign_file", nargs="?", type=Path, default=None,
+                        metavar="CAMPAIGN.toml",
+                        help="a campaign file (instead of --algos/--problems/...)")
+    what = parser.add_argument_group("what to run (or a campaign file)")
+    what.add_argument("--algos", help="algorithm names, comma-separated; the last is the control")
+    what.add_argument("--problems", help="problem names, comma-separated")
+    what.add_argument("--seeds", help="N (seeds 1..N), a list 3,7,9 or a range A-B (default 11)")
+    what.add_argument("--max-evals", help="evaluation budget(s), comma-separated (default 10000)")
+    what.add_argument("--pop-size", type=int, help="population size (default 100)")
+    what.add_argument("--device", help="where GAN training runs: auto, cpu, cuda (default cpu)")
+    what.add_argument("--param", action="append", metavar="ALGO.KEY=VALUE",
+                      help="a hyperparameter of one algorithm, e.g. ga.survival=spea2 (repeatable)")
+    what.add_argument("--setting", action="append", metavar="PROBLEM.KEY=VALUE",
+                      help="n_obj or n_var of one problem, e.g. dtlz2.n_obj=5 (repeatable)")
+    how = parser.add_argument_group("where and how")
+    how.add_argument("--out", type=Path, required=False, help="the campaign folder (required)")
+    how.add_argument("--workers", type=int, default=None,
+                     help=f"local worker processes (default: the number of cores, "
+                     f"{os.cpu_count()})")
+    how.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                     help="run on Ray: an existing cluster at ADDRESS, else a fresh local one")
+    how.add_argument("--gpus-per-run", type=float, default=0.0,
+                     help="GPUs Ray gives each run (a fraction shares a GPU; needs --ray)")
+    how.add_argument("--control", default=None, help="control algorithm of the report's tests "
+                     "(default: the last listed)")
+    how.add_argument("--no-report", action="store_true", help="do not write the report at the end")
+    how.add_argument("--quiet", action="store_true", help="no progress line and no summary")
+
+
+def campaign_from_args(args: argparse.Namespace) -> Campaign:
+    """The campaign an `evogan compare` command line describes."""
+    given = [name for name in _CAMPAIGN_OPTIONS if getattr(args, name) is not None]
+    if args.campaign_file is not None:
+        if given:
+            raise ConfigError(f"give either a campaign file or --{given[0].replace('_', '-')} "
+                              "and the other campaign options, not both")
+        return Campaign.from_toml(args.campaign_file)
+    if not args.algos or not args.problems:
+        raise ConfigError("give a campaign file, or --algos and --problems")
+    algorithm: dict[str, dict[str, Any]] = {}
+    for text in args.param or ():
+        label, key, value = _dotted(text, "--param")
+        algorithm.setdefault(label, {})[key] = value
+    problem: dict[str, dict[str, Any]] = {}
+    for text in args.setting or ():
+        name, key, value = _dotted(text, "--setting")
+        problem.setdefault(name, {})[key] = value
+    try:
+        budgets = tuple(int(b) for b in _split(args.max_evals or "10000"))
+    except ValueError:
+        raise ConfigError(f"--max-evals {args.max_evals!r} is not a list of integers") from None
+    return Campaign(
+        algos=_split(args.algos), problems=_split(args.problems),
+        seeds=parse_seeds(args.seeds or "11"), max_evals=budgets,
+        pop_size=args.pop_size or 100, device=args.device or "cpu",
+        algorithm=algorithm, problem=problem)
+
+
+def run_compare_command(args: argparse.Namespace) -> int:
+    """`evogan compare`: run (or resume) a campaign, then write its report.
+
+    Returns 0 when every run is complete, 1 when some failed or are corrupt.
+    """
+    campaign = campaign_from_args(args)
+    if args.out is None:
+        raise ConfigError("--out is required: the folder the campaign writes")
+    if args.gpus_per_run and args.ray is None:
+        raise ConfigError("--gpus-per-run needs --ray")
+    if args.gpus_per_run and campaign.device == "cpu":
+        raise ConfigError(f"--gpus-per-run {args.gpus_per_run} with --device cpu would reserve "
+                          "GPUs that no run uses; add --device cuda (or auto)")
+    if args.ray is not None and campaign.device.startswith("cuda") and not args.gpus_per_run:
+        raise ConfigError(f"--device {campaign.device} on Ray needs --gpus-per-run (e.g. 0.25): "
+                          "Ray hides the GPUs from runs that reserve none")
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError(f"--workers {args.workers} must be a positive integer")
+    if args.control is not None and args.control not in campaign.algos:
+        raise ConfigError(f"--control {args.control!r} is not one of the campaign's algorithms "
+                          f"({', '.join(campaign.algos)})")
+    backend = (RayBackend(args.ray, gpus_per_run=args.gpus_per_run) if args.ray is not None
+               else LocalPool(args.workers))
+    show = not args.quiet and sys.stderr.isatty()
+    result = run_campaign(campaign, args.out, backend=backend,
+                          on_progress=ProgressLine(sys.stderr) if show else None)
+    if show:
+        sys.stderr.write("\n")
+    if not args.quiet:
+        print(f"{len(result.written)} run(s) written, {len(result.skipped)} already complete, "
+              f"{len(result.failed)} failed, in {result.wall_s:.1f} s: {args.out}")
+        for folder, message in result.failed:
+            print(f"  failed: {folder}: {message}")
+        for _, message in result.corrupt:
+            print(f"  corrupt, left untouched (move it away to redo it): {message}")
+    if not args.no_report:
+        from evogan.report import write_report
+
+        written = write_report(args.out, control=args.control)
+        if not args.quiet:
+            print(f"report: {written.report}")
+    return 0 if result.ok else 1

@@ -1,0 +1,182 @@
+"""Report figures (matplotlib, Agg, PNG): final fronts, IGD against evaluations, box plots."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display needed, safe in worker processes and CI
+
+import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
+import numpy as np  # noqa: E402
+
+from evogan.errors import ConfigError  # noqa: E402
+from evogan.indicators import front_hash, nondominated  # noqa: E402
+
+if TYPE_CHECKING:
+    from evogan.report import Collection, Run
+
+__all__ = ["convergence_band", "draw_budget", "true_front"]
+
+logger = logging.getLogger(__name__)
+
+FRONT_POINTS_SHOWN = 2000
+"""At most this many reference-front points are drawn (evenly subsampled) to keep files small."""
+
+
+def true_front(run: Run) -> np.ndarray | None:
+    """The reference front of a run's problem, if evogan regenerates the one the run used."""
+    from evogan.problems import get_problem, reference_front
+
+    problem_name, n_obj, n_var = run.instance
+    try:
+        front = reference_front(get_problem(problem_name, n_var=n_var, n_obj=n_obj))
+    except ConfigError:
+        return None
+    if front_hash(front) != run.record.config.get("front_hash"):
+        logger.warning("the reference front of %s differs from the one its runs used; not drawn",
+                       problem_name)
+        return None
+    return front
+
+
+def convergence_band(runs: Sequence[Run], indicator: str = "igd"
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Median, 25th and 75th percentile of `indicator` over runs, against evaluations.
+
+    Each run's history is read as a step function (the last logged value holds until the next
+    row), on the union of the evaluation counts the runs logged.
+
+    Returns:
+        (n_evals, median, q25, q75), each of shape (n_points,).
+    """
+    histories = [(np.array([row["n_evals"] for row in r.record.history], dtype=float),
+                  np.array([row[indicator] for row in r.record.history], dtype=float))
+                 for r in runs if r.record.history]
+    grid = np.unique(np.concatenate([evals for evals, _ in histories]))
+    values = np.full((len(histories), len(grid)), np.nan)  # (n_runs, n_points)
+    for i, (evals, series) in enumerate(histories):
+        position = np.searchsorted(evals, grid, side="right") - 1
+        logged = position >= 0
+        values[i, logged] = series[position[logged]]
+    q25, median, q75 = np.nanpercentile(values, [25, 50, 75], axis=0)
+    return grid, median, q25, q75
+
+
+def _grid(n_panels: int, *, panel: tuple[float, float] = (3.6, 2.8), **kwargs):
+    columns = min(4, n_panels)
+    rows = math.ceil(n_panels / columns)
+    fig = plt.figure(figsize=(panel[0] * columns, panel[1] * rows), **kwargs)
+    return fig, rows, columns
+
+
+def _save(fig, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def _fronts(cells: dict, labels: Sequence[str], budget: int,
+            instance: tuple[str, int, int], path: Path, title: str) -> Path | None:
+    present = [label for label in labels if cells.get((budget, instance, label))]
+    if not present:
+        return None
+    from evogan.report import median_run
+
+    n_obj = instance[1]
+    front = true_front(cells[budget, instance, present[0]][0])
+    if front is not None and len(front) > FRONT_POINTS_SHOWN:
+        front = front[np.linspace(0, len(front) - 1, FRONT_POINTS_SHOWN).astype(int)]
+    shown = {label: median_run(cells[budget, instance, label]) for label in present}
+    fronts = {label: run.record.F[nondominated(run.record.F)] for label, run in shown.items()}
+    # one view for all panels: the true front and half its extent again, or more to show 90% of
+    # every shown run's points; the points beyond it are counted in the panel's title
+    upper = np.quantile(np.concatenate(list(fronts.values())), 0.9, axis=0)
+    if front is not None:
+        upper = np.maximum(upper, front.max(axis=0) + 0.5 * np.ptp(front, axis=0))
+    everything = [*fronts.values()] + ([front] if front is not None else [])
+    lower = np.minimum(np.concatenate(everything).min(axis=0), upper)
+    pad = 0.03 * (upper - lower)
+    fig = plt.figure(figsize=(3.6 * len(present), 3.4))
+    for j, label in enumerate(present):
+        run = shown[label]
+        inside = np.all(fronts[label] <= upper, axis=1)
+        F, beyond = fronts[label][inside], int((~inside).sum())
+        ax = fig.add_subplot(1, len(present), j + 1,
+                             projection="3d" if n_obj >= 3 else None)
+        columns = range(min(n_obj, 3))
+        if front is not None:
+            ax.scatter(*(front[:, k] for k in columns), s=1, c="0.7", label="true front")
+        ax.scatter(*(F[:, k] for k in columns), s=8, c="C0", label="median run")
+        for k, set_limits in zip(columns, (ax.set_xlim, ax.set_ylim, getattr(ax, "set_zlim", None)),
+                                 strict=False):
+            set_limits(lower[k] - pad[k], upper[k] + pad[k])
+        if n_obj >= 3:
+            ax.view_init(elev=25, azim=45)
+        note = f"\n{beyond} of {beyond + len(F)} points beyond the view" if beyond else ""
+        ax.set_title(f"{label} (seed {run.record.summary['seed']}, IGD "
+                     f"{run.value('igd'):.3g}){note}", fontsize=8)
+        ax.tick_params(labelsize=7)
+    fig.axes[0].legend(fontsize=7, loc="best")
+    fig.suptitle(title + ("" if n_obj <= 3 else f" (first 3 of {n_obj} objectives)"), fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list[Path]]:
+    """Draw every figure of one budget into `folder`; returns {section title: files}."""
+    from evogan.report import instance_name
+
+    cells = found.cells()
+    labels = found.labels()
+    instances = found.instances(budget)
+    drawn: dict[str, list[Path]] = {"Final fronts of the median-IGD run against the true front": []}
+    for instance in instances:
+        name = instance_name(instance, instances)
+        path = _fronts(cells, labels, budget, instance, folder / f"fronts-e{budget}-{name}.png",
+                       f"{name}, {budget:,} evaluations")
+        if path is not None:
+            drawn["Final fronts of the median-IGD run against the true front"].append(path)
+
+    fig, rows, columns = _grid(len(instances))
+    for i, instance in enumerate(instances):
+        ax = fig.add_subplot(rows, columns, i + 1)
+        for j, label in enumerate(labels):
+            runs = cells.get((budget, instance, label), [])
+            if not any(r.record.history for r in runs):
+                continue
+            evals, median, q25, q75 = convergence_band(runs)
+            ax.plot(evals, median, color=f"C{j}", lw=1.2, label=label)
+            ax.fill_between(evals, q25, q75, color=f"C{j}", alpha=0.25, lw=0)
+        ax.set_yscale("log")
+        ax.set_title(instance_name(instance, instances), fontsize=9)
+        ax.tick_params(which="both", labelsize=7)
+        ax.set_xlabel("evaluations", fontsize=7)
+        ax.set_ylabel("IGD", fontsize=7)
+    fig.axes[0].legend(fontsize=7)
+    fig.suptitle(f"Median IGD against evaluations, IQR band ({budget:,} evaluations)", fontsize=10)
+    fig.tight_layout()
+    drawn["IGD against evaluations"] = [_save(fig, folder / f"igd-evals-e{budget}.png")]
+
+    fig, rows, columns = _grid(len(instances))
+    for i, instance in enumerate(instances):
+        ax = fig.add_subplot(rows, columns, i + 1)
+        present = [label for label in labels if cells.get((budget, instance, label))]
+        samples = [[r.value("igd") for r in cells[budget, instance, label]] for label in present]
+        ax.boxplot(samples, tick_labels=present)
+        low, high = min(map(min, samples)), max(map(max, samples))
+        if low > 0 and high / low > 100:
+            ax.set_yscale("log")
+        ax.set_title(instance_name(instance, instances), fontsize=9)
+        ax.tick_params(which="both", labelsize=7)
+        ax.set_ylabel("final IGD", fontsize=7)
+    fig.suptitle(f"Final IGD over seeds ({budget:,} evaluations)", fontsize=10)
+    fig.tight_layout()
+    drawn["Final IGD (box plots)"] = [_save(fig, folder / f"box-igd-e{budget}.png")]
+    return drawn

@@ -1,0 +1,422 @@
+"""`evogan report DIR`: summary.csv, report.md and figures from the run records under DIR.
+
+It reads any folder of run records (a campaign's `runs/`, or records of `evogan run` copied from
+elsewhere): every folder below DIR that holds a `summary.json` is one run. Runs are grouped by
+budget (`max_evals`) and problem instance (problem, n_obj, n_var); within each, the algorithms
+(record label, else algorithm name) are compared with `evogan.stats`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import logging
+import math
+import re
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evogan.errors import ConfigError
+from evogan.record import RunRecord, read_record
+from evogan.stats import ALPHA, compare, friedman, median_iqr
+
+__all__ = ["INDICATORS", "Collection", "Run", "Written", "add_report_arguments", "collect",
+           "instance_name", "median_run", "run_report_command", "summary_rows", "write_report",
+           "write_text_atomic"]
+
+logger = logging.getLogger(__name__)
+
+INDICATORS = {"igd": ("IGD", False), "igd_plus": ("IGD+", False), "hv": ("HV", True)}
+"""Indicator column -> (title, higher is better)."""
+
+SUMMARY_COLUMNS = ("algo", "label", "problem", "n_obj", "n_var", "max_evals", "pop_size", "seed",
+                   "n_evals", "n_gen", "igd", "igd_plus", "gd", "hv", "wall_s", "front_size",
+                   "front_hash", "device", "path")
+
+
+@dataclass
+class Run:
+    """One run record, with the fields the report groups by."""
+
+    folder: Path
+    record: RunRecord
+
+    @property
+    def label(self) -> str:
+        return str(self.record.config.get("label") or self.record.config["algo"])
+
+    @property
+    def instance(self) -> tuple[str, int, int]:
+        """(problem, n_obj, n_var): runs of one instance are compared with each other."""
+        s = self.record.summary
+        return str(s["problem"]), int(s["n_obj"]), int(s["n_var"])
+
+    @property
+    def max_evals(self) -> int:
+        return int(self.record.config["max_evals"])
+
+    def value(self, indicator: str) -> float:
+        return float(self.record.summary[indicator])
+
+
+@dataclass
+class Collection:
+    """The run records under a folder, the ones that did not read, and failure notes."""
+
+    root: Path
+    runs: list[Run] = field(default_factory=list)
+    unreadable: list[tuple[Path, str]] = field(default_factory=list)
+    failures: list[tuple[Path, str]] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)
+    problem_order: list[str] = field(default_factory=list)
+
+    def instances(self, budget: int | None = None) -> list[tuple[str, int, int]]:
+        """Problem instances (of one budget, or all): the campaign's order first, then the
+        others in natural order (zdt2 before zdt10)."""
+        found = {r.instance for r in self.runs if budget is None or r.max_evals == budget}
+
+        def key(instance: tuple[str, int, int]) -> tuple:
+            name = instance[0]
+            rank = self.problem_order.index(name) if name in self.problem_order else math.inf
+            natural = [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+            return rank, natural, instance[1], instance[2]
+
+        return sorted(found, key=key)
+
+    def labels(self) -> list[str]:
+        """Algorithm labels: the campaign's order first, then any other ones alphabetically."""
+        found = {run.label for run in self.runs}
+        return [a for a in self.order if a in found] + sorted(found - set(self.order))
+
+    def cells(self) -> dict[tuple[int, tuple[str, int, int], str], list[Run]]:
+        """(max_evals, instance, label) -> runs, sorted by seed."""
+        cells: dict[tuple[int, tuple[str, int, int], str], list[Run]] = defaultdict(list)
+        for run in sorted(self.runs, key=lambda r: int(r.record.summary["seed"])):
+            cells[run.max_evals, run.instance, run.label].append(run)
+        return cells
+
+
+def collect(root: Path) -> Collection:
+    """Read every run record below `root` (folders holding summary.json), and failure notes."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ConfigError(f"report DIR {root}: no such folder")
+    found = Collection(root=root)
+    campaign_file = root / "campaign.toml"
+    if campaign_file.is_file():
+        from evogan.campaign import Campaign
+
+        try:
+            campaign = Campaign.from_toml(campaign_file)
+            found.order, found.problem_order = list(campaign.algos), list(campaign.problems)
+        except ConfigError as error:
+            logger.warning("ignoring %s: %s", campaign_file, error)
+    for summary in sorted(root.rglob("summary.json")):
+        folder = summary.parent
+        if any(part.startswith(".") for part in folder.relative_to(root).parts):
+            continue  # staging folder of a write in progress
+        try:
+            found.runs.append(Run(folder, read_record(folder)))
+        except ValueError as error:
+            found.unreadable.append((folder, str(error)))
+    for note in sorted(root.rglob("*.failed.json")):
+        if not (note.parent / note.name.removesuffix(".failed.json") / "summary.json").exists():
+            try:
+                message = json.loads(note.read_text())["error"]
+            except (OSError, ValueError, KeyError) as error:
+                message = f"(failure note unreadable: {error})"
+            found.failures.append((note, message))
+    return found
+
+
+def median_run(runs: Sequence[Run], indicator: str = "igd") -> Run:
+    """The run of median `indicator` (the lower of the two middle ones for an even count)."""
+    ordered = sorted(runs, key=lambda r: (r.value(indicator), int(r.record.summary["seed"])))
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def summary_rows(found: Collection) -> list[dict[str, Any]]:
+    """One row per run, sorted by budget, problem instance, label and seed (report order)."""
+    rows = []
+    for run in found.runs:
+        config, summary = run.record.config, run.record.summary
+        row = {**{k: config.get(k) for k in SUMMARY_COLUMNS}, **summary, "label": run.label,
+               "max_evals": run.max_evals, "path": run.folder.relative_to(found.root).as_posix()}
+        rows.append({k: row.get(k) for k in SUMMARY_COLUMNS})
+    order = {label: i for i, label in enumerate(found.labels())}
+    place = {instance: i for i, instance in enumerate(found.instances())}
+    rows.sort(key=lambda r: (r["max_evals"], place[r["problem"], r["n_obj"], r["n_var"]],
+                             order[r["label"]], r["seed"]))
+    return rows
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write `path` through a temporary file and a rename, so a reader never sees half of it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text)
+    temporary.replace(path)
+
+
+def _fmt(value: float) -> str:
+    return "nan" if value != value else f"{value:.3e}"
+
+
+def _distinct(runs: Sequence[Run], key: str, sub: str | None = None) -> list[str]:
+    values = []
+    for run in runs:
+        source = run.record.config.get(sub, {}) if sub else run.record.config
+        values.append(str(source.get(key, "unknown")))
+    return sorted(set(values))
+
+
+def _seeds_text(seeds: Sequence[int]) -> str:
+    seeds = sorted(set(seeds))
+    if seeds == list(range(seeds[0], seeds[-1] + 1)) and len(seeds) > 2:
+        return f"{seeds[0]}-{seeds[-1]} ({len(seeds)} seeds)"
+    return ", ".join(map(str, seeds))
+
+
+def _duplicates(found: Collection) -> list[str]:
+    """A warning when several records claim the same algorithm, instance, budget and seed."""
+    keys = [(r.label, r.instance, r.max_evals, r.record.summary["seed"]) for r in found.runs]
+    repeated = len(keys) - len(set(keys))
+    if not repeated:
+        return []
+    return [f"**Warning**: {repeated} record(s) repeat the algorithm, problem, budget and seed of "
+            "another one (copied twice?); every record is counted in the statistics.", ""]
+
+
+def _header(found: Collection, control: str) -> list[str]:
+    runs = found.runs
+    labels = found.labels()
+    lines = [f"# Campaign report: {found.root.resolve().name}", "",
+             f"{len(runs)} run records under `{found.root.name}/` (one row each in `summary.csv`); "
+             "generated by `evogan report`.", ""]
+    for label in labels:
+        one = next(r for r in runs if r.label == label).record.config
+        params = ", ".join(f"{k}={v}" for k, v in sorted(one.get("params", {}).items()))
+        lines.append(f"- **{label}**: algorithm `{one['algo']}`"
+                     + (f" with {params}" if params else "") + (" (control)" if label == control
+                                                                else ""))
+    env_keys = ("python", "evogan", "torch", "numpy", "pymoo", "moocore", "scipy")
+    versions = "; ".join(f"{k} {', '.join(_distinct(runs, k, 'environment'))}" for k in env_keys)
+    machine = "; ".join(f"{k} {', '.join(_distinct(runs, k, 'environment'))}"
+                        for k in ("platform", "processor", "cpu_count", "torch_threads"))
+    budgets = sorted({r.max_evals for r in runs})
+    lines += [
+        f"- seeds: {_seeds_text([int(r.record.summary['seed']) for r in runs])}",
+        f"- budgets: {', '.join(f'{b:,}' for b in budgets)} evaluations; population size "
+        f"{', '.join(_distinct(runs, 'pop_size'))}",
+        f"- device: {', '.join(_distinct(runs, 'device'))}; machine: {machine}",
+        f"- versions: {versions}",
+        "- indicators: IGD and IGD+ (lower is better) against the reference fronts below, HV "
+        "(higher is better) at the reference points below, of the final population's "
+        "non-dominated solutions",
+        f"- tests: two-sided Wilcoxon rank-sum test (`scipy.stats.mannwhitneyu`: exact p when a "
+        f"sample has <= 8 values and no ties, else the normal approximation with tie and "
+        f"continuity corrections), "
+        f"p < {ALPHA}, of each algorithm against the control **{control}**: `+` significantly "
+        "better, `-` significantly worse, `=` no significant difference. Mean ranks are of "
+        "the cell medians per problem (1 = best); the Friedman test "
+        "(`scipy.stats.friedmanchisquare`) asks whether they differ (>= 3 algorithms, >= 2 "
+        "problems).", "",
+        *_duplicates(found),
+        "## Problems", "",
+        "| problem | n_obj | n_var | reference front points | front hash | HV reference point |",
+        "|---|---:|---:|---:|---|---|"]
+    for instance in found.instances():
+        same = [r for r in runs if r.instance == instance]
+        sizes = ", ".join(_distinct(same, "front_size"))
+        hashes = ", ".join(h[:12] for h in _distinct(same, "front_hash"))
+        refs = ", ".join(_distinct(same, "hv_ref_point"))
+        lines.append(f"| {instance[0]} | {instance[1]} | {instance[2]} | {sizes} | {hashes} | "
+                     f"{refs} |")
+        if "," in hashes:
+            lines.append(f"\n**Warning**: runs of {instance[0]} used different reference fronts; "
+                         "their IGD values are not comparable.\n")
+    return lines
+
+
+def instance_name(instance: tuple[str, int, int], instances: Sequence[tuple[str, int, int]]
+                  ) -> str:
+    """The problem's name, with `-mM-dD` added where `instances` hold it with several sizes."""
+    problem, n_obj, n_var = instance
+    if sum(1 for i in instances if i[0] == problem) > 1:
+        return f"{problem}-m{n_obj}-d{n_var}"
+    return problem
+
+
+def _indicator_table(found: Collection, budget: int, indicator: str, control: str) -> list[str]:
+    title, higher = INDICATORS[indicator]
+    labels = found.labels()
+    cells = found.cells()
+    instances = found.instances(budget)
+    better = "higher" if higher else "lower"
+    lines = [f"### {title} ({better} is better): median (IQR) over seeds", "",
+             "| problem | " + " | ".join(labels) + " |",
+             "|---|" + "---:|" * len(labels)]
+    counts = {label: {"+": 0, "-": 0, "=": 0} for label in labels}
+    medians = np.full((len(instances), len(labels)), np.nan)  # (n_instances, n_algorithms)
+    for i, instance in enumerate(instances):
+        samples = {label: [r.value(indicator) for r in cells.get((budget, instance, label), [])]
+                   for label in labels}
+        stats = {label: median_iqr(v) for label, v in samples.items() if v}
+        medians[i] = [stats[label][0] if label in stats else np.nan for label in labels]
+        row_best = np.nanmax(medians[i]) if higher else np.nanmin(medians[i])
+        texts = []
+        for label in labels:
+            if label not in stats:
+                texts.append("—")
+                continue
+            median, iqr = stats[label]
+            text = f"{_fmt(median)} ({_fmt(iqr)})"
+            if median == row_best:
+                text = f"**{text}**"
+            if label != control and samples[control]:
+                mark = compare(samples[label], samples[control], higher_is_better=higher).mark
+                counts[label][mark] += 1
+                text += f" {mark}"
+            texts.append(text)
+        lines.append(f"| {instance_name(instance, instances)} | " + " | ".join(texts) + " |")
+    lines.append("| +/-/= | " + " | ".join(
+        "control" if label == control else "{+}/{-}/{=}".format(**counts[label])
+        for label in labels) + " |")
+    complete = ~np.isnan(medians).any(axis=1)
+    if complete.any():
+        result = friedman(medians[complete], labels, higher_is_better=higher)
+        lines.append("| mean rank | " + " | ".join(f"{result.mean_ranks[label]:.2f}"
+                                                   for label in labels) + " |")
+        lines.append("")
+        if result.p == result.p:
+            verdict = "differ significantly" if result.p < ALPHA else "do not differ significantly"
+            lines.append(f"Friedman test over {int(complete.sum())} problems: chi-square = "
+                         f"{result.statistic:.3f}, p = {result.p:.3g}: the ranks {verdict} "
+                         f"(p < {ALPHA}).")
+        else:
+            lines.append("Friedman test: not applicable (it needs >= 3 algorithms and >= 2 "
+                         "problems).")
+    lines.append("")
+    return lines
+
+
+def _wall_table(found: Collection, budget: int) -> list[str]:
+    labels = found.labels()
+    cells = found.cells()
+    instances = found.instances(budget)
+    lines = ["### Wall time per run (s): median (IQR)", "",
+             "| problem | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
+    for instance in instances:
+        texts = []
+        for label in labels:
+            runs = cells.get((budget, instance, label), [])
+            if runs:
+                median, iqr = median_iqr([r.value("wall_s") for r in runs])
+                texts.append(f"{median:.2f} ({iqr:.2f})")
+            else:
+                texts.append("—")
+        lines.append(f"| {instance_name(instance, instances)} | " + " | ".join(texts) + " |")
+    lines.append("")
+    return lines
+
+
+@dataclass
+class Written:
+    """What `write_report` wrote, and the records it had to leave out."""
+
+    summary: Path
+    report: Path
+    figures: list[Path]
+    collection: Collection
+
+
+def write_report(root: Path, *, control: str | None = None, out: Path | None = None,
+                 figures: bool = True) -> Written:
+    """Write summary.csv, report.md and figures/ for the run records under `root`.
+
+    Args:
+        root: the folder to read (searched recursively for run records).
+        control: the label every algorithm is tested against (default: the last listed).
+        out: where to write (default: `root`).
+        figures: also draw the PNG figures (matplotlib, Agg backend).
+
+    Returns:
+        The files written and the collection of records they summarise.
+
+    Raises:
+        ConfigError: no records under `root`, or an unknown control.
+    """
+    found = collect(root)
+    out = Path(out) if out is not None else found.root
+    if not found.runs:
+        raise ConfigError(f"report DIR {root}: no run records (folders with summary.json) found")
+    labels = found.labels()
+    control = control if control is not None else labels[-1]
+    if control not in labels:
+        raise ConfigError(f"--control {control!r} is not among the algorithms of the records "
+                          f"({', '.join(labels)})")
+    rows = summary_rows(found)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    written = Written(summary=out / "summary.csv", report=out / "report.md", figures=[],
+                      collection=found)
+    write_text_atomic(written.summary, buffer.getvalue())
+
+    lines = _header(found, control)
+    budgets = sorted({run.max_evals for run in found.runs})
+    drawn: dict[int, dict[str, list[Path]]] = {}
+    if figures:
+        from evogan.plots import draw_budget
+
+        for budget in budgets:
+            drawn[budget] = draw_budget(found, budget, out / "figures")
+            written.figures += [f for files in drawn[budget].values() for f in files]
+    for budget in budgets:
+        lines += ["", f"## {budget:,} evaluations", ""]
+        for indicator in INDICATORS:
+            lines += _indicator_table(found, budget, indicator, control)
+        lines += _wall_table(found, budget)
+        for kind, files in drawn.get(budget, {}).items():
+            lines += [f"### {kind}", ""]
+            lines += [f"![{kind}: {f.stem}]({f.relative_to(out).as_posix()})" for f in files]
+            lines.append("")
+    if found.failures or found.unreadable:
+        lines += ["## Runs missing from the tables", ""]
+        lines += [f"- failed: `{note.relative_to(found.root).as_posix()}`: {message}"
+                  for note, message in found.failures]
+        lines += [f"- unreadable record: `{folder.relative_to(found.root).as_posix()}`: {message}"
+                  for folder, message in found.unreadable]
+        lines.append("")
+    write_text_atomic(written.report, "\n".join(lines))
+    return written
+
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `evogan report`."""
+    parser.add_argument("dir", type=Path, metavar="DIR", help="a folder of run records")
+    parser.add_argument("--control", default=None,
+                        help="the algorithm every other one is tested against (default: the last "
+                        "listed in DIR/campaign.toml, else the last alphabetically)")
+    parser.add_argument("--out", type=Path, default=None, help="where to write (default: DIR)")
+    parser.add_argument("--no-figures", action="store_true", help="tables only")
+
+
+def run_report_command(args: argparse.Namespace) -> int:
+    """`evogan report DIR`: returns 0, or 1 when some records did not read."""
+    written = write_report(args.dir, control=args.control, out=args.out,
+                           figures=not args.no_figures)
+    for _, message in written.collection.unreadable:
+        print(f"evogan: left out of the report: {message}", file=sys.stderr)
+    print(f"report: {written.report}\nsummary: {written.summary}")
+    return 1 if written.collection.unreadable else 0

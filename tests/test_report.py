@@ -1,0 +1,115 @@
+"""`evogan report` on records written elsewhere: tables, tests, ranks, figures, bad input."""
+
+import argparse
+import csv
+import shutil
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from evogan.config import RunConfig
+from evogan.errors import ConfigError
+from evogan.plots import convergence_band
+from evogan.record import RunRecord, write_record
+from evogan.report import Run, add_report_arguments, median_run, run_report_command, write_report
+from evogan.run import execute
+
+ALGOS, PROBLEMS, SEEDS = ("ga", "nsga2", "nsga3"), ("zdt1", "dtlz2"), (1, 2)
+
+
+@pytest.fixture(scope="module")
+def elsewhere(tmp_path_factory):
+    """Records as `evogan run` writes them, in a flat folder without a campaign file."""
+    root = tmp_path_factory.mktemp("records")
+    for algo in ALGOS:
+        for problem in PROBLEMS:
+            for seed in SEEDS:
+                config = RunConfig(algo=algo, problem=problem, pop_size=12, max_evals=60, seed=seed)
+                write_record(execute(config), root / f"{algo}-{problem}-s{seed}")
+    return root
+
+
+def report_args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_report_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+def read_summary(root):
+    with open(root / "summary.csv", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_report_of_foreign_records_has_ranks_and_friedman(elsewhere, tmp_path):
+    assert run_report_command(report_args(str(elsewhere), "--out", str(tmp_path))) == 0
+    rows = read_summary(tmp_path)
+    assert [(r["label"], r["problem"], r["seed"]) for r in rows] == [
+        (a, p, str(s)) for p in ("dtlz2", "zdt1") for a in ALGOS for s in SEEDS]
+    # medians (rows: dtlz2, zdt1; columns: ga, nsga2, nsga3) straight from summary.csv
+    medians = np.array([[np.median([float(r["igd"]) for r in rows
+                                    if (r["problem"], r["label"]) == (p, a)]) for a in ALGOS]
+                        for p in ("dtlz2", "zdt1")])
+    report = (tmp_path / "report.md").read_text()
+    igd_table = report.split("### IGD (")[1].split("### IGD+")[0]
+    ranks = sps.rankdata(medians, axis=1).mean(axis=0)
+    assert "| mean rank | " + " | ".join(f"{r:.2f}" for r in ranks) + " |" in igd_table
+    statistic = sps.friedmanchisquare(*medians.T).statistic
+    assert f"Friedman test over 2 problems: chi-square = {statistic:.3f}" in igd_table
+    assert "control **nsga3**" in report  # no campaign file: the last in alphabetical order
+    assert "| +/-/= | 0/0/2 | 0/0/2 | control |" in igd_table  # 2 seeds: never significant
+    for name in ("fronts-e60-zdt1", "fronts-e60-dtlz2", "igd-evals-e60", "box-igd-e60"):
+        assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 1000
+
+
+def test_control_option_and_bad_input(elsewhere, tmp_path):
+    written = write_report(elsewhere, control="ga", out=tmp_path, figures=False)
+    report = written.report.read_text()
+    assert "control **ga**" in report and "| control | 0/0/2 | 0/0/2 |" in report
+    assert not (tmp_path / "figures").exists()
+    with pytest.raises(ConfigError, match="--control 'moead' is not among"):
+        run_report_command(report_args(str(elsewhere), "--control", "moead", "--out",
+                                       str(tmp_path)))
+    with pytest.raises(ConfigError, match="missing: no such folder"):
+        run_report_command(report_args(str(tmp_path / "missing"), "--out", str(tmp_path)))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match="no run records"):
+        run_report_command(report_args(str(tmp_path / "empty")))
+
+
+def test_an_unreadable_record_is_listed_and_fails_the_command(elsewhere, tmp_path):
+    broken = tmp_path / "broken-run"
+    broken.mkdir()
+    (broken / "summary.json").write_text("{}")  # no config.json, history.csv, final.npz
+    write_record(execute(RunConfig(algo="nsga2", problem="zdt1", pop_size=12, max_evals=24)),
+                 tmp_path / "good-run")
+    assert run_report_command(report_args(str(tmp_path), "--no-figures")) == 1
+    report = (tmp_path / "report.md").read_text()
+    assert "- unreadable record: `broken-run`" in report and "**Warning**" not in report
+    assert len(read_summary(tmp_path)) == 1
+    shutil.copytree(tmp_path / "good-run", tmp_path / "copied-run")
+    again = write_report(tmp_path, figures=False).report.read_text()
+    assert "**Warning**: 1 record(s) repeat" in again
+
+
+def fake_run(seed: int, igd: float, history: list[tuple[int, float]] = ()) -> Run:
+    record = RunRecord(config={"algo": "x", "max_evals": 30},
+                       summary={"seed": seed, "igd": igd, "problem": "p", "n_obj": 2, "n_var": 3},
+                       history=[{"n_evals": e, "igd": v} for e, v in history])
+    return Run(folder=None, record=record)
+
+
+def test_median_run_is_the_lower_middle_one():
+    runs = [fake_run(1, 0.4), fake_run(2, 0.1), fake_run(3, 0.3), fake_run(4, 0.2)]
+    assert median_run(runs).record.summary["seed"] == 4  # 0.1, [0.2], 0.3, 0.4
+    assert median_run(runs[:3]).record.summary["seed"] == 3  # 0.1, [0.3], 0.4
+
+
+def test_convergence_band_steps_each_history_on_the_union_of_evaluations():
+    runs = [fake_run(1, 1.0, [(10, 3.0), (20, 2.0), (30, 1.0)]),
+            fake_run(2, 2.0, [(10, 4.0), (30, 2.0)])]  # run 2 still has 4.0 at 20 evaluations
+    evals, median, q25, q75 = convergence_band(runs)
+    np.testing.assert_array_equal(evals, [10, 20, 30])
+    np.testing.assert_allclose(median, [3.5, 3.0, 1.5])
+    np.testing.assert_allclose(q25, [3.25, 2.5, 1.25])
+    np.testing.assert_allclose(q75, [3.75, 3.5, 1.75])
