@@ -14,6 +14,7 @@ from evogan.config import add_config_arguments, config_from_args
 from evogan.engine import RunState
 from evogan.errors import EvaluationError, EvoganError
 from evogan.report import add_report_arguments, run_report_command
+from evogan.toy import add_toy_arguments, run_toy_command
 
 __all__ = ["main"]
 
@@ -123,6 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="statistics, tables and figures of stored runs")
     add_report_arguments(report)
     report.set_defaults(handler=run_report_command)
+    toy = commands.add_parser(
+        "toy", help="mode-collapse benchmark: E-GAN vs single-loss GANs on 2-D mixtures")
+    add_toy_arguments(toy)
+    toy.set_defaults(handler=run_toy_command)
     return parser
 
 
