@@ -219,8 +219,9 @@ def test_multitask_history_records_per_task_rows():
                       callbacks=[history])
     assert [row["n_evals"] for row in history.rows] == [20, 200, 400, 600, 800, 1000]
     final = multitask_quality(CIMS, result.X, result.F, n_points=500)
-    assert {key: history.rows[-1][key] for key in final} == final
-    assert set(final) == {"igd_t1", "igd_t2", "hv_t1", "hv_t2"}
+    logged = ("igd_t1", "igd_t2", "hv_t1", "hv_t2")
+    assert {key: history.rows[-1][key] for key in logged} == {key: final[key] for key in logged}
+    assert set(final) == {f"{name}_t{t}" for name in ("igd", "igd_plus", "gd", "hv") for t in (1, 2)}
     assert history.rows[-1]["igd_t1"] < history.rows[0]["igd_t1"]
 
 

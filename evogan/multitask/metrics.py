@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from evogan.engine import RunState
-from evogan.indicators import hv, igd, nondominated
+from evogan.indicators import hv, igd, nondominated, quality
 from evogan.problems.multitask import DEFAULT_FRONT_POINTS, MultitaskProblem
 
 __all__ = [
@@ -59,19 +59,20 @@ def per_task_hv(
 def multitask_quality(
     problem: MultitaskProblem, X: np.ndarray, F: np.ndarray, *, n_points: int = DEFAULT_FRONT_POINTS
 ) -> dict[str, float]:
-    """Per-task IGD and HV as flat record fields: {"igd_t1", ..., "igd_tT", "hv_t1", ...}."""
-    igd_values = per_task_igd(problem, X, F, n_points=n_points)
-    hv_values = per_task_hv(problem, X, F, n_points=n_points)
-    return {
-        **{f"igd_t{t + 1}": float(value) for t, value in enumerate(igd_values)},
-        **{f"hv_t{t + 1}": float(value) for t, value in enumerate(hv_values)},
-    }
+    """Per-task IGD, IGD+, GD and HV as flat record fields: {"igd_t1", "igd_plus_t1", "gd_t1",
+    "hv_t1", ..., "hv_tT"}, with the reference fronts and points of `per_task_igd`/`per_task_hv`."""
+    fields = {}
+    for t, front in enumerate(task_fronts(problem, X, F)):
+        reference = problem.reference_front(t, n_points)
+        values = quality(front, reference, 1.1 * reference.max(axis=0))
+        fields.update({f"{name}_t{t + 1}": value for name, value in values.items()})
+    return fields
 
 
 class MultitaskHistory:
     """Callback: per-task IGD/HV and the algorithm's metrics every `every` evaluations and at
     the end; the multitask counterpart of `evogan.callbacks.History` (same row layout, with
-    `igd_t1`, `hv_t1`, ... in place of `igd`, `hv`).
+    `igd_t1`, `hv_t1`, ... in place of `igd`, `hv`; IGD+ and GD only in the final summary).
 
     Args:
         problem: the multitask problem being solved.
@@ -94,7 +95,10 @@ class MultitaskHistory:
         if state.n_evals >= self._next_row_at or state.n_evals >= state.max_evals:
             X, F = state.algorithm.population()
             row = {"n_evals": state.n_evals, "n_gen": state.n_gen, "elapsed_s": state.elapsed_s}
-            row.update(multitask_quality(self.problem, X, F, n_points=self.n_points))
+            igd_values = per_task_igd(self.problem, X, F, n_points=self.n_points)
+            hv_values = per_task_hv(self.problem, X, F, n_points=self.n_points)
+            row.update({f"igd_t{t + 1}": float(v) for t, v in enumerate(igd_values)})
+            row.update({f"hv_t{t + 1}": float(v) for t, v in enumerate(hv_values)})
             row.update(metrics)
             self.rows.append(row)
             state.latest = row
