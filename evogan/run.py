@@ -102,6 +102,17 @@ def environment(device: str) -> dict[str, Any]:
     return info
 
 
+MAX_HISTORY_ROWS = 100
+"""A run's history logs at most about this many rows: each costs an IGD against a reference
+front of up to 10,000 points (a few ms), which at one row per generation would double the cost
+of a 200,000-evaluation multitask run."""
+
+
+def _log_every(config: RunConfig, generation: int) -> int:
+    """Evaluations between history rows: one generation, or more for long runs."""
+    return max(generation, config.max_evals // MAX_HISTORY_ROWS)
+
+
 def _jsonable(value: Any) -> Any:
     return value if isinstance(value, (int, float, str, bool, type(None))) else repr(value)
 
@@ -130,14 +141,14 @@ def execute(config: RunConfig, *, callbacks: Sequence[Callback] = ()) -> RunReco
     if is_multitask(problem):
         fronts = [problem.reference_front(t) for t in range(problem.n_tasks)]
         ref_points = [1.1 * front.max(axis=0) for front in fronts]
-        history = MultitaskHistory(problem, every=config.pop_size * problem.n_tasks)
+        history = MultitaskHistory(problem, every=_log_every(config, config.pop_size * problem.n_tasks))
         front_info = {"front_size": [len(front) for front in fronts],
                       "front_hash": [front_hash(front) for front in fronts],
                       "hv_ref_point": [ref.tolist() for ref in ref_points]}
     else:
         front = reference_front(problem)
         ref_point = np.asarray(hv_reference_point(problem), dtype=float)
-        history = History(front, ref_point, every=config.pop_size)
+        history = History(front, ref_point, every=_log_every(config, config.pop_size))
         front_info = {"front_size": len(front), "front_hash": front_hash(front),
                       "hv_ref_point": ref_point.tolist()}
     result = minimize(problem, algorithm, seed=config.seed, max_evals=config.max_evals,
