@@ -9,9 +9,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
+from evogan.campaign import add_compare_arguments, run_compare_command
 from evogan.config import add_config_arguments, config_from_args
 from evogan.engine import RunState
 from evogan.errors import EvaluationError, EvoganError
+from evogan.report import add_report_arguments, run_report_command
+from evogan.toy import add_toy_arguments, run_toy_command
 
 __all__ = ["main"]
 
@@ -34,7 +37,8 @@ class ProgressLine:
         done = state.n_evals / state.max_evals
         left = state.elapsed_s * (1 - done) / done if done > 0 else float("nan")
         self.stream.write(
-            f"\r{state.n_evals:>8}/{state.max_evals} evals  IGD {row.get('igd', float('nan')):.4g}"
+            f"\r{state.n_evals:>8}/{state.max_evals} evals  "
+            f"IGD {row.get('igd', row.get('igd_t1', float('nan'))):.4g}"
             f"  HV {row.get('hv', float('nan')):.4g}  {state.elapsed_s:6.1f}s  ~{left:5.0f}s left "
         )
         self.stream.flush()
@@ -59,9 +63,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         s = record.summary
         print(f"{s['algo']} on {s['problem']} (n_var={s['n_var']}, n_obj={s['n_obj']}, "
               f"seed={s['seed']}): {s['n_evals']} evaluations in {s['wall_s']:.2f} s")
-        print(f"  IGD {s['igd']:.6g}  IGD+ {s['igd_plus']:.6g}  GD {s['gd']:.6g}  HV {s['hv']:.6g}"
-              f"  (front: {record.config['front_size']} points, HV reference point "
-              f"{[round(v, 4) for v in record.config['hv_ref_point']]})")
+        if "igd_t1" in s:  # a multitask problem: one line per task
+            for t, size in enumerate(record.config["front_size"], start=1):
+                print(f"  task {t}: IGD {s[f'igd_t{t}']:.6g}  HV {s[f'hv_t{t}']:.6g}  (front: "
+                      f"{size} points, HV reference point {record.config['hv_ref_point'][t - 1]})")
+        else:
+            print(f"  IGD {s['igd']:.6g}  IGD+ {s['igd_plus']:.6g}  GD {s['gd']:.6g}  "
+                  f"HV {s['hv']:.6g}  (front: {record.config['front_size']} points, HV reference "
+                  f"point {[round(v, 4) for v in record.config['hv_ref_point']]})")
         print(f"  record: {out}")
     return 0
 
@@ -83,6 +92,11 @@ def _cmd_list(args: argparse.Namespace) -> int:
         info = problem_info(name)
         print(f"  {name:<8} n_obj {info['n_obj']} (default {info['default_n_obj']}), "
               f"n_var default {info['default_n_var']}: {info['description']}")
+    from evogan.problems.multitask import available_multitask_problems
+
+    print("multitask problems (CEC2017 MO-MTO pairs, two tasks each; algorithms emt-gs, mo-mfea, "
+          "nsga2):")
+    print("  " + ", ".join(available_multitask_problems()))
     print("operators (evogan.operators; usable in `ga`, in a Hybrid, or in a pymoo GA):")
     from evogan.operators import OPERATORS
 
@@ -104,6 +118,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_cmd_run)
     listing = commands.add_parser("list", help="algorithms, problems and operators")
     listing.set_defaults(handler=_cmd_list)
+    compare = commands.add_parser("compare", help="a campaign: algorithms x problems x seeds")
+    add_compare_arguments(compare)
+    compare.set_defaults(handler=run_compare_command)
+    report = commands.add_parser("report", help="statistics, tables and figures of stored runs")
+    add_report_arguments(report)
+    report.set_defaults(handler=run_report_command)
+    toy = commands.add_parser(
+        "toy", help="mode-collapse benchmark: E-GAN vs single-loss GANs on 2-D mixtures")
+    add_toy_arguments(toy)
+    toy.set_defaults(handler=run_toy_command)
     return parser
 
 

@@ -77,6 +77,8 @@ class Collection:
     failures: list[tuple[Path, str]] = field(default_factory=list)
     order: list[str] = field(default_factory=list)
     problem_order: list[str] = field(default_factory=list)
+    multitask: list[Run] = field(default_factory=list)
+    """Multitask records as read; `runs` holds them split into one run per task."""
 
     def instances(self, budget: int | None = None) -> list[tuple[str, int, int]]:
         """Problem instances (of one budget, or all): the campaign's order first, then the
@@ -124,9 +126,20 @@ def collect(root: Path) -> Collection:
         if any(part.startswith(".") for part in folder.relative_to(root).parts):
             continue  # staging folder of a write in progress
         try:
-            found.runs.append(Run(folder, read_record(folder)))
+            run = Run(folder, read_record(folder))
         except ValueError as error:
             found.unreadable.append((folder, str(error)))
+            continue
+        if "igd_t1" in run.record.summary:
+            found.multitask.append(run)
+            found.runs += task_runs(run)
+        else:
+            found.runs.append(run)
+    split = {run.record.summary["problem"] for run in found.multitask}
+    found.problem_order = [  # a multitask problem's place goes to its tasks
+        shown for name in found.problem_order for shown in (
+            sorted({r.instance[0] for r in found.runs if r.instance[0].startswith(f"{name}-t")})
+            if name in split else [name])]
     for note in sorted(root.rglob("*.failed.json")):
         if not (note.parent / note.name.removesuffix(".failed.json") / "summary.json").exists():
             try:
@@ -135,6 +148,65 @@ def collect(root: Path) -> Collection:
                 message = f"(failure note unreadable: {error})"
             found.failures.append((note, message))
     return found
+
+
+def task_runs(run: Run) -> list[Run]:
+    """A multitask record as one run per task, named PROBLEM-tT, with that task's indicators,
+    history and final population, so that every table treats a task as a problem instance."""
+    from evogan.problems import get_problem
+
+    record = run.record
+    problem = get_problem(record.summary["problem"])
+    tasks = problem.split(record.X, record.F) if record.X.size else [
+        (np.empty((0, 0)), np.empty((0, 0)))] * problem.n_tasks
+    runs = []
+    for t, (task, (X_t, F_t)) in enumerate(zip(problem.tasks, tasks, strict=True), start=1):
+        def pick(values: dict, t: int = t) -> dict:
+            return {name: values[f"{name}_t{t}"] for name in ("igd", "igd_plus", "gd", "hv")
+                    if f"{name}_t{t}" in values}
+
+        config = {**record.config}
+        for key in ("front_size", "front_hash", "hv_ref_point"):
+            if isinstance(config.get(key), list) and len(config[key]) == problem.n_tasks:
+                config[key] = config[key][t - 1]
+        summary = {**{k: v for k, v in record.summary.items() if "_t" not in k}, **pick(record.summary),
+                   "problem": f"{record.summary['problem']}-t{t}", "n_obj": task.n_obj,
+                   "n_var": task.n_var}
+        history = [{"n_evals": row["n_evals"], **pick(row)} for row in record.history]
+        runs.append(Run(run.folder, RunRecord(config=config, summary=summary, history=history,
+                                              X=X_t, F=F_t[:, :task.n_obj])))
+    return runs
+
+
+def _multitask_score_table(found: Collection, budget: int) -> list[str]:
+    """The CEC2017 multitask score (per problem, lower is better) of each algorithm."""
+    from evogan.multitask.metrics import multitask_score
+
+    runs = [r for r in found.multitask if r.max_evals == budget]
+    if not runs:
+        return []
+    labels = [label for label in found.labels() if any(r.label == label for r in runs)]
+    lines = ["### CEC2017 multitask score (lower is better)", "",
+             "Per problem: each task's IGD standardised over all runs of all algorithms, averaged "
+             "over the tasks, then over the runs (Yuan et al. 2017; MToP's IGD_MTS).", "",
+             "| problem | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
+    for name in dict.fromkeys(r.record.summary["problem"] for r in runs):
+        igd_by_label = {}
+        for label in labels:
+            mine = [r.record.summary for r in runs
+                    if r.label == label and r.record.summary["problem"] == name]
+            n_tasks = sum(1 for key in mine[0] if re.fullmatch(r"igd_t\d+", key)) if mine else 0
+            if mine:
+                igd_by_label[label] = np.array([[s[f"igd_t{t}"] for t in range(1, n_tasks + 1)]
+                                                for s in mine])
+        scores = multitask_score(igd_by_label)
+        best = min(scores.values())
+        lines.append(f"| {name} | " + " | ".join(
+            ("—" if label not in scores else
+             f"**{scores[label]:.3f}**" if scores[label] == best else f"{scores[label]:.3f}")
+            for label in labels) + " |")
+    lines.append("")
+    return lines
 
 
 def median_run(runs: Sequence[Run], indicator: str = "igd") -> Run:
@@ -387,6 +459,7 @@ def write_report(root: Path, *, control: str | None = None, out: Path | None = N
         for indicator in INDICATORS:
             lines += _indicator_table(found, budget, indicator, control)
         lines += _wall_table(found, budget)
+        lines += _multitask_score_table(found, budget)
         for kind, files in drawn.get(budget, {}).items():
             lines += [f"### {kind}", ""]
             lines += [f"![{kind}: {f.stem}]({f.relative_to(out).as_posix()})" for f in files]

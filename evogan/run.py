@@ -21,7 +21,9 @@ from evogan.config import RunConfig
 from evogan.engine import Callback, minimize
 from evogan.errors import ConfigError
 from evogan.indicators import front_hash, quality
+from evogan.multitask.metrics import MultitaskHistory, multitask_quality
 from evogan.problems import get_problem, hv_reference_point, reference_front
+from evogan.problems.multitask import is_multitask
 from evogan.record import RunRecord
 from evogan.registry import algorithm_entry, get_algorithm
 from evogan.variation import Variation
@@ -100,6 +102,17 @@ def environment(device: str) -> dict[str, Any]:
     return info
 
 
+MAX_HISTORY_ROWS = 100
+"""A run's history logs at most about this many rows: each costs an IGD against a reference
+front of up to 10,000 points (a few ms), which at one row per generation would double the cost
+of a 200,000-evaluation multitask run."""
+
+
+def _log_every(config: RunConfig, generation: int) -> int:
+    """Evaluations between history rows: one generation, or more for long runs."""
+    return max(generation, config.max_evals // MAX_HISTORY_ROWS)
+
+
 def _jsonable(value: Any) -> Any:
     return value if isinstance(value, (int, float, str, bool, type(None))) else repr(value)
 
@@ -111,19 +124,39 @@ def default_out(config: RunConfig, root: Path = Path("runs")) -> Path:
 
 
 def execute(config: RunConfig, *, callbacks: Sequence[Callback] = ()) -> RunRecord:
-    """Run `config` and return its record (nothing is written to disk here)."""
+    """Run `config` and return its record (nothing is written to disk here).
+
+    On a multitask problem (cec17-*), `nsga2` means one NSGA-II per task (`mt-nsga2`), and the
+    record holds IGD and HV per task (`igd_t1`, `hv_t1`, ...) instead of one IGD and HV.
+    """
     problem = build_problem(config)
+    if is_multitask(problem) and config.algo == "nsga2":
+        config = config.replace(algo="mt-nsga2")
     device = "cpu"
     if config.device != "cpu":  # resolving imports torch, which CPU-only baselines never need
         from evogan.device import resolve_device
 
         device = resolve_device(config.device)
     algorithm = build_algorithm(config.replace(device=device))
-    front = reference_front(problem)
-    ref_point = np.asarray(hv_reference_point(problem), dtype=float)
-    history = History(front, ref_point, every=config.pop_size)
+    if is_multitask(problem):
+        fronts = [problem.reference_front(t) for t in range(problem.n_tasks)]
+        ref_points = [1.1 * front.max(axis=0) for front in fronts]
+        history = MultitaskHistory(problem, every=_log_every(config, config.pop_size * problem.n_tasks))
+        front_info = {"front_size": [len(front) for front in fronts],
+                      "front_hash": [front_hash(front) for front in fronts],
+                      "hv_ref_point": [ref.tolist() for ref in ref_points]}
+    else:
+        front = reference_front(problem)
+        ref_point = np.asarray(hv_reference_point(problem), dtype=float)
+        history = History(front, ref_point, every=_log_every(config, config.pop_size))
+        front_info = {"front_size": len(front), "front_hash": front_hash(front),
+                      "hv_ref_point": ref_point.tolist()}
     result = minimize(problem, algorithm, seed=config.seed, max_evals=config.max_evals,
                       callbacks=(history, *callbacks), device=device)
+    if is_multitask(problem):
+        indicators = multitask_quality(problem, result.X, result.F)
+    else:
+        indicators = quality(result.F, front, ref_point)
     resolved = {
         **config.to_dict(),
         "n_var": problem.n_var,
@@ -134,15 +167,13 @@ def execute(config: RunConfig, *, callbacks: Sequence[Callback] = ()) -> RunReco
             for key, value in {**algorithm_entry(config.algo).parameters(), **config.params,
                                "pop_size": config.pop_size}.items()
         },
-        "front_size": len(front),
-        "front_hash": front_hash(front),
-        "hv_ref_point": ref_point.tolist(),
+        **front_info,
         "environment": environment(device),
     }
     summary = {
         "algo": config.algo, "problem": config.problem, "n_var": problem.n_var,
         "n_obj": problem.n_obj, "seed": config.seed, "n_evals": result.n_evals,
-        "n_gen": result.n_gen, **quality(result.F, front, ref_point),
+        "n_gen": result.n_gen, **indicators,
         "wall_s": result.wall_s,
     }
     return RunRecord(config=resolved, summary=summary, history=history.rows, X=result.X, F=result.F)

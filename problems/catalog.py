@@ -169,6 +169,13 @@ def get_problem(name: str, *, n_var: int | None = None, n_obj: int | None = None
     Raises:
         ConfigError: unknown name, or n_obj / n_var not accepted (one line naming the value).
     """
+    if isinstance(name, str) and name.lower().startswith("cec17-"):
+        if n_var is not None or n_obj is not None:
+            raise ConfigError(f"{name.lower()} is a multitask problem of fixed size; "
+                              "leave out n_var and n_obj")
+        from evogan.problems.multitask import get_multitask_problem
+
+        return get_multitask_problem(name)
     entry = _entry(name)
     key = name.lower()
     if n_obj is None:

@@ -5,13 +5,17 @@ is built from keyword-only hyperparameters and passes the shared Variation contr
 """
 
 from evogan.operators.de import DifferentialEvolution
+from evogan.operators.egan import EGANOffspring
+from evogan.operators.gmoea import GMOEAGAN
 from evogan.operators.pm import PolynomialMutation
 from evogan.operators.sbx import SBX
 
-__all__ = ["OPERATORS", "SBX", "DifferentialEvolution", "PolynomialMutation"]
+__all__ = ["GMOEAGAN", "EGANOffspring", "OPERATORS", "SBX", "DifferentialEvolution", "PolynomialMutation"]
 
 OPERATORS: dict[str, type] = {
     "sbx": SBX,
     "pm": PolynomialMutation,
     "de": DifferentialEvolution,
+    "gmoea": GMOEAGAN,
+    "egan": EGANOffspring,
 }

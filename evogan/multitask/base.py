@@ -1,0 +1,169 @@
+"""Per-task populations over a unified space, with NSGA-II survival per task: the shared loop.
+
+Every multitask algorithm here keeps one population of `pop_size` individuals per task, each a
+unified vector in [0, 1]^D_u evaluated on its own task only, and stored in NSGA-II order (front
+ascending, crowding distance descending, ties by index), so that row 0 is the task's best and a
+row's index is its within-task ("factorial") rank. Subclasses only say how offspring are made.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+from pymoo.core.problem import Problem
+
+from evogan.errors import ConfigError
+from evogan.problems.multitask import MultitaskProblem, is_multitask
+from evogan.survival import non_dominated_rank
+
+__all__ = ["MultitaskAlgorithm", "crowding_by_front", "nsga2_order", "tournament"]
+
+
+def crowding_by_front(F: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Crowding distance (n,) of each row of `F` (n, n_obj) within its own front `rank` (n,).
+
+    The same values as `evogan.survival.crowding_distance` applied front by front, for all
+    fronts at once: per objective, sort by (front, value) and take each point's neighbours in
+    its front. Boundary points get inf; an objective with zero span in a front adds nothing.
+    """
+    n = len(F)
+    crowding = np.zeros(n)
+    if n == 0:
+        return crowding
+    positions = np.arange(n)
+    for j in range(F.shape[1]):
+        order = np.lexsort((F[:, j], rank))
+        front, value = rank[order], F[order, j]
+        first = np.r_[True, front[1:] != front[:-1]]
+        last = np.r_[front[1:] != front[:-1], True]
+        start = np.maximum.accumulate(np.where(first, positions, 0))
+        end = np.minimum.accumulate(np.where(last, positions, n)[::-1])[::-1]
+        span = value[end] - value[start]
+        gap = np.zeros(n)
+        gap[1:-1] = value[2:] - value[:-2]
+        share = np.divide(gap, span, out=np.zeros(n), where=span > 0)
+        crowding[order] += np.where(first | last, np.inf, share)
+    return crowding
+
+
+def nsga2_order(F: np.ndarray) -> np.ndarray:
+    """Indices (n,) that sort `F` (n, n_obj) in NSGA-II order; its first k are NSGA-II's survivors.
+
+    (Deb, Pratap, Agarwal, Meyarivan, IEEE TEVC 6(2), 2002.) Front ascending, crowding distance
+    within the front descending, ties by index.
+    """
+    rank = non_dominated_rank(F)
+    return np.lexsort((-crowding_by_front(F, rank), rank))
+
+
+def tournament(position: np.ndarray, n_select: int, rng: np.random.Generator) -> np.ndarray:
+    """Binary tournament: indices (n_select,) of winners; lower `position` wins, ties the first."""
+    a, b = rng.integers(0, len(position), size=(2, n_select))
+    return np.where(position[a] <= position[b], a, b)
+
+
+class MultitaskAlgorithm(ABC):
+    """Ask/tell loop shared by the multitask algorithms (see the module docstring).
+
+    The first `ask` returns `pop_size` uniform random unified vectors per task; every later `ask`
+    returns the subclass's offspring, each row tagged with its task in the problem's task column.
+    `tell` merges each task's offspring with its population and keeps the best `pop_size` by
+    NSGA-II. `metrics()` reports which share of the offspring came from inter-task transfer and
+    which share of those survived.
+
+    Args:
+        pop_size: individuals per task (N).
+    """
+
+    def __init__(self, *, pop_size: int = 100) -> None:
+        if pop_size < 2:
+            raise ConfigError(f"pop_size must be at least 2, got {pop_size}")
+        self.pop_size = pop_size
+
+    # --- what subclasses provide ---
+
+    def _setup(self) -> None:  # noqa: B027  (optional hook)
+        """Build subclass state; `problem_`, `rng_` and `device_` are set."""
+
+    @abstractmethod
+    def _offspring(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Offspring from `U_` / `F_`: unified vectors (n, D_u) in [0, 1], their tasks (n,) and
+        whether each came from inter-task transfer (n,) bool."""
+
+    def _extra_metrics(self) -> dict[str, float]:
+        """Subclass diagnostics of the last generation."""
+        return {}
+
+    # --- the protocol ---
+
+    def setup(self, problem: Problem, *, rng: np.random.Generator, device: str = "cpu") -> None:
+        """Start a new run on a multitask `problem`."""
+        if not is_multitask(problem):
+            raise ConfigError(
+                f"{type(self).__name__} needs a multitask problem (e.g. cec17-cihs), "
+                f"got {getattr(problem, 'name', type(problem).__name__)!r}"
+            )
+        self.problem_: MultitaskProblem = problem
+        self.rng_ = rng
+        self.device_ = device
+        self.U_: list[np.ndarray] = []  # per task (N, D_u), NSGA-II order
+        self.F_: list[np.ndarray] = []  # per task (N, n_obj_t)
+        self.prev_U_: list[np.ndarray] = []  # the populations before the last survival
+        self.transfer_: np.ndarray = np.zeros(0, dtype=bool)  # tags of the last ask's rows
+        self.last_metrics_: dict[str, float] = {}
+        self._setup()
+
+    def ask(self) -> np.ndarray:
+        """The next rows to evaluate, (n, D_u + 1): unified genes, then the task index."""
+        n_tasks, n_unified = self.problem_.n_tasks, self.problem_.n_unified
+        if not self.U_:
+            U = self.rng_.random((n_tasks * self.pop_size, n_unified))
+            task = np.repeat(np.arange(n_tasks), self.pop_size)
+            transfer = np.zeros(len(U), dtype=bool)
+        else:
+            U, task, transfer = self._offspring()
+        self.transfer_ = transfer
+        return self.problem_.with_task(U, task)
+
+    def tell(self, X: np.ndarray, F: np.ndarray) -> None:
+        """Per-task NSGA-II survival of the evaluated rows `X` (m, D_u + 1), `F` (m, n_obj)."""
+        transfer = self.transfer_[: len(X)]
+        task = self.problem_.task_index(X)
+        parts = self.problem_.split(X, F)
+        if not self.U_:
+            for U_t, F_t in parts:
+                order = nsga2_order(F_t)
+                self.U_.append(U_t[order])
+                self.F_.append(F_t[order])
+            self.prev_U_ = [U_t.copy() for U_t in self.U_]
+            return
+        self.prev_U_ = [U_t.copy() for U_t in self.U_]
+        n_transfer_kept = 0
+        for t, (U_off, F_off) in enumerate(parts):
+            U_all = np.vstack([self.U_[t], U_off])
+            F_all = np.vstack([self.F_[t], F_off])
+            keep = nsga2_order(F_all)[: self.pop_size]
+            self.U_[t], self.F_[t] = U_all[keep], F_all[keep]
+            offspring_kept = keep[keep >= len(self.prev_U_[t])] - len(self.prev_U_[t])
+            n_transfer_kept += int(transfer[task == t][offspring_kept].sum())
+        n_transfer = int(transfer.sum())
+        self.last_metrics_ = {
+            "transfer_share": n_transfer / len(X),
+            "transfer_survival": n_transfer_kept / n_transfer if n_transfer else 0.0,
+            **self._extra_metrics(),
+        }
+
+    def population(self) -> tuple[np.ndarray, np.ndarray]:
+        """All tasks' populations as problem rows (with the task column), objectives zero-padded."""
+        X = np.vstack([self.problem_.with_task(U_t, t) for t, U_t in enumerate(self.U_)])
+        F = np.zeros((len(X), self.problem_.n_obj))
+        start = 0
+        for F_t in self.F_:
+            F[start : start + len(F_t), : F_t.shape[1]] = F_t
+            start += len(F_t)
+        return X, F
+
+    def metrics(self) -> dict[str, float]:
+        """Share of inter-task offspring, their survival rate, and subclass diagnostics."""
+        return dict(self.last_metrics_)

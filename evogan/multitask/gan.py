@@ -1,0 +1,280 @@
+"""EMT-GS's transfer GAN: a generator that maps samples of a source task into a target task.
+
+Architecture, initialisation and training follow the reference code of EMT-GS (Liang, Zhu, Wang,
+Li, Zhu, IEEE TEVC 27(4), 2023, DOI 10.1109/TEVC.2022.3189029; MATLAB in MToP, spec §2.3-2.4):
+an unconditional GAN whose "noise" is the source task's population. Reference quirks kept here
+(spec §2.8): batch normalisation always on batch statistics (Q3); Adam state recreated at every
+training call (Q4); discriminator dropout as a raw 0/1 mask without 1/(1-p) rescaling, drawn
+separately for the real and the fake pass (Q5); both gradients from one forward pass (Q6);
+the last partial mini-batch dropped, so fewer samples than a batch means no training (Q7).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.nn import functional as func
+
+__all__ = ["GANConfig", "TransferGANs"]
+
+_EPS = 2.220446049250313e-16  # MATLAB's eps, as inside the reference's log-losses
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    """Training hyperparameters of a transfer GAN (reference values)."""
+
+    batch_size: int = 10
+    lr_g: float = 3e-4
+    lr_d: float = 2e-4
+    betas: tuple[float, float] = (0.7, 0.9)
+    real_label: float = 0.9  # one-sided label smoothing of the discriminator's real term
+    dropout: float = 0.5
+    leaky_slope: float = 0.5
+    discriminator_batch: str = "separate"  # or "joint" (an evogan variant, see TransferGANs)
+    loss: str = "gan"  # or "wgan-gp" (an evogan variant, see TransferGANs)
+    gradient_penalty: float = 10.0  # lambda of WGAN-GP
+
+
+def _generator_shapes(n_pairs: int, width: int) -> dict[str, tuple[int, ...]]:
+    square, vector = (n_pairs, width, width), (n_pairs, 1, width)
+    return {"w1": square, "b1": vector, "gamma1": vector, "beta1": vector,
+            "w2": square, "b2": vector, "gamma2": vector, "beta2": vector,
+            "w3": square, "b3": vector}
+
+
+def _discriminator_shapes(
+    n_pairs: int, width: int, *, batch_norm: bool
+) -> dict[str, tuple[int, ...]]:
+    vector = (n_pairs, 1, width)
+    norm = {"gamma1": vector, "beta1": vector} if batch_norm else {}
+    return {"w1": (n_pairs, width, width), "b1": vector, **norm,
+            "w2": (n_pairs, width, 1), "b2": (n_pairs, 1, 1)}
+
+
+def _initial_parameters(
+    shapes: dict[str, tuple[int, ...]], generator: torch.Generator, device: str
+) -> dict[str, torch.Tensor]:
+    """w1 ~ N(0, 0.03^2), other weights ~ N(0, 0.06^2), biases and BN offsets 0, BN scales 1
+    (the reference's initialisation). Weights are stored (pair, in, out)."""
+    params = {}
+    for name, shape in shapes.items():
+        if name.startswith("w"):
+            std = 0.03 if name == "w1" else 0.06
+            value = torch.randn(shape, generator=generator, device=generator.device) * std
+        else:
+            value = torch.full(shape, 1.0 if name.startswith("gamma") else 0.0)
+        params[name] = value.to(device).requires_grad_(True)
+    return params
+
+
+class _Adam:
+    """Adam (Kingma & Ba 2015; the same update as MATLAB's `adamupdate`) over a list of tensors.
+
+    Written with torch's multi-tensor ops because `torch.optim`'s first step imports
+    torch._dynamo, which costs seconds, a large share of a whole EMT-GS run.
+    """
+
+    def __init__(self, params: list[torch.Tensor], *, lr: float, betas: tuple[float, float]) -> None:
+        self.params, self.lr, (self.beta1, self.beta2) = params, lr, betas
+        self.m = [torch.zeros_like(p) for p in params]
+        self.v = [torch.zeros_like(p) for p in params]
+        self.n_steps = 0
+
+    @torch.no_grad()
+    def step(self, grads: tuple[torch.Tensor, ...]) -> None:
+        self.n_steps += 1
+        torch._foreach_lerp_(self.m, grads, 1.0 - self.beta1)  # m = b1 m + (1 - b1) g
+        torch._foreach_mul_(self.v, self.beta2)
+        torch._foreach_addcmul_(self.v, grads, grads, value=1.0 - self.beta2)
+        denom = torch._foreach_sqrt(self.v)
+        torch._foreach_div_(denom, math.sqrt(1.0 - self.beta2**self.n_steps))
+        torch._foreach_add_(denom, 1e-8)
+        step = self.lr / (1.0 - self.beta1**self.n_steps)
+        torch._foreach_addcdiv_(self.params, self.m, denom, value=-step)
+
+
+def _batch_norm(h: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
+    """Batch normalisation of h (pairs, batch, width) over the batch, per pair and unit, always
+    with the batch's own statistics (Q3; biased variance, eps 1e-5, as torch and MATLAB).
+
+    The pairs become extra channels of one fused `batch_norm` call.
+    """
+    n_pairs, batch, width = h.shape
+    flat = h.transpose(0, 1).reshape(batch, n_pairs * width)  # (batch, pairs * width)
+    out = func.batch_norm(flat, None, None, gamma.reshape(-1), beta.reshape(-1), training=True)
+    return out.reshape(batch, n_pairs, width).transpose(0, 1)  # (pairs, batch, width)
+
+
+def _gather(values: torch.Tensor, index: np.ndarray) -> torch.Tensor:
+    """Rows of each pair's samples: values (pairs, n, width), index (pairs, m) -> (pairs, m, width)."""
+    rows = torch.as_tensor(index, device=values.device)
+    return torch.gather(values, 1, rows[:, :, None].expand(-1, -1, values.shape[2]))
+
+
+class TransferGANs:
+    """`n_pairs` independent generator/discriminator pairs G_{t<-k}, D_{t<-k}, trained in lockstep.
+
+    Each generator is Linear -> LeakyReLU(0.5) -> BatchNorm, twice, then Linear -> sigmoid (all
+    width x width); each discriminator Linear(width, width) -> LeakyReLU(0.5) -> raw dropout ->
+    BatchNorm -> Linear(width, 1) -> sigmoid. The pairs share nothing but the loop: parameters
+    carry a leading pair axis, layers are batched matrix products and the loss is the sum of the
+    pairs' losses, so every pair gets exactly its own gradients and (element-wise) Adam steps,
+    at the cost of one small network per step instead of one per pair.
+
+    Quirk Q8 (found here, not listed in the spec): the reference passes the real and the fake
+    batch through the discriminator separately, and its batch normalisation then removes every
+    unit's batch mean and scale, so the mean logit over a batch equals a constant whatever the
+    input. The discriminator cannot see where a batch lies, only its standardised within-batch
+    shape; in practice it settles near the constant D = 0.9/1.9 and the generator hardly learns.
+    `config.discriminator_batch = "separate"` keeps this (faithful); "joint" (an evogan variant)
+    normalises the real and the fake batch together in one pass, so location differences count.
+
+    `config.loss = "wgan-gp"` (an evogan variant, after the WGAN follow-up of EMT-GS, MTMO-WGAN,
+    LNCS DOI 10.1007/978-3-031-36622-2_32, whose details we could not read) trains a critic
+    Linear -> LeakyReLU -> Linear without sigmoid, batch norm or dropout (Gulrajani et al.,
+    NeurIPS 2017, advise against batch norm in the critic) with the Wasserstein loss and a
+    gradient penalty of weight `config.gradient_penalty` on real/fake interpolates.
+
+    Args:
+        n_pairs: number of ordered task pairs, T (T - 1).
+        width: length of one sample (N in the reference's column layout, D_u in the row layout).
+        config: training hyperparameters.
+        generator: torch generator for initialisation and dropout masks.
+        device: where the networks live.
+    """
+
+    def __init__(
+        self,
+        n_pairs: int,
+        width: int,
+        *,
+        config: GANConfig,
+        generator: torch.Generator,
+        device: str = "cpu",
+    ) -> None:
+        self.n_pairs, self.width = n_pairs, width
+        self.config, self.device, self.torch_generator = config, device, generator
+        self.g_params_ = _initial_parameters(_generator_shapes(n_pairs, width), generator, device)
+        self.d_params_ = _initial_parameters(
+            _discriminator_shapes(n_pairs, width, batch_norm=config.loss == "gan"), generator,
+            device,
+        )
+
+    def _generate(self, z: torch.Tensor) -> torch.Tensor:
+        """Generator outputs (pairs, batch, width) of inputs z (pairs, batch, width)."""
+        p, slope = self.g_params_, self.config.leaky_slope
+        h = func.leaky_relu(torch.baddbmm(p["b1"], z, p["w1"]), slope)
+        h = _batch_norm(h, p["gamma1"], p["beta1"])
+        h = func.leaky_relu(torch.baddbmm(p["b2"], h, p["w2"]), slope)
+        h = _batch_norm(h, p["gamma2"], p["beta2"])
+        return torch.sigmoid(torch.baddbmm(p["b3"], h, p["w3"]))
+
+    def _discriminate(self, x: torch.Tensor) -> torch.Tensor:
+        """Discriminator outputs (pairs, batch, 1) of samples x (pairs, batch, width)."""
+        p, cfg = self.d_params_, self.config
+        h = func.leaky_relu(torch.baddbmm(p["b1"], x, p["w1"]), cfg.leaky_slope)
+        keep = torch.rand(h.shape, generator=self.torch_generator, device=h.device) >= cfg.dropout
+        h = _batch_norm(h * keep, p["gamma1"], p["beta1"])  # raw mask, no rescaling (Q5)
+        return torch.sigmoid(torch.baddbmm(p["b2"], h, p["w2"]))
+
+    def _critic(self, x: torch.Tensor) -> torch.Tensor:
+        """WGAN-GP critic scores (pairs, batch, 1) of samples x (pairs, batch, width)."""
+        p = self.d_params_
+        h = func.leaky_relu(torch.baddbmm(p["b1"], x, p["w1"]), self.config.leaky_slope)
+        return torch.baddbmm(p["b2"], h, p["w2"])
+
+    def _gan_losses(
+        self, real: torch.Tensor, fake: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The reference's losses (pairs,) each: smoothed BCE for D, non-saturating for G."""
+        cfg = self.config
+        if cfg.discriminator_batch == "joint":
+            d_both = self._discriminate(torch.cat([real, fake], dim=1))
+            d_real, d_fake = d_both[:, : real.shape[1]], d_both[:, real.shape[1] :]
+        else:
+            d_real, d_fake = self._discriminate(real), self._discriminate(fake)
+        d_loss = -(cfg.real_label * torch.log(d_real + _EPS)
+                   + torch.log(1.0 - d_fake + _EPS)).mean(dim=(1, 2))
+        g_loss = -torch.log(d_fake + _EPS).mean(dim=(1, 2))
+        return d_loss, g_loss
+
+    def _wasserstein_losses(
+        self, real: torch.Tensor, fake: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """WGAN-GP losses (pairs,) each (Gulrajani et al., NeurIPS 2017)."""
+        c_fake = self._critic(fake).mean(dim=(1, 2))
+        weight = torch.rand((*real.shape[:2], 1), generator=self.torch_generator,
+                            device=real.device)
+        mix = (weight * real + (1.0 - weight) * fake.detach()).requires_grad_(True)
+        (slope,) = torch.autograd.grad(self._critic(mix).sum(), mix, create_graph=True)
+        penalty = ((slope.norm(dim=2) - 1.0) ** 2).mean(dim=1)
+        d_loss = c_fake - self._critic(real).mean(dim=(1, 2)) + self.config.gradient_penalty * penalty
+        return d_loss, -c_fake
+
+    def _tensor(self, array: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(array, dtype=torch.float32, device=self.device)
+
+    def translate(self, source: np.ndarray) -> np.ndarray:
+        """Generator outputs (pairs, n, width) for source samples (pairs, n, width); each pair's
+        n samples are normalised as one batch."""
+        with torch.no_grad():
+            return self._generate(self._tensor(source)).double().cpu().numpy()
+
+    def train(
+        self,
+        real: np.ndarray,
+        source: np.ndarray,
+        *,
+        epochs: int,
+        rng: np.random.Generator,
+        unpermute_output: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Continue training on target samples `real` with `source` as input, (pairs, n, width).
+
+        Per pair, the source samples are shuffled once per call and each epoch shuffles the real
+        ones; mini-batch i pairs real batch i with source batch i; the last partial batch is
+        dropped (Q7). Adam starts afresh at every call (Q4), both gradients come from one
+        forward pass (Q6).
+
+        Returns:
+            The generators' outputs (pairs, n, width) on the shuffled source (the reference's
+            quirk Q2: samples then come out of the source's order) or, with `unpermute_output`,
+            on the source in its own order; and each pair's mean discriminator and generator
+            losses over this call's steps, (pairs,) each (nan when no step was taken).
+        """
+        cfg = self.config
+        n = real.shape[1]
+        source_order = np.argsort(rng.random((self.n_pairs, n)), axis=1)  # (pairs, n)
+        shuffled_source = np.take_along_axis(source, source_order[:, :, None], axis=1)
+        source_t, real_t = self._tensor(shuffled_source), self._tensor(real)
+        g_params, d_params = list(self.g_params_.values()), list(self.d_params_.values())
+        adam_g = _Adam(g_params, lr=cfg.lr_g, betas=cfg.betas)
+        adam_d = _Adam(d_params, lr=cfg.lr_d, betas=cfg.betas)
+        n_batches = n // cfg.batch_size
+        d_losses, g_losses = [], []
+        for _ in range(epochs):
+            real_order = np.argsort(rng.random((self.n_pairs, n)), axis=1)  # (pairs, n)
+            for i in range(n_batches):
+                batch = slice(i * cfg.batch_size, (i + 1) * cfg.batch_size)
+                fake = self._generate(source_t[:, batch])
+                real_batch = _gather(real_t, real_order[:, batch])
+                if cfg.loss == "wgan-gp":
+                    d_loss, g_loss = self._wasserstein_losses(real_batch, fake)
+                else:
+                    d_loss, g_loss = self._gan_losses(real_batch, fake)
+                g_grads = torch.autograd.grad(g_loss.sum(), g_params, retain_graph=True)
+                d_grads = torch.autograd.grad(d_loss.sum(), d_params)
+                adam_d.step(d_grads)
+                adam_g.step(g_grads)
+                d_losses.append(d_loss.detach())
+                g_losses.append(g_loss.detach())
+        output = self.translate(source if unpermute_output else shuffled_source)
+        if not d_losses:
+            nan = np.full(self.n_pairs, np.nan)
+            return output, nan, nan
+        return (output, torch.stack(d_losses).mean(dim=0).double().cpu().numpy(),
+                torch.stack(g_losses).mean(dim=0).double().cpu().numpy())

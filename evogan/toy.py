@@ -1,0 +1,341 @@
+"""The 2-D mode-collapse benchmark: Gaussian ring and grid, mode metrics, the `evogan toy` command.
+
+Data follow the E-GAN toy code (Wang et al., TEVC 2019; spec §1.4), which takes them from
+Gulrajani et al.'s WGAN-GP toys: 8 Gaussians on a circle of radius 2 with std 0.02, and a 5x5
+grid with spacing 2 and std 0.05, each then divided by 1.414 and 2.828 respectively. Samples are
+drawn fresh every step (the Theano 25-Gaussian loader uses a fixed set of 500 points instead).
+
+Metrics follow VEEGAN (Srivastava et al., NeurIPS 2017) and PacGAN (Lin et al., NeurIPS 2018),
+on 2,500 generated points: each point is assigned to the nearest mode; it is high quality when it
+lies within 3 standard deviations of it; a mode is captured when it has at least one high-quality
+point; the reverse KL compares the histogram of high-quality points over the modes with the
+uniform mode distribution. MMD^2 (unbiased, RBF kernel with the median-heuristic bandwidth, as in
+MO-EGAN) compares 1,000 of the generated points with as many fresh real points.
+
+Every trainer is the same `evogan.egan.EGAN` harness: `egan` evolves the generator with all three
+losses; `gan-<loss>` uses that single loss, which makes E-GAN's selection trivial and leaves a
+plain GAN with the same networks, optimisers and iteration budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from evogan.device import resolve_device, set_cpu_threads
+from evogan.egan import EGAN, EGANConfig, Sampler
+from evogan.errors import ConfigError
+from evogan.rng import make_rng
+
+__all__ = [
+    "DATASETS",
+    "TRAINERS",
+    "ToyData",
+    "ToyRun",
+    "add_toy_arguments",
+    "mmd2_unbiased",
+    "mode_metrics",
+    "plot_samples",
+    "run_toy_command",
+    "summary_table",
+    "toy_config",
+    "toy_data",
+    "train_toy",
+    "write_runs",
+]
+
+logger = logging.getLogger(__name__)
+
+N_METRIC_SAMPLES = 2500
+"""Generated points per metric evaluation (PacGAN's `num_log_figure_sample`)."""
+
+N_MMD_SAMPLES = 1000
+"""Generated and real points for MMD^2 (the first of the metric samples; MO-EGAN uses 512)."""
+
+TRAINERS: dict[str, tuple[str, ...]] = {
+    "egan": ("minimax", "nonsaturating", "least_squares"),
+    "gan-minimax": ("minimax",),
+    "gan-nonsaturating": ("nonsaturating",),
+    "gan-ls": ("least_squares",),
+}
+"""Trainer name -> the generator losses it mutates with."""
+
+
+@dataclass(frozen=True)
+class ToyData:
+    """A mixture of equal-weight isotropic Gaussians: `centers` (K, 2), common std `sigma`."""
+
+    name: str
+    centers: np.ndarray
+    sigma: float
+
+    def sampler(self, device: str = "cpu") -> Sampler:
+        """Draw `n` points (n, 2) of the mixture from a torch generator."""
+        centers = torch.as_tensor(self.centers, dtype=torch.float32, device=device)
+
+        def draw(n: int, generator: torch.Generator) -> torch.Tensor:
+            mode = torch.randint(len(centers), (n,), generator=generator, device=device)
+            jitter = torch.randn(n, 2, generator=generator, device=device) * self.sigma
+            return centers[mode] + jitter
+
+        return draw
+
+
+def _ring8() -> ToyData:
+    angles = np.arange(8) * (2 * np.pi / 8)
+    centers = 2.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1) / 1.414
+    return ToyData("ring8", centers, 0.02 / 1.414)
+
+
+def _grid25() -> ToyData:
+    ticks = np.arange(-2, 3) * 2.0
+    centers = np.stack(np.meshgrid(ticks, ticks, indexing="ij"), axis=-1).reshape(25, 2) / 2.828
+    return ToyData("grid25", centers, 0.05 / 2.828)
+
+
+DATASETS = {"ring8": _ring8, "grid25": _grid25}
+
+
+def toy_data(name: str) -> ToyData:
+    """The dataset `ring8` or `grid25` with the E-GAN constants."""
+    if name not in DATASETS:
+        raise ConfigError(f"--data {name!r} is not one of {', '.join(DATASETS)}")
+    return DATASETS[name]()
+
+
+# ----------------------------------------------------------------------------- metrics
+
+
+def mode_metrics(X: np.ndarray, centers: np.ndarray, sigma: float, *, threshold: float = 3.0
+                 ) -> dict[str, float]:
+    """VEEGAN/PacGAN mode metrics of generated points `X` (n, 2) for modes `centers` (K, 2).
+
+    Returns:
+        modes: modes with at least one high-quality point; hq: share of points within
+        `threshold` sigma of their nearest mode, in [0, 1]; reverse_kl: KL(p_gen || uniform)
+        of the high-quality points' mode histogram (inf when there are none).
+    """
+    dist = np.linalg.norm(X[:, None, :] - centers[None, :, :], axis=-1) / sigma  # (n, K)
+    nearest = dist.argmin(axis=1)
+    good = dist[np.arange(len(X)), nearest] < threshold
+    counts = np.bincount(nearest[good], minlength=len(centers))
+    if counts.sum() == 0:
+        reverse_kl = math.inf
+    else:
+        p = counts[counts > 0] / counts.sum()
+        reverse_kl = float(np.sum(p * np.log(p * len(centers))))
+    return {"modes": float((counts > 0).sum()), "hq": float(good.mean()), "reverse_kl": reverse_kl}
+
+
+def mmd2_unbiased(X: np.ndarray, Y: np.ndarray) -> float:
+    """Unbiased MMD^2 between samples `X` (n, d) and `Y` (m, d), RBF kernel exp(-r^2 / (2 s^2)).
+
+    The bandwidth s is the median distance between all points of X and Y (median heuristic).
+    """
+    Z = np.concatenate([X, Y]).astype(float)
+    sq = np.maximum(np.sum(Z**2, 1)[:, None] + np.sum(Z**2, 1)[None, :] - 2 * Z @ Z.T, 0.0)
+    n, m = len(X), len(Y)
+    bandwidth2 = np.median(sq[np.triu_indices(n + m, k=1)])
+    K = np.exp(-sq / (2 * bandwidth2))
+    Kxx, Kyy, Kxy = K[:n, :n], K[n:, n:], K[:n, n:]
+    return float(
+        (Kxx.sum() - np.trace(Kxx)) / (n * (n - 1))
+        + (Kyy.sum() - np.trace(Kyy)) / (m * (m - 1))
+        - 2 * Kxy.mean()
+    )
+
+
+# ----------------------------------------------------------------------------- training
+
+
+@dataclass(frozen=True)
+class ToyRun:
+    """Outcome of one toy run: the metrics, the cost, and the final generated points."""
+
+    data: str
+    trainer: str
+    seed: int
+    iterations: int
+    wall_s: float
+    modes: float
+    hq: float
+    reverse_kl: float
+    mmd2: float
+    selection_rates: dict[str, float]
+    samples: np.ndarray  # (N_METRIC_SAMPLES, 2)
+
+    def record(self) -> dict:
+        """The run as a JSON-friendly dict, without the samples."""
+        row = asdict(self)
+        row.pop("samples")
+        return row
+
+
+def toy_config(trainer: str, *, hidden: int, layers: int = 3, batch_size: int = 64,
+               eval_size: int = 256, gamma: float = 2.0, lr: float = 1e-4, mu: int = 1,
+               init_std: float | None = None) -> EGANConfig:
+    """The E-GAN configuration of a toy trainer: spec §1.4 constants, `layers` x `hidden` nets.
+
+    The official code initialises its 512-wide layers with N(0, 0.02); narrower layers shrink
+    the signal at each layer under that scale (64 wide: G's output spread is ~1e-5, a fully
+    collapsed start), so the default here is PyTorch's fan-in scaled init (`init_std=None`).
+    """
+    if trainer not in TRAINERS:
+        raise ConfigError(f"--trainer {trainer!r} is not one of {', '.join(TRAINERS)}")
+    widths = (hidden,) * layers
+    return EGANConfig(
+        data_dim=2, noise_dim=2, g_hidden=widths, d_hidden=widths, g_output="linear", mu=mu,
+        mutations=TRAINERS[trainer], batch_size=batch_size, eval_size=eval_size, gamma=gamma,
+        lr_g=lr, lr_d=lr, init_std=init_std,
+    )
+
+
+def train_toy(data: ToyData, trainer: str, *, seed: int, iterations: int, config: EGANConfig,
+              device: str = "cpu") -> ToyRun:
+    """Train one trainer on `data` for `iterations` generations and measure the result."""
+    rng = make_rng(seed)
+    gan = EGAN(config, device=device)
+    gan.setup(rng=rng)
+    real = data.sampler(device)
+    start = time.perf_counter()
+    for _ in range(iterations):
+        gan.step(real)
+    wall_s = time.perf_counter() - start
+    samples = gan.sample(N_METRIC_SAMPLES).cpu().numpy().astype(float)
+    reference = real(N_MMD_SAMPLES, gan.generator_).cpu().numpy().astype(float)
+    return ToyRun(
+        data=data.name, trainer=trainer, seed=seed, iterations=iterations, wall_s=wall_s,
+        **mode_metrics(samples, data.centers, data.sigma),
+        mmd2=mmd2_unbiased(samples[:N_MMD_SAMPLES], reference),
+        selection_rates=gan.selection_rates(), samples=samples,
+    )
+
+
+def plot_samples(runs: Sequence[ToyRun], path: Path) -> None:
+    """Generated points over the modes (3-sigma circles): one row per dataset, one panel per run."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = list(dict.fromkeys(run.data for run in runs))
+    n_cols = max(sum(run.data == row for run in runs) for row in rows)
+    fig, axes = plt.subplots(len(rows), n_cols, figsize=(3.0 * n_cols, 3.2 * len(rows)),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for r, row in enumerate(rows):
+        data = toy_data(row)
+        limit = np.abs(data.centers).max() + 0.5
+        for ax, run in zip(axes[r], [run for run in runs if run.data == row], strict=False):
+            ax.set_axis_on()
+            ax.scatter(run.samples[:, 0], run.samples[:, 1], s=2, alpha=0.4, color="tab:blue")
+            for center in data.centers:
+                ax.add_patch(plt.Circle(center, 3 * data.sigma, fill=False, color="tab:red",
+                                        lw=0.8))
+            ax.set_title(f"{run.trainer} ({run.data}, seed {run.seed})\n"
+                         f"{run.modes:.0f} modes, {100 * run.hq:.0f}% HQ", fontsize=8)
+            ax.set_xlim(-limit, limit)
+            ax.set_ylim(-limit, limit)
+            ax.set_aspect("equal")
+            ax.tick_params(labelsize=6)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def add_toy_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `evogan toy`."""
+    parser.add_argument("--data", default="ring8", help="ring8 or grid25")
+    parser.add_argument("--trainer", default="egan",
+                        help=f"comma-separated list of: {', '.join(TRAINERS)}; or all")
+    parser.add_argument("--seeds", type=int, default=5, help="number of seeds (0..N-1)")
+    parser.add_argument("--iterations", type=int, default=1500, help="E-GAN generations per run")
+    parser.add_argument("--hidden", type=int, default=64,
+                        help="width of the 3 hidden layers of G and D (paper: 512)")
+    parser.add_argument("--gamma", type=float, default=2.0,
+                        help="weight of F_d = -log||grad_D L_D|| (Theano beta=1 is gamma=2)")
+    parser.add_argument("--lr", type=float, default=1e-3,
+                        help="Adam learning rate of G and D (paper: 1e-4 for 100k iterations)")
+    parser.add_argument("--out", default="runs/toy", help="folder for runs.csv, runs.json, PNG")
+    parser.add_argument("--device", default="cpu", help="auto, cpu, cuda or cuda:N")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+
+
+def _trainers(spec: str) -> list[str]:
+    names = list(TRAINERS) if spec == "all" else [s.strip() for s in spec.split(",")]
+    for name in names:
+        if name not in TRAINERS:
+            raise ConfigError(f"--trainer {name!r} is not one of {', '.join(TRAINERS)}, all")
+    return names
+
+
+def run_toy_command(args: argparse.Namespace) -> int:
+    """Run `evogan toy`: every trainer x seed, then write runs.csv, runs.json and samples.png.
+
+    This is the command's entry point, so it writes a summary table to stdout.
+    """
+    data = toy_data(args.data)
+    trainers = _trainers(args.trainer)
+    for name in ("seeds", "iterations", "hidden", "threads"):
+        if getattr(args, name) < 1:
+            raise ConfigError(f"--{name} must be a positive integer, got {getattr(args, name)}")
+    device = resolve_device(args.device)
+    set_cpu_threads(args.threads)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    runs = []
+    for trainer in trainers:
+        config = toy_config(trainer, hidden=args.hidden, gamma=args.gamma, lr=args.lr)
+        for seed in range(args.seeds):
+            runs.append(train_toy(data, trainer, seed=seed, iterations=args.iterations,
+                                  config=config, device=device))
+            logger.info("%s", runs[-1].record())
+    write_runs(runs, out)
+    plot_samples([next(r for r in runs if r.trainer == t) for t in trainers],
+                 out / f"samples_{data.name}.png")
+    sys.stdout.write(summary_table(runs))
+    return 0
+
+
+def write_runs(runs: Sequence[ToyRun], out: Path) -> None:
+    """Write the runs' records to `out/runs.csv` and `out/runs.json`."""
+    records = [run.record() for run in runs]
+    (out / "runs.json").write_text(json.dumps(records, indent=1))
+    with open(out / "runs.csv", "w", newline="") as handle:
+        fields = [k for k in records[0] if k != "selection_rates"]
+        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(records)
+
+
+def summary_table(runs: Sequence[ToyRun]) -> str:
+    """Median modes, HQ %, reverse KL, MMD^2 and wall time per (data, trainer), as Markdown."""
+    lines = ["| data | trainer | seeds | modes | HQ % | reverse KL | MMD² | wall s |",
+             "|---|---|---|---|---|---|---|---|"]
+    for key in dict.fromkeys((r.data, r.trainer) for r in runs):
+        group = [r for r in runs if (r.data, r.trainer) == key]
+
+        def med(field: str, group: list[ToyRun] = group) -> float:
+            return float(np.median([getattr(r, field) for r in group]))
+
+        lines.append(
+            f"| {key[0]} | {key[1]} | {len(group)} | {med('modes'):.1f} | {100 * med('hq'):.1f} "
+            f"| {med('reverse_kl'):.3f} | {med('mmd2'):.4f} | {med('wall_s'):.1f} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,104 @@
+"""Tests of the mode-collapse benchmark: data constants, metrics, the `evogan toy` command."""
+
+import argparse
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from evogan.errors import ConfigError
+from evogan.toy import (
+    add_toy_arguments,
+    mmd2_unbiased,
+    mode_metrics,
+    run_toy_command,
+    toy_config,
+    toy_data,
+    train_toy,
+)
+
+torch.set_num_threads(1)
+
+
+def test_datasets_have_the_egan_constants():
+    ring, grid = toy_data("ring8"), toy_data("grid25")
+    np.testing.assert_allclose(np.linalg.norm(ring.centers, axis=1), 2 / 1.414)
+    assert ring.sigma == pytest.approx(0.02 / 1.414)
+    assert grid.centers.shape == (25, 2)
+    np.testing.assert_allclose(np.unique(grid.centers[:, 0]), np.arange(-4, 5, 2) / 2.828)
+    assert grid.sigma == pytest.approx(0.05 / 2.828)
+    X = ring.sampler()(4000, torch.Generator().manual_seed(0)).numpy()
+    metrics = mode_metrics(X, ring.centers, ring.sigma)
+    assert metrics["modes"] == 8
+    assert metrics["hq"] > 0.98  # 98.9% of a 2-D Gaussian lies within 3 sigma
+
+
+def test_all_samples_at_one_mode():
+    grid = toy_data("grid25")
+    rng = np.random.default_rng(0)
+    X = grid.centers[7] + rng.normal(scale=grid.sigma / 2, size=(2500, 2))
+    metrics = mode_metrics(X, grid.centers, grid.sigma)
+    assert metrics == {"modes": 1.0, "hq": 1.0, "reverse_kl": pytest.approx(math.log(25))}
+
+
+def test_one_point_per_mode_has_zero_reverse_kl():
+    ring = toy_data("ring8")
+    metrics = mode_metrics(ring.centers.copy(), ring.centers, ring.sigma)
+    assert metrics == {"modes": 8.0, "hq": 1.0, "reverse_kl": 0.0}
+
+
+def test_uniform_noise_is_low_quality():
+    ring = toy_data("ring8")
+    X = np.random.default_rng(1).uniform(-2, 2, size=(2500, 2))
+    metrics = mode_metrics(X, ring.centers, ring.sigma)
+    # 8 discs of radius 3 sigma cover 8 * pi * 0.0424^2 / 16 = 0.28% of the square.
+    assert metrics["hq"] < 0.01
+    far = mode_metrics(X + 100, ring.centers, ring.sigma)
+    assert far["modes"] == 0 and far["hq"] == 0 and far["reverse_kl"] == math.inf
+
+
+def test_mmd_separates_distributions():
+    rng = np.random.default_rng(2)
+    X, Y = rng.normal(size=(400, 2)), rng.normal(size=(400, 2))
+    assert abs(mmd2_unbiased(X, Y)) < 0.01
+    assert mmd2_unbiased(X, Y + 1.0) > 0.1
+
+
+def test_training_is_deterministic_and_measured():
+    data = toy_data("ring8")
+    config = toy_config("egan", hidden=16, layers=1, batch_size=16, eval_size=32)
+    a = train_toy(data, "egan", seed=3, iterations=10, config=config)
+    b = train_toy(data, "egan", seed=3, iterations=10, config=config)
+    np.testing.assert_array_equal(a.samples, b.samples)
+    assert a.samples.shape == (2500, 2)
+    assert a.iterations == 10 and a.wall_s > 0
+    assert sum(a.selection_rates.values()) == pytest.approx(1.0)
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_toy_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+def test_command_writes_runs_and_figure(tmp_path, capsys):
+    args = parse("--data", "grid25", "--trainer", "egan,gan-ls", "--seeds", "2",
+                 "--iterations", "3", "--hidden", "8", "--out", str(tmp_path))
+    assert run_toy_command(args) == 0
+    records = json.loads((tmp_path / "runs.json").read_text())
+    assert [(r["trainer"], r["seed"]) for r in records] == [
+        ("egan", 0), ("egan", 1), ("gan-ls", 0), ("gan-ls", 1)]
+    assert (tmp_path / "samples_grid25.png").stat().st_size > 1000
+    assert "| grid25 | gan-ls | 2 |" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [(("--data", "ring9"), "ring9"), (("--trainer", "wgan"), "wgan"),
+     (("--seeds", "0"), "--seeds")],
+)
+def test_bad_values_are_config_errors(tmp_path, argv, message):
+    with pytest.raises(ConfigError, match=message):
+        run_toy_command(parse(*argv, "--out", str(tmp_path)))
