@@ -40,11 +40,14 @@ class History:
             self._record(state, metrics)
             self._next_row_at = (state.n_evals // self.every + 1) * self.every
 
-    def _record(self, state: RunState, metrics: dict[str, float]) -> None:
-        _, F = state.algorithm.population()
-        row = {"n_evals": state.n_evals, "n_gen": state.n_gen, "elapsed_s": state.elapsed_s}
+    def measure(self, X: np.ndarray, F: np.ndarray) -> dict[str, float]:
+        """The indicators of one row, from the population (X, F) in the problem's bounds."""
         F = F[nondominated(F)]
-        row.update(igd=igd(F, self.front), hv=hv(F, self.ref_point))
+        return {"igd": igd(F, self.front), "hv": hv(F, self.ref_point)}
+
+    def _record(self, state: RunState, metrics: dict[str, float]) -> None:
+        row = {"n_evals": state.n_evals, "n_gen": state.n_gen, "elapsed_s": state.elapsed_s}
+        row.update(self.measure(*state.algorithm.population()))
         row.update(metrics)
         self.rows.append(row)
         state.latest = row

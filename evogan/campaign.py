@@ -38,6 +38,7 @@ import json
 import logging
 import multiprocessing
 import os
+import platform
 import re
 import shutil
 import sys
@@ -72,6 +73,7 @@ __all__ = [
     "plan",
     "run_campaign",
     "run_compare_command",
+    "run_published_campaign",
 ]
 
 logger = logging.getLogger(__name__)
@@ -580,6 +582,24 @@ def run_campaign(
                 if on_progress is not None:
                     on_progress(progress)
         result.wall_s = progress.elapsed_s
+    return result
+
+
+def run_published_campaign(campaign: Campaign, out: Path, *, workers: int) -> CampaignResult:
+    """What every `runners/` script does: run (or resume) `campaign` in a local pool, log the
+    progress, and save the wall time of this session's runs as OUT/timing.json."""
+    started = time.perf_counter()
+    result = run_campaign(campaign, out, backend=LocalPool(workers), on_progress=lambda p: (
+        logger.info("%d/%d runs done, %d failed, %.0f s", p.done + p.skipped, p.total, p.failed,
+                    p.elapsed_s)))
+    wall_s = time.perf_counter() - started
+    if result.written:  # keep the timing of the session that ran the runs
+        write_text_atomic(Path(out) / "timing.json", json.dumps({
+            "workers": workers, "runs_written": len(result.written),
+            "runs_skipped": len(result.skipped), "wall_s": round(wall_s, 1),
+            "machine": f"{platform.platform()}, {os.cpu_count()} cores"}, indent=2) + "\n")
+    logger.info("%d runs written, %d skipped, %d failed in %.0f s", len(result.written),
+                len(result.skipped), len(result.failed), wall_s)
     return result
 
 

@@ -30,8 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from evogan.campaign import Campaign, LocalPool, run_campaign
+from evogan.campaign import Campaign, LocalPool, run_campaign, run_published_campaign
 from evogan.record import read_record
+from evogan.report import write_report
 
 CAMPAIGN = Campaign(
     algos=("ga", "nsga2", "nsga3"),
@@ -79,21 +80,8 @@ def main() -> None:
     if args.time_workers:
         time_workers([int(n) for n in args.time_workers.split(",")], args.out)
         return
-    started = time.perf_counter()
-    result = run_campaign(CAMPAIGN, args.out, backend=LocalPool(args.workers),
-                          on_progress=lambda p: logging.info(
-                              "%d/%d runs done, %d failed, %.0f s", p.done + p.skipped, p.total,
-                              p.failed, p.elapsed_s))
-    wall_s = time.perf_counter() - started
-    if result.written:  # keep the timing of the session that ran the runs
-        (args.out / "timing.json").write_text(json.dumps({
-            "workers": args.workers, "runs_written": len(result.written),
-            "runs_skipped": len(result.skipped), "wall_s": round(wall_s, 1)}, indent=2) + "\n")
-    from evogan.report import write_report
-
+    run_published_campaign(CAMPAIGN, args.out, workers=args.workers)
     write_report(args.out)
-    logging.info("%d runs written, %d skipped, %d failed in %.0f s", len(result.written),
-                 len(result.skipped), len(result.failed), wall_s)
 
 
 if __name__ == "__main__":

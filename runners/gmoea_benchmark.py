@@ -19,16 +19,12 @@ Re-running resumes: complete runs are skipped.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import os
-import platform
-import time
 from pathlib import Path
 
 import numpy as np
 
-from evogan.campaign import Campaign, LocalPool, run_campaign
+from evogan.campaign import Campaign, run_published_campaign
 from evogan.report import collect, write_report, write_text_atomic
 from evogan.stats import median_iqr
 
@@ -75,22 +71,10 @@ def main() -> None:
     problems, settings = SUITES[args.suite]
     campaign = Campaign(algos=ALGOS, problems=tuple(problems), seeds=tuple(range(1, args.seeds + 1)),
                         max_evals=(10_000,), pop_size=100, problem=settings)
-    started = time.perf_counter()
-    result = run_campaign(campaign, out, backend=LocalPool(args.workers),
-                          on_progress=lambda p: logging.info(
-                              "%d/%d runs done, %d failed, %.0f s", p.done + p.skipped, p.total,
-                              p.failed, p.elapsed_s))
-    wall_s = time.perf_counter() - started
-    if result.written:
-        (out / "timing.json").write_text(json.dumps({
-            "workers": args.workers, "runs_written": len(result.written),
-            "runs_skipped": len(result.skipped), "wall_s": round(wall_s, 1),
-            "machine": f"{platform.platform()}, {os.cpu_count()} cores"}, indent=2) + "\n")
+    run_published_campaign(campaign, out, workers=args.workers)
     write_report(out)
     write_report(out, control="nsga2", out=out / "vs-nsga2", figures=False)
     write_text_atomic(out / "survival.md", survival_table(out))
-    logging.info("%d runs written, %d skipped, %d failed in %.0f s", len(result.written),
-                 len(result.skipped), len(result.failed), wall_s)
 
 
 if __name__ == "__main__":

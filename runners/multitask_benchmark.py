@@ -13,14 +13,10 @@ Re-running resumes: complete runs are skipped.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import os
-import platform
-import time
 from pathlib import Path
 
-from evogan.campaign import Campaign, LocalPool, run_campaign
+from evogan.campaign import Campaign, run_published_campaign
 from evogan.problems.multitask import available_multitask_problems
 from evogan.report import write_report
 
@@ -37,20 +33,8 @@ def main() -> None:
                         problems=tuple(available_multitask_problems()),
                         seeds=tuple(range(1, args.seeds + 1)), max_evals=(args.max_evals,),
                         pop_size=100)
-    started = time.perf_counter()
-    result = run_campaign(campaign, args.out, backend=LocalPool(args.workers),
-                          on_progress=lambda p: logging.info(
-                              "%d/%d runs done, %d failed, %.0f s", p.done + p.skipped, p.total,
-                              p.failed, p.elapsed_s))
-    wall_s = time.perf_counter() - started
-    if result.written:
-        (args.out / "timing.json").write_text(json.dumps({
-            "workers": args.workers, "runs_written": len(result.written),
-            "runs_skipped": len(result.skipped), "wall_s": round(wall_s, 1),
-            "machine": f"{platform.platform()}, {os.cpu_count()} cores"}, indent=2) + "\n")
+    run_published_campaign(campaign, args.out, workers=args.workers)
     write_report(args.out)
-    logging.info("%d runs written, %d skipped, %d failed in %.0f s", len(result.written),
-                 len(result.skipped), len(result.failed), wall_s)
 
 
 if __name__ == "__main__":

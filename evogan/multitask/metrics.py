@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from evogan.engine import RunState
+from evogan.callbacks import History
 from evogan.indicators import hv, igd, nondominated, quality
 from evogan.problems.multitask import DEFAULT_FRONT_POINTS, MultitaskProblem
 
@@ -69,10 +69,9 @@ def multitask_quality(
     return fields
 
 
-class MultitaskHistory:
-    """Callback: per-task IGD/HV and the algorithm's metrics every `every` evaluations and at
-    the end; the multitask counterpart of `evogan.callbacks.History` (same row layout, with
-    `igd_t1`, `hv_t1`, ... in place of `igd`, `hv`; IGD+ and GD only in the final summary).
+class MultitaskHistory(History):
+    """The multitask counterpart of `evogan.callbacks.History`: rows hold `igd_t1`, `hv_t1`,
+    ... (one per task) in place of `igd`, `hv`; IGD+ and GD only in the final summary.
 
     Args:
         problem: the multitask problem being solved.
@@ -83,26 +82,14 @@ class MultitaskHistory:
     def __init__(
         self, problem: MultitaskProblem, *, every: int, n_points: int = DEFAULT_FRONT_POINTS
     ) -> None:
-        self.problem, self.every, self.n_points = problem, max(1, every), n_points
-        self.rows: list[dict[str, float]] = []
-        self._next_row_at = 0
+        super().__init__(np.empty((0, 0)), np.empty(0), every=every)
+        self.problem, self.n_points = problem, n_points
 
-    def on_start(self, state: RunState) -> None:
-        self.rows, self._next_row_at = [], 0
-
-    def on_generation(self, state: RunState) -> None:
-        metrics = state.algorithm.metrics()
-        if state.n_evals >= self._next_row_at or state.n_evals >= state.max_evals:
-            X, F = state.algorithm.population()
-            row = {"n_evals": state.n_evals, "n_gen": state.n_gen, "elapsed_s": state.elapsed_s}
-            igd_values = per_task_igd(self.problem, X, F, n_points=self.n_points)
-            hv_values = per_task_hv(self.problem, X, F, n_points=self.n_points)
-            row.update({f"igd_t{t + 1}": float(v) for t, v in enumerate(igd_values)})
-            row.update({f"hv_t{t + 1}": float(v) for t, v in enumerate(hv_values)})
-            row.update(metrics)
-            self.rows.append(row)
-            state.latest = row
-            self._next_row_at = (state.n_evals // self.every + 1) * self.every
+    def measure(self, X: np.ndarray, F: np.ndarray) -> dict[str, float]:
+        igd_values = per_task_igd(self.problem, X, F, n_points=self.n_points)
+        hv_values = per_task_hv(self.problem, X, F, n_points=self.n_points)
+        return {**{f"igd_t{t + 1}": float(v) for t, v in enumerate(igd_values)},
+                **{f"hv_t{t + 1}": float(v) for t, v in enumerate(hv_values)}}
 
 
 def multitask_score(igd_by_algorithm: Mapping[str, np.ndarray]) -> dict[str, float]:
