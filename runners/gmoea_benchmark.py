@@ -53,7 +53,7 @@ def survival_table(root: Path) -> str:
             rows = [row for row in run.record.history if "gan_batch" in row]
             gan.append(np.nanmean([row["gan_survival"] for row in rows]))
             ga.append(np.nanmean([row["ga_survival"] for row in rows]))
-            batches.append(np.mean([row["gan_batch"] for row in rows]))
+            batches.append(np.nanmean([row["gan_batch"] for row in rows]))  # row 0: NaN
         (g, gi), (a, ai), (b, _) = median_iqr(gan), median_iqr(ga), median_iqr(batches)
         lines.append(f"| {instance[0]} | {g:.1%} ({gi:.1%}) | {a:.1%} ({ai:.1%}) | {b:.0%} |")
     return "\n".join(lines) + "\n"
