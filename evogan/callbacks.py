@@ -7,10 +7,43 @@ import numpy as np
 from evogan.engine import RunState
 from evogan.indicators import hv, igd, nondominated
 
-__all__ = ["History"]
+__all__ = ["History", "IndicatorLog"]
 
 
-class History:
+class IndicatorLog:
+    """Log a row every `every` evaluations and at the end: `n_evals`, `n_gen`, `elapsed_s`,
+    the indicators of `measure` and the algorithm's own `metrics()`.
+
+    Subclasses say what to measure; the cadence, the rows and `state.latest` are shared.
+    """
+
+    def __init__(self, *, every: int) -> None:
+        self.every = max(1, every)
+        self.rows: list[dict[str, float]] = []
+        self._next_row_at = 0
+
+    def measure(self, X: np.ndarray, F: np.ndarray) -> dict[str, float]:
+        """The indicators of one row, from the population (X, F) in the problem's bounds."""
+        raise NotImplementedError
+
+    def on_start(self, state: RunState) -> None:
+        self.rows, self._next_row_at = [], 0
+
+    def on_generation(self, state: RunState) -> None:
+        metrics = state.algorithm.metrics()
+        if state.n_evals >= self._next_row_at or state.n_evals >= state.max_evals:
+            self._record(state, metrics)
+            self._next_row_at = (state.n_evals // self.every + 1) * self.every
+
+    def _record(self, state: RunState, metrics: dict[str, float]) -> None:
+        row = {"n_evals": state.n_evals, "n_gen": state.n_gen, "elapsed_s": state.elapsed_s}
+        row.update(self.measure(*state.algorithm.population()))
+        row.update(metrics)
+        self.rows.append(row)
+        state.latest = row
+
+
+class History(IndicatorLog):
     """Record indicators of the current population every `every` evaluations and at the end.
 
     Each row holds `n_evals`, `n_gen`, `elapsed_s`, IGD and HV of the non-dominated solutions
@@ -27,27 +60,9 @@ class History:
     """
 
     def __init__(self, front: np.ndarray, ref_point: np.ndarray, *, every: int) -> None:
-        self.front, self.ref_point, self.every = front, ref_point, max(1, every)
-        self.rows: list[dict[str, float]] = []
-        self._next_row_at = 0
-
-    def on_start(self, state: RunState) -> None:
-        self.rows, self._next_row_at = [], 0
-
-    def on_generation(self, state: RunState) -> None:
-        metrics = state.algorithm.metrics()
-        if state.n_evals >= self._next_row_at or state.n_evals >= state.max_evals:
-            self._record(state, metrics)
-            self._next_row_at = (state.n_evals // self.every + 1) * self.every
+        super().__init__(every=every)
+        self.front, self.ref_point = front, ref_point
 
     def measure(self, X: np.ndarray, F: np.ndarray) -> dict[str, float]:
-        """The indicators of one row, from the population (X, F) in the problem's bounds."""
         F = F[nondominated(F)]
         return {"igd": igd(F, self.front), "hv": hv(F, self.ref_point)}
-
-    def _record(self, state: RunState, metrics: dict[str, float]) -> None:
-        row = {"n_evals": state.n_evals, "n_gen": state.n_gen, "elapsed_s": state.elapsed_s}
-        row.update(self.measure(*state.algorithm.population()))
-        row.update(metrics)
-        self.rows.append(row)
-        state.latest = row

@@ -9,6 +9,7 @@ import numpy as np
 from scipy.spatial.distance import cdist
 
 __all__ = [
+    "crowding_by_front",
     "binary_tournament",
     "crowding_distance",
     "dominance_matrix",
@@ -264,3 +265,30 @@ def binary_tournament(
     first_better = K_first[deciding, tournaments] < K_second[deciding, tournaments]
     first_wins = np.where(differs.any(axis=0), first_better, coin)
     return np.where(first_wins, first, second)
+
+
+def crowding_by_front(F: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Crowding distance (n,) of each row of `F` (n, n_obj) within its own front `rank` (n,).
+
+    The same values as `evogan.survival.crowding_distance` applied front by front, for all
+    fronts at once: per objective, sort by (front, value) and take each point's neighbours in
+    its front. Boundary points get inf; an objective with zero span in a front adds nothing.
+    """
+    n = len(F)
+    crowding = np.zeros(n)
+    if n == 0:
+        return crowding
+    positions = np.arange(n)
+    for j in range(F.shape[1]):
+        order = np.lexsort((F[:, j], rank))
+        front, value = rank[order], F[order, j]
+        first = np.r_[True, front[1:] != front[:-1]]
+        last = np.r_[front[1:] != front[:-1], True]
+        start = np.maximum.accumulate(np.where(first, positions, 0))
+        end = np.minimum.accumulate(np.where(last, positions, n)[::-1])[::-1]
+        span = value[end] - value[start]
+        gap = np.zeros(n)
+        gap[1:-1] = value[2:] - value[:-2]
+        share = np.divide(gap, span, out=np.zeros(n), where=span > 0)
+        crowding[order] += np.where(first | last, np.inf, share)
+    return crowding

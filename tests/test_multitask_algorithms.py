@@ -7,7 +7,7 @@ import torch
 from evogan.engine import minimize
 from evogan.errors import ConfigError
 from evogan.multitask import EMTGS, MOMFEA, PerTaskNSGA2
-from evogan.multitask.base import crowding_by_front, nsga2_order
+from evogan.multitask.base import nsga2_order
 from evogan.multitask.emtgs import ide_offspring
 from evogan.multitask.gan import GANConfig, TransferGANs, _Adam
 from evogan.multitask.metrics import (
@@ -20,7 +20,7 @@ from evogan.multitask.metrics import (
 from evogan.problems import get_problem
 from evogan.problems.multitask import get_multitask_problem
 from evogan.registry import get_algorithm
-from evogan.survival import crowding_distance, non_dominated_rank, rank_crowding_select
+from evogan.survival import crowding_by_front, crowding_distance, non_dominated_rank, rank_crowding_select
 
 CIMS = get_multitask_problem("cec17-cims")  # D_u = 10: cheap GANs (one batch per epoch)
 

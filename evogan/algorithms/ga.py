@@ -11,7 +11,7 @@ from evogan.operators import SBX, PolynomialMutation
 from evogan.registry import register_algorithm
 from evogan.survival import (
     binary_tournament,
-    crowding_distance,
+    crowding_by_front,
     non_dominated_rank,
     rank_crowding_select,
     spea2_fitness,
@@ -83,10 +83,7 @@ class GeneticAlgorithm:
         if self.survival == "spea2":
             return (spea2_fitness(F),)
         rank = non_dominated_rank(F)
-        crowding = np.empty(len(F))
-        for r in np.unique(rank):  # crowding is measured within each front, as in NSGA-II
-            crowding[rank == r] = crowding_distance(F[rank == r])
-        return (rank, -crowding)
+        return (rank, -crowding_by_front(F, rank))  # crowding within each front, as in NSGA-II
 
     def population(self) -> tuple[np.ndarray, np.ndarray]:
         return from_unit(self.X_, self.xl_, self.xu_), self.F_.copy()

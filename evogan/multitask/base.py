@@ -15,36 +15,9 @@ from pymoo.core.problem import Problem
 
 from evogan.errors import ConfigError
 from evogan.problems.multitask import MultitaskProblem, is_multitask
-from evogan.survival import non_dominated_rank
+from evogan.survival import crowding_by_front, non_dominated_rank
 
-__all__ = ["MultitaskAlgorithm", "crowding_by_front", "nsga2_order", "tournament"]
-
-
-def crowding_by_front(F: np.ndarray, rank: np.ndarray) -> np.ndarray:
-    """Crowding distance (n,) of each row of `F` (n, n_obj) within its own front `rank` (n,).
-
-    The same values as `evogan.survival.crowding_distance` applied front by front, for all
-    fronts at once: per objective, sort by (front, value) and take each point's neighbours in
-    its front. Boundary points get inf; an objective with zero span in a front adds nothing.
-    """
-    n = len(F)
-    crowding = np.zeros(n)
-    if n == 0:
-        return crowding
-    positions = np.arange(n)
-    for j in range(F.shape[1]):
-        order = np.lexsort((F[:, j], rank))
-        front, value = rank[order], F[order, j]
-        first = np.r_[True, front[1:] != front[:-1]]
-        last = np.r_[front[1:] != front[:-1], True]
-        start = np.maximum.accumulate(np.where(first, positions, 0))
-        end = np.minimum.accumulate(np.where(last, positions, n)[::-1])[::-1]
-        span = value[end] - value[start]
-        gap = np.zeros(n)
-        gap[1:-1] = value[2:] - value[:-2]
-        share = np.divide(gap, span, out=np.zeros(n), where=span > 0)
-        crowding[order] += np.where(first | last, np.inf, share)
-    return crowding
+__all__ = ["MultitaskAlgorithm", "nsga2_order", "tournament"]
 
 
 def nsga2_order(F: np.ndarray) -> np.ndarray:

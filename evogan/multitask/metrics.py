@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from evogan.callbacks import History
+from evogan.callbacks import IndicatorLog
 from evogan.indicators import hv, igd, nondominated, quality
 from evogan.problems.multitask import DEFAULT_FRONT_POINTS, MultitaskProblem
 
@@ -69,7 +69,7 @@ def multitask_quality(
     return fields
 
 
-class MultitaskHistory(History):
+class MultitaskHistory(IndicatorLog):
     """The multitask counterpart of `evogan.callbacks.History`: rows hold `igd_t1`, `hv_t1`,
     ... (one per task) in place of `igd`, `hv`; IGD+ and GD only in the final summary.
 
@@ -82,7 +82,7 @@ class MultitaskHistory(History):
     def __init__(
         self, problem: MultitaskProblem, *, every: int, n_points: int = DEFAULT_FRONT_POINTS
     ) -> None:
-        super().__init__(np.empty((0, 0)), np.empty(0), every=every)
+        super().__init__(every=every)
         self.problem, self.n_points = problem, n_points
 
     def measure(self, X: np.ndarray, F: np.ndarray) -> dict[str, float]:
