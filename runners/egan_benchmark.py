@@ -3,7 +3,8 @@
 ZDT1-4, ZDT6 (2 objectives) and DTLZ1-7 (3 objectives) at their default sizes, 10,000
 evaluations, population 100, seeds 1..11 by default; `nsga2` is the control of the rank-sum
 tests. Both GAN algorithms train small networks every generation, so on one CPU core a run takes
-about 40-90 s (NSGA-II: about 2 s): the whole campaign is several CPU-hours.
+about 20-40 s (gmoea about 5-10 s, NSGA-II 2-9 s). `selection.md` gives, per problem, how often each
+E-GAN mutation (loss) produced a surviving generator, from the last history row of each egan run.
 
     python runners/egan_benchmark.py [--seeds 11] [--workers 2] [--out results/egan_benchmark]
 
@@ -17,10 +18,34 @@ import logging
 from pathlib import Path
 
 from evogan.campaign import Campaign, run_published_campaign
-from evogan.report import write_report
+from evogan.report import collect, write_report, write_text_atomic
+from evogan.stats import median_iqr
 
 PROBLEMS = ("zdt1", "zdt2", "zdt3", "zdt4", "zdt6",
             "dtlz1", "dtlz2", "dtlz3", "dtlz4", "dtlz5", "dtlz6", "dtlz7")
+
+
+def selection_table(root: Path) -> str:
+    """Per problem: median over egan runs of each mutation's share of surviving generators."""
+    found = collect(root)
+    rows = []
+    for instance in found.instances():
+        runs = [r for r in found.runs if r.label == "egan" and r.instance == instance]
+        last = [next(row for row in reversed(r.record.history) if "select_minimax" in row)
+                for r in runs]
+        if not last:
+            continue
+        names = [key for key in last[0] if key.startswith("select_")]
+        rows.append((instance[0], names, [median_iqr([row[n] for row in last])[0] for n in names]))
+    names = rows[0][1] if rows else []
+    lines = ["# E-GAN mutation selection rates in egan runs", "",
+             "Share of surviving generators produced by each loss (\"parent\": a parent kept by "
+             "plus-selection) over a whole run; median over seeds.", "",
+             "| problem | " + " | ".join(n.removeprefix("select_") for n in names) + " |",
+             "|---|" + "---:|" * len(names)]
+    lines += [f"| {problem} | " + " | ".join(f"{v:.2f}" for v in values) + " |"
+              for problem, _, values in rows]
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -35,6 +60,7 @@ def main() -> None:
                         problem={f"dtlz{i}": {"n_obj": 3} for i in range(1, 8)})
     run_published_campaign(campaign, args.out, workers=args.workers)
     write_report(args.out)
+    write_text_atomic(args.out / "selection.md", selection_table(args.out))
 
 
 if __name__ == "__main__":
