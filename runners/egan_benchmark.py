@@ -1,10 +1,13 @@
 """E-GAN benchmark: the `egan` operator against `gmoea` and NSGA-II on ZDT and DTLZ.
 
 ZDT1-4, ZDT6 (2 objectives) and DTLZ1-7 (3 objectives) at their default sizes, 10,000
-evaluations, population 100, seeds 1..11 by default; `nsga2` is the control of the rank-sum
-tests. Both GAN algorithms train small networks every generation, so on one CPU core a run takes
-about 20-40 s (gmoea about 5-10 s, NSGA-II 2-9 s). `selection.md` gives, per problem, how often each
-E-GAN mutation (loss) produced a surviving generator, from the last history row of each egan run.
+evaluations, population 100, seeds 1..11 by default. `nsga2` is the control of the rank-sum
+tests in report.md, `gmoea` (the other GAN operator in the same loop) in vs-gmoea/report.md.
+Both GAN algorithms train small networks every generation: on one CPU core an egan run takes
+about 16-19 s, gmoea 3.5-9 s, NSGA-II 1.4-3.3 s. `selection.md` gives, per problem, how often
+each E-GAN mutation (loss) produced a surviving generator, from the last history row of each
+egan run. The gmoea and nsga2 records may be copied from results/gmoea_classic (the same runs):
+complete records whose configuration matches are skipped.
 
     python runners/egan_benchmark.py [--seeds 11] [--workers 2] [--out results/egan_benchmark]
 
@@ -60,6 +63,7 @@ def main() -> None:
                         problem={f"dtlz{i}": {"n_obj": 3} for i in range(1, 8)})
     run_published_campaign(campaign, args.out, workers=args.workers)
     write_report(args.out)
+    write_report(args.out, control="gmoea", out=args.out / "vs-gmoea", figures=False)
     write_text_atomic(args.out / "selection.md", selection_table(args.out))
 
 
