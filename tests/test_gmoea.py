@@ -128,10 +128,11 @@ def test_labels_stay_attached_to_their_solutions_across_epochs(trainer):
 
 
 @pytest.mark.parametrize("trainer", TRAINERS)
-def test_fast_loops_compute_what_the_eager_loop_computes(trainer):
+@pytest.mark.parametrize("n, n_var", [(30, 7), (17, 2)])  # 17 rows: a last minibatch of 9
+def test_fast_loops_compute_what_the_eager_loop_computes(trainer, n, n_var):
     runner = _runner()
     X, labels, draws, G, D = runner.training_problem(
-        n=30, n_var=7, k=6, epochs=3, seed=3, device="cpu"
+        n=n, n_var=n_var, k=6, epochs=3, seed=3, device="cpu"
     )
     G_fused, D_fused = copy.deepcopy(G), copy.deepcopy(D)
     opt_g, opt_d = runner.eager_optimisers(G, D, 1e-4)
