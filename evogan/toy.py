@@ -184,12 +184,15 @@ class ToyRun:
 
 def toy_config(trainer: str, *, hidden: int, layers: int = 3, batch_size: int = 64,
                eval_size: int = 256, gamma: float = 2.0, lr: float = 1e-4, mu: int = 1,
-               init_std: float | None = None) -> EGANConfig:
+               init_std: float | None = None,
+               optimizer_state: str = "per_individual") -> EGANConfig:
     """The E-GAN configuration of a toy trainer: spec §1.4 constants, `layers` x `hidden` nets.
 
     The official code initialises its 512-wide layers with N(0, 0.02); narrower layers shrink
     the signal at each layer under that scale (64 wide: G's output spread is ~1e-5, a fully
     collapsed start), so the default here is PyTorch's fan-in scaled init (`init_std=None`).
+    `optimizer_state` only matters for `egan` (a single-loss GAN with mu = 1 has one Adam state
+    either way); the Theano toy code keeps one state per loss ("per_mutation").
     """
     if trainer not in TRAINERS:
         raise ConfigError(f"--trainer {trainer!r} is not one of {', '.join(TRAINERS)}")
@@ -197,7 +200,7 @@ def toy_config(trainer: str, *, hidden: int, layers: int = 3, batch_size: int = 
     return EGANConfig(
         data_dim=2, noise_dim=2, g_hidden=widths, d_hidden=widths, g_output="linear", mu=mu,
         mutations=TRAINERS[trainer], batch_size=batch_size, eval_size=eval_size, gamma=gamma,
-        lr_g=lr, lr_d=lr, init_std=init_std,
+        lr_g=lr, lr_d=lr, init_std=init_std, optimizer_state=optimizer_state,
     )
 
 
@@ -272,6 +275,9 @@ def add_toy_arguments(parser: argparse.ArgumentParser) -> None:
                         help="weight of F_d = -log||grad_D L_D|| (Theano beta=1 is gamma=2)")
     parser.add_argument("--lr", type=float, default=1e-3,
                         help="Adam learning rate of G and D (paper: 1e-4 for 100k iterations)")
+    parser.add_argument("--optimizer-state", default="per_individual",
+                        choices=("per_individual", "per_mutation"),
+                        help="E-GAN's Adam state: per generator (PyTorch port) or per loss (Theano)")
     parser.add_argument("--out", default="runs/toy", help="folder for runs.csv, runs.json, PNG")
     parser.add_argument("--device", default="cpu", help="auto, cpu, cuda or cuda:N")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
@@ -301,7 +307,8 @@ def run_toy_command(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     runs = []
     for trainer in trainers:
-        config = toy_config(trainer, hidden=args.hidden, gamma=args.gamma, lr=args.lr)
+        config = toy_config(trainer, hidden=args.hidden, gamma=args.gamma, lr=args.lr,
+                            optimizer_state=args.optimizer_state)
         for seed in range(args.seeds):
             runs.append(train_toy(data, trainer, seed=seed, iterations=args.iterations,
                                   config=config, device=device))

@@ -112,10 +112,10 @@ def selection_table(runs: list[ToyRun]) -> list[str]:
     return lines
 
 
-def _train_job(job: tuple[str, str, int, int, int, float]) -> ToyRun:
-    data_name, trainer, seed, iterations, hidden, lr = job
+def _train_job(job: tuple[str, str, int, int, int, float, str]) -> ToyRun:
+    data_name, trainer, seed, iterations, hidden, lr, optimizer_state = job
     set_cpu_threads(1)
-    config = toy_config(trainer, hidden=hidden, lr=lr)
+    config = toy_config(trainer, hidden=hidden, lr=lr, optimizer_state=optimizer_state)
     return train_toy(toy_data(data_name), trainer, seed=seed, iterations=iterations, config=config)
 
 
@@ -125,6 +125,8 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=1500)
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--optimizer-state", default="per_individual",
+                        choices=("per_individual", "per_mutation"))
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
@@ -132,7 +134,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
 
     start = time.perf_counter()
-    jobs = [(data_name, trainer, seed, args.iterations, args.hidden, args.lr)
+    jobs = [(data_name, trainer, seed, args.iterations, args.hidden, args.lr, args.optimizer_state)
             for data_name in ("ring8", "grid25") for trainer in TRAINERS
             for seed in range(args.seeds)]
     with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -142,12 +144,14 @@ def main() -> None:
     plot_samples([r for r in runs if r.seed == 0], args.out / "samples.png")
 
     speed = {(h, c): batching_speedup(h, c) for h in (args.hidden, 512) for c in (3, 12)}
-    config = toy_config("egan", hidden=args.hidden, lr=args.lr)
+    config = toy_config("egan", hidden=args.hidden, lr=args.lr,
+                        optimizer_state=args.optimizer_state)
     report = [
         "# E-GAN on the mode-collapse benchmark (8-Gaussian ring, 25-Gaussian grid)",
         "",
         f"Produced by `python runners/egan_toy.py --seeds {args.seeds} --iterations "
-        f"{args.iterations} --hidden {args.hidden} --lr {args.lr} --workers {args.workers}` on "
+        f"{args.iterations} --hidden {args.hidden} --lr {args.lr} --optimizer-state "
+        f"{args.optimizer_state} --workers {args.workers}` on "
         f"{datetime.date.today().isoformat()}; seeds 0..{args.seeds - 1}; total wall time "
         f"{total_s / 60:.1f} min with {args.workers} worker process(es).",
         "",
@@ -168,7 +172,9 @@ def main() -> None:
         f"child), selection, 1 D step. Batch {config.batch_size}, {config.eval_size} evaluation "
         f"samples per child, z ~ U(-1, 1)^2, Adam lr {args.lr} (G beta1 0.5, D beta1 0), "
         f"mu = {config.mu}, gamma = {config.gamma} on -log||grad|| (= Theano beta 1 on "
-        f"log||grad||^2), comma selection, per-individual Adam state.",
+        f"log||grad||^2), comma selection, Adam state {config.optimizer_state.replace('_', '-')} "
+        "(per-individual: each generator carries its moments, as the PyTorch port; per-mutation: "
+        "one state per loss, as the Theano toy code).",
         "- `egan` mutates with minimax, non-saturating and least-squares losses; each `gan-*` "
         "trainer is the same harness with that single loss (one child, no selection), i.e. a "
         "plain GAN with identical networks, optimisers and iterations. E-GAN costs about 3 "
