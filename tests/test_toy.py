@@ -77,6 +77,20 @@ def test_training_is_deterministic_and_measured():
     assert sum(a.selection_rates.values()) == pytest.approx(1.0)
 
 
+def test_optimizer_state_matters_for_egan_only():
+    data = toy_data("ring8")
+
+    def samples(trainer: str, optimizer_state: str) -> np.ndarray:
+        config = toy_config(trainer, hidden=16, layers=1, batch_size=16, eval_size=32,
+                            optimizer_state=optimizer_state)
+        return train_toy(data, trainer, seed=1, iterations=10, config=config).samples
+
+    # one loss and mu = 1: one Adam state either way, so the same training
+    np.testing.assert_array_equal(samples("gan-ls", "per_individual"),
+                                  samples("gan-ls", "per_mutation"))
+    assert not np.array_equal(samples("egan", "per_individual"), samples("egan", "per_mutation"))
+
+
 def parse(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     add_toy_arguments(parser)
