@@ -72,7 +72,6 @@ __all__ = [
     "parse_seeds",
     "plan",
     "run_campaign",
-    "run_compare_command",
     "run_published_campaign",
 ]
 
@@ -725,47 +724,3 @@ def campaign_from_args(args: argparse.Namespace) -> Campaign:
         seeds=parse_seeds(args.seeds or "11"), max_evals=budgets,
         pop_size=args.pop_size or 100, device=args.device or "cpu",
         algorithm=algorithm, problem=problem)
-
-
-def run_compare_command(args: argparse.Namespace) -> int:
-    """`evogan compare`: run (or resume) a campaign, then write its report.
-
-    Returns 0 when every run is complete, 1 when some failed or are corrupt.
-    """
-    campaign = campaign_from_args(args)
-    if args.out is None:
-        raise ConfigError("--out is required: the folder the campaign writes")
-    if args.gpus_per_run and args.ray is None:
-        raise ConfigError("--gpus-per-run needs --ray")
-    if args.gpus_per_run and campaign.device == "cpu":
-        raise ConfigError(f"--gpus-per-run {args.gpus_per_run} with --device cpu would reserve "
-                          "GPUs that no run uses; add --device cuda (or auto)")
-    if args.ray is not None and campaign.device.startswith("cuda") and not args.gpus_per_run:
-        raise ConfigError(f"--device {campaign.device} on Ray needs --gpus-per-run (e.g. 0.25): "
-                          "Ray hides the GPUs from runs that reserve none")
-    if args.workers is not None and args.workers < 1:
-        raise ConfigError(f"--workers {args.workers} must be a positive integer")
-    if args.control is not None and args.control not in campaign.algos:
-        raise ConfigError(f"--control {args.control!r} is not one of the campaign's algorithms "
-                          f"({', '.join(campaign.algos)})")
-    backend = (RayBackend(args.ray, gpus_per_run=args.gpus_per_run) if args.ray is not None
-               else LocalPool(args.workers))
-    show = not args.quiet and sys.stderr.isatty()
-    result = run_campaign(campaign, args.out, backend=backend,
-                          on_progress=ProgressLine(sys.stderr) if show else None)
-    if show:
-        sys.stderr.write("\n")
-    if not args.quiet:
-        print(f"{len(result.written)} run(s) written, {len(result.skipped)} already complete, "
-              f"{len(result.failed)} failed, in {result.wall_s:.1f} s: {args.out}")
-        for folder, message in result.failed:
-            print(f"  failed: {folder}: {message}")
-        for _, message in result.corrupt:
-            print(f"  corrupt, left untouched (move it away to redo it): {message}")
-    if not args.no_report:
-        from evogan.report import write_report
-
-        written = write_report(args.out, control=args.control)
-        if not args.quiet:
-            print(f"report: {written.report}")
-    return 0 if result.ok else 1

@@ -9,11 +9,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from evogan.campaign import add_compare_arguments, run_compare_command
+from evogan.campaign import (
+    LocalPool,
+    RayBackend,
+    add_compare_arguments,
+    campaign_from_args,
+    run_campaign,
+)
+from evogan.campaign import ProgressLine as CampaignProgressLine
 from evogan.config import add_config_arguments, config_from_args
 from evogan.engine import RunState
-from evogan.errors import EvaluationError, EvoganError
-from evogan.report import add_report_arguments, run_report_command
+from evogan.errors import ConfigError, EvaluationError, EvoganError
+from evogan.report import add_report_arguments, write_report
 from evogan.toy import add_toy_arguments, run_toy_command
 
 __all__ = ["main"]
@@ -105,6 +112,59 @@ def _cmd_list(args: argparse.Namespace) -> int:
                            inspect.signature(cls).parameters.items())
         print(f"  {name:<10} {cls.__name__}({params})")
     return 0
+
+
+def run_compare_command(args: argparse.Namespace) -> int:
+    """`evogan compare`: run (or resume) a campaign, then write its report.
+
+    Returns 0 when every run is complete, 1 when some failed or are corrupt.
+    """
+    campaign = campaign_from_args(args)
+    if args.out is None:
+        raise ConfigError("--out is required: the folder the campaign writes")
+    if args.gpus_per_run and args.ray is None:
+        raise ConfigError("--gpus-per-run needs --ray")
+    if args.gpus_per_run and campaign.device == "cpu":
+        raise ConfigError(f"--gpus-per-run {args.gpus_per_run} with --device cpu would reserve "
+                          "GPUs that no run uses; add --device cuda (or auto)")
+    if args.ray is not None and campaign.device.startswith("cuda") and not args.gpus_per_run:
+        raise ConfigError(f"--device {campaign.device} on Ray needs --gpus-per-run (e.g. 0.25): "
+                          "Ray hides the GPUs from runs that reserve none")
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError(f"--workers {args.workers} must be a positive integer")
+    if args.control is not None and args.control not in campaign.algos:
+        raise ConfigError(f"--control {args.control!r} is not one of the campaign's algorithms "
+                          f"({', '.join(campaign.algos)})")
+    backend = (RayBackend(args.ray, gpus_per_run=args.gpus_per_run) if args.ray is not None
+               else LocalPool(args.workers))
+    show = not args.quiet and sys.stderr.isatty()
+    result = run_campaign(campaign, args.out, backend=backend,
+                          on_progress=CampaignProgressLine(sys.stderr) if show else None)
+    if show:
+        sys.stderr.write("\n")
+    if not args.quiet:
+        print(f"{len(result.written)} run(s) written, {len(result.skipped)} already complete, "
+              f"{len(result.failed)} failed, in {result.wall_s:.1f} s: {args.out}")
+        for folder, message in result.failed:
+            print(f"  failed: {folder}: {message}")
+        for _, message in result.corrupt:
+            print(f"  corrupt, left untouched (move it away to redo it): {message}")
+    if not args.no_report:
+        written = write_report(args.out, control=args.control)
+        if not args.quiet:
+            print(f"report: {written.report}")
+    return 0 if result.ok else 1
+
+
+
+def run_report_command(args: argparse.Namespace) -> int:
+    """`evogan report DIR`: returns 0, or 1 when some records did not read."""
+    written = write_report(args.dir, control=args.control, out=args.out,
+                           figures=not args.no_figures)
+    for _, message in written.collection.unreadable:
+        print(f"evogan: left out of the report: {message}", file=sys.stderr)
+    print(f"report: {written.report}\nsummary: {written.summary}")
+    return 1 if written.collection.unreadable else 0
 
 
 def build_parser() -> argparse.ArgumentParser:

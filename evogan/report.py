@@ -15,7 +15,6 @@ import json
 import logging
 import math
 import re
-import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from evogan.record import RunRecord, read_record
 from evogan.stats import ALPHA, compare, friedman, median_iqr
 
 __all__ = ["INDICATORS", "Collection", "Run", "Written", "add_report_arguments", "collect",
-           "instance_name", "median_run", "run_report_command", "summary_rows", "write_report",
+           "instance_name", "median_run", "summary_rows", "write_report",
            "write_text_atomic"]
 
 logger = logging.getLogger(__name__)
@@ -483,13 +482,3 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
                         "listed in DIR/campaign.toml, else the last alphabetically)")
     parser.add_argument("--out", type=Path, default=None, help="where to write (default: DIR)")
     parser.add_argument("--no-figures", action="store_true", help="tables only")
-
-
-def run_report_command(args: argparse.Namespace) -> int:
-    """`evogan report DIR`: returns 0, or 1 when some records did not read."""
-    written = write_report(args.dir, control=args.control, out=args.out,
-                           figures=not args.no_figures)
-    for _, message in written.collection.unreadable:
-        print(f"evogan: left out of the report: {message}", file=sys.stderr)
-    print(f"report: {written.report}\nsummary: {written.summary}")
-    return 1 if written.collection.unreadable else 0

@@ -26,8 +26,8 @@ from evogan.campaign import (
     add_compare_arguments,
     parse_seeds,
     run_campaign,
-    run_compare_command,
 )
+from evogan.cli import run_compare_command
 from evogan.errors import ConfigError
 from evogan.record import read_record
 from evogan.report import write_report
@@ -161,7 +161,8 @@ def test_records_of_a_different_campaign_are_not_overwritten(finished, tmp_path)
 def test_sigkill_mid_campaign_loses_only_runs_in_flight(finished, tmp_path):
     out = tmp_path / "killed"
     script = ("import argparse, sys\n"
-              "from evogan.campaign import add_compare_arguments, run_compare_command\n"
+              "from evogan.campaign import add_compare_arguments\n"
+              "from evogan.cli import run_compare_command\n"
               "parser = argparse.ArgumentParser(); add_compare_arguments(parser)\n"
               "sys.exit(run_compare_command(parser.parse_args(sys.argv[1:])))\n")
     process = subprocess.Popen([sys.executable, "-c", script, *ARGS, "--workers", "1",

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
+from evogan.cli import run_report_command
 from evogan.config import RunConfig
 from evogan.errors import ConfigError
 from evogan.plots import convergence_band
 from evogan.record import RunRecord, write_record
-from evogan.report import Run, add_report_arguments, median_run, run_report_command, write_report
+from evogan.report import Run, add_report_arguments, median_run, write_report
 from evogan.run import execute
 
 ALGOS, PROBLEMS, SEEDS = ("ga", "nsga2", "nsga3"), ("zdt1", "dtlz2"), (1, 2)
