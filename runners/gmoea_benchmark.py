@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from evogan.campaign import Campaign, run_published_campaign
-from evogan.report import collect, write_report, write_text_atomic
+from evogan.report import Collection, collect, write_report, write_text_atomic
 from evogan.stats import median_iqr
 
 SUITES = {
@@ -37,9 +37,8 @@ SUITES = {
 ALGOS = ("gmoea", "nsga2", "nsga3", "gmoea-ga")
 
 
-def survival_table(root: Path) -> str:
+def survival_table(found: Collection) -> str:
     """Per problem: median over gmoea runs of the mean survival share of GAN and GA batches."""
-    found = collect(root)
     lines = ["# GAN vs GA offspring survival in gmoea runs", "",
              "Per run: the mean, over the batches each operator made, of the share of that "
              "batch's offspring that survived SPEA2 selection; then median (IQR) over seeds.",
@@ -60,9 +59,8 @@ def survival_table(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def cost_table(root: Path) -> str:
+def cost_table(found: Collection) -> str:
     """Per problem: median wall time of gmoea and gmoea-ga runs, and their ratio."""
-    found = collect(root)
     lines = ["# Run time: gmoea against its GA-only control", "",
              "Median wall time of one 10,000-evaluation run over seeds (the campaign ran 2 runs at "
              "a time on 2 cores, so both columns carry the same load).", "",
@@ -95,8 +93,9 @@ def main() -> None:
     run_published_campaign(campaign, out, workers=args.workers)
     write_report(out)
     write_report(out, control="nsga2", out=out / "vs-nsga2", figures=False)
-    write_text_atomic(out / "survival.md", survival_table(out))
-    write_text_atomic(out / "cost.md", cost_table(out))
+    found = collect(out)
+    write_text_atomic(out / "survival.md", survival_table(found))
+    write_text_atomic(out / "cost.md", cost_table(found))
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from evogan.variation import LearnedVariation
 
 __all__ = [
     "FusedGanTrainer",
+    "GanTrainer",
     "GMOEAGAN",
     "GMOEADiscriminator",
     "GMOEAGenerator",
@@ -233,7 +234,54 @@ _sigmoid_backward = torch.ops.aten.sigmoid_backward.default
 _batch_norm_backward = torch.ops.aten.native_batch_norm_backward.default
 
 
-class FusedGanTrainer:
+class GanTrainer:
+    """What GMOEA's two training loops share: the networks, their flat Adam buffers, `train`.
+
+    Subclasses implement `_train`, the loop itself: `FusedGanTrainer` in torch (any device),
+    `evogan.operators.gmoea_kernel.CompiledGanTrainer` compiled for the CPU.
+    """
+
+    def __init__(
+        self, generator: GMOEAGenerator, discriminator: GMOEADiscriminator, *, lr: float
+    ) -> None:
+        self.generator, self.discriminator = generator, discriminator
+        self.adam_g = _FlatAdam(generator, G_LR_FACTOR * lr)
+        self.adam_d = _FlatAdam(discriminator, lr)
+
+    def train(
+        self,
+        X: torch.Tensor,
+        labels: torch.Tensor,
+        draws: TrainingDraws,
+        *,
+        batch_size: int,
+        label_order: torch.Tensor | None = None,
+    ) -> tuple[float, float]:
+        """Train on `X` (n, n_var) with `labels` (n,) for `draws.order.shape[0]` epochs.
+
+        Args:
+            label_order: (epochs, n) how labels are ordered in each epoch; None (the correct
+                choice) keeps each label with its solution. The official code's bug P1 amounts
+                to `label_order = arange(n)` in every epoch.
+
+        Returns:
+            The mean discriminator and generator losses over the last epoch's minibatches.
+        """
+        with torch.no_grad():
+            return self._train(X, labels, draws, batch_size, label_order)
+
+    def _train(
+        self,
+        X: torch.Tensor,
+        labels: torch.Tensor,
+        draws: TrainingDraws,
+        batch_size: int,
+        label_order: torch.Tensor | None,
+    ) -> tuple[float, float]:
+        raise NotImplementedError
+
+
+class FusedGanTrainer(GanTrainer):
     """GMOEA's GAN training (spec §1.5) with hand-written backward passes.
 
     Per minibatch (x, y) of the population, y = 1 for real and 0 for bad solutions:
@@ -260,9 +308,7 @@ class FusedGanTrainer:
     def __init__(
         self, generator: GMOEAGenerator, discriminator: GMOEADiscriminator, *, lr: float
     ) -> None:
-        self.generator, self.discriminator = generator, discriminator
-        self.adam_g = _FlatAdam(generator, G_LR_FACTOR * lr)
-        self.adam_d = _FlatAdam(discriminator, lr)
+        super().__init__(generator, discriminator, lr=lr)
         blocks, grads = self.adam_g.blocks, self.adam_g.grad_blocks  # linear, bn, linear, ...
         self.g_linear_t = [blocks[i].t() for i in (0, 2, 4)]  # (n_var + 1, n_var)
         self.g_weight = [blocks[i][:, :-1] for i in (0, 2, 4)]  # (n_var, n_var)
@@ -277,28 +323,6 @@ class FusedGanTrainer:
         self.d_weight1, self.d_weight2 = d_block1[:, :-1], d_block2[:, :-1]
         self.d_grad1_t, self.d_grad2_t = (grad.t() for grad in self.adam_d.grad_blocks)
         self.buffers: dict[int, _Buffers] = {}
-
-    def train(
-        self,
-        X: torch.Tensor,
-        labels: torch.Tensor,
-        draws: TrainingDraws,
-        *,
-        batch_size: int,
-        label_order: torch.Tensor | None = None,
-    ) -> tuple[float, float]:
-        """Train on `X` (n, n_var) with `labels` (n,) for `draws.order.shape[0]` epochs.
-
-        Args:
-            label_order: (epochs, n) how labels are ordered in each epoch; None (the correct
-                choice) keeps each label with its solution. The official code's bug P1 amounts
-                to `label_order = arange(n)` in every epoch.
-
-        Returns:
-            The mean discriminator and generator losses over the last epoch's minibatches.
-        """
-        with torch.no_grad():
-            return self._train(X, labels, draws, batch_size, label_order)
 
     def _train(
         self,

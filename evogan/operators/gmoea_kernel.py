@@ -34,9 +34,7 @@ from evogan.operators.gmoea import (
     ADAM_EPS,
     BN_EPS,
     BN_MOMENTUM,
-    G_LR_FACTOR,
-    GMOEADiscriminator,
-    GMOEAGenerator,
+    GanTrainer,
     TrainingDraws,
     _FlatAdam,
     minibatch_bounds,
@@ -45,53 +43,42 @@ from evogan.operators.gmoea import (
 __all__ = ["CompiledGanTrainer"]
 
 
-class CompiledGanTrainer:
-    """GMOEA's GAN training (spec §1.5) on the CPU, compiled; the interface of `FusedGanTrainer`.
+class CompiledGanTrainer(GanTrainer):
+    """GMOEA's GAN training (spec §1.5) on the CPU, compiled; see `GanTrainer`.
 
     Per minibatch (x, y): a discriminator step on BCE(D(x), y) + BCE(D(G(z1)), 0), then a
     generator step on BCE(D(G(z2)), 1), Adam at lr and 4 * lr, BatchNorm running statistics
     updated by every training-mode pass of G. The networks must live on the CPU.
     """
 
-    def __init__(
-        self, generator: GMOEAGenerator, discriminator: GMOEADiscriminator, *, lr: float
-    ) -> None:
-        self.generator, self.discriminator = generator, discriminator
-        self.adam_g = _FlatAdam(generator, G_LR_FACTOR * lr)
-        self.adam_d = _FlatAdam(discriminator, lr)
-        self.bns = (generator.bn1, generator.bn2, generator.bn3)
-
-    def train(
+    def _train(
         self,
         X: torch.Tensor,
         labels: torch.Tensor,
         draws: TrainingDraws,
-        *,
         batch_size: int,
-        label_order: torch.Tensor | None = None,
+        label_order: torch.Tensor | None,
     ) -> tuple[float, float]:
-        """Train on `X` (n, n_var) with `labels` (n,); see `FusedGanTrainer.train`."""
         order = draws.order.numpy()
-        labels = labels.numpy()
-        y_epochs = labels[order if label_order is None else label_order.numpy()]
+        y_epochs = labels.numpy()[order if label_order is None else label_order.numpy()]
         bounds = np.array(minibatch_bounds(len(X), batch_size), dtype=np.int64)
+        bns = (self.generator.bn1, self.generator.bn2, self.generator.bn3)
         running = np.stack(
-            [np.stack([bn.running_mean.numpy(), bn.running_var.numpy()]) for bn in self.bns]
+            [np.stack([bn.running_mean.numpy(), bn.running_var.numpy()]) for bn in bns]
         )  # (3 layers, 2, n_var)
         losses = np.zeros(2)
         steps = np.array([int(self.adam_g.step_count), int(self.adam_d.step_count)])
-        with torch.no_grad():
-            _train(
-                np.ascontiguousarray(X.numpy()[order]), np.ascontiguousarray(y_epochs),
-                draws.noise.numpy(), bounds, running, steps,
-                *_adam_arrays(self.adam_g), *_adam_arrays(self.adam_d), losses,
-            )
-            for bn, (mean, var) in zip(self.bns, running, strict=True):
-                bn.running_mean.copy_(torch.from_numpy(mean))
-                bn.running_var.copy_(torch.from_numpy(var))
-                bn.num_batches_tracked.add_(2 * len(order) * len(bounds))
-            self.adam_g.step_count.fill_(int(steps[0]))
-            self.adam_d.step_count.fill_(int(steps[1]))
+        _train(
+            np.ascontiguousarray(X.numpy()[order]), np.ascontiguousarray(y_epochs),
+            draws.noise.numpy(), bounds, running, steps,
+            *_adam_arrays(self.adam_g), *_adam_arrays(self.adam_d), losses,
+        )
+        for bn, (mean, var) in zip(bns, running, strict=True):
+            bn.running_mean.copy_(torch.from_numpy(mean))
+            bn.running_var.copy_(torch.from_numpy(var))
+            bn.num_batches_tracked.add_(2 * len(order) * len(bounds))
+        self.adam_g.step_count.fill_(int(steps[0]))
+        self.adam_d.step_count.fill_(int(steps[1]))
         return float(losses[0]), float(losses[1])
 
 
