@@ -268,6 +268,13 @@ class EGANConfig:
             a loss becomes the mean of its mu children's, exact for mu = 1).
         lr_g, betas_g, lr_d, betas_d: Adam settings (toys: 1e-4; beta1 0.5 for G, 0 for D).
         init_std: N(0, init_std) weight init (toys 0.02); None for PyTorch's default.
+        common_noise: score every candidate of a generation on the same evaluation noise z
+            (common random numbers; they already share the real samples). The official code
+            draws fresh z per child; then the sampling noise of F dwarfs the differences
+            between children one Adam step apart (ring-8, 64-wide nets after 3,000
+            generations: std of F over draws 0.14-0.20 against child means 0.02 apart, so the
+            best child is picked about as often as by chance), whereas on shared z the
+            paired differences have std ~0.02 and the best child wins 75% of draws.
     """
 
     data_dim: int
@@ -289,6 +296,7 @@ class EGANConfig:
     lr_d: float = 1e-4
     betas_d: tuple[float, float] = (0.0, 0.999)
     init_std: float | None = 0.02
+    common_noise: bool = False
 
     def __post_init__(self) -> None:
         for name in ("data_dim", "noise_dim", "mu", "steps_per_child", "d_steps", "batch_size",
@@ -436,7 +444,10 @@ class EGAN:
 
         n_cand = len(origin)
         with torch.no_grad():
-            z = noise(n_cand * c.eval_size, self.generator_).view(n_cand, c.eval_size, -1)
+            if c.common_noise:
+                z = noise(c.eval_size, self.generator_).expand(n_cand, c.eval_size, -1)
+            else:
+                z = noise(n_cand * c.eval_size, self.generator_).view(n_cand, c.eval_size, -1)
             samples = mlp_forward(candidates, z, output=c.g_output)  # (n_cand, eval_size, d)
         if n_cand > c.mu:
             extra = None if extra_fake is None else extra_fake.to(self.device)

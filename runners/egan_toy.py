@@ -112,10 +112,10 @@ def selection_table(runs: list[ToyRun]) -> list[str]:
     return lines
 
 
-def _train_job(job: tuple[str, str, int, int, int, float, str]) -> ToyRun:
-    data_name, trainer, seed, iterations, hidden, lr, optimizer_state = job
+def _train_job(job: tuple[str, str, int, int, dict]) -> ToyRun:
+    data_name, trainer, seed, iterations, options = job
     set_cpu_threads(1)
-    config = toy_config(trainer, hidden=hidden, lr=lr, optimizer_state=optimizer_state)
+    config = toy_config(trainer, **options)
     return train_toy(toy_data(data_name), trainer, seed=seed, iterations=iterations, config=config)
 
 
@@ -125,16 +125,19 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=1500)
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--optimizer-state", default="per_individual",
+    parser.add_argument("--optimizer-state", default="per_mutation",
                         choices=("per_individual", "per_mutation"))
+    parser.add_argument("--common-noise", action=argparse.BooleanOptionalAction, default=False)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     set_cpu_threads(1)
     args.out.mkdir(parents=True, exist_ok=True)
 
+    options = dict(hidden=args.hidden, lr=args.lr, optimizer_state=args.optimizer_state,
+                   common_noise=args.common_noise)
     start = time.perf_counter()
-    jobs = [(data_name, trainer, seed, args.iterations, args.hidden, args.lr, args.optimizer_state)
+    jobs = [(data_name, trainer, seed, args.iterations, options)
             for data_name in ("ring8", "grid25") for trainer in TRAINERS
             for seed in range(args.seeds)]
     with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -144,14 +147,14 @@ def main() -> None:
     plot_samples([r for r in runs if r.seed == 0], args.out / "samples.png")
 
     speed = {(h, c): batching_speedup(h, c) for h in (args.hidden, 512) for c in (3, 12)}
-    config = toy_config("egan", hidden=args.hidden, lr=args.lr,
-                        optimizer_state=args.optimizer_state)
+    config = toy_config("egan", **options)
     report = [
         "# E-GAN on the mode-collapse benchmark (8-Gaussian ring, 25-Gaussian grid)",
         "",
         f"Produced by `python runners/egan_toy.py --seeds {args.seeds} --iterations "
         f"{args.iterations} --hidden {args.hidden} --lr {args.lr} --optimizer-state "
-        f"{args.optimizer_state} --workers {args.workers}` on "
+        f"{args.optimizer_state} --{'' if args.common_noise else 'no-'}common-noise --workers "
+        f"{args.workers}` on "
         f"{datetime.date.today().isoformat()}; seeds 0..{args.seeds - 1}; total wall time "
         f"{total_s / 60:.1f} min with {args.workers} worker process(es).",
         "",
@@ -174,7 +177,9 @@ def main() -> None:
         f"mu = {config.mu}, gamma = {config.gamma} on -log||grad|| (= Theano beta 1 on "
         f"log||grad||^2), comma selection, Adam state {config.optimizer_state.replace('_', '-')} "
         "(per-individual: each generator carries its moments, as the PyTorch port; per-mutation: "
-        "one state per loss, as the Theano toy code).",
+        "one state per loss, as the Theano toy code), children scored on "
+        f"{'the same' if config.common_noise else 'their own'} evaluation noise z "
+        "(common random numbers; the official code draws fresh z per child).",
         "- `egan` mutates with minimax, non-saturating and least-squares losses; each `gan-*` "
         "trainer is the same harness with that single loss (one child, no selection), i.e. a "
         "plain GAN with identical networks, optimisers and iterations. E-GAN costs about 3 "

@@ -127,6 +127,15 @@ def test_survivor_is_a_stepped_child():
     assert int(gan.g_state_.t[0]) == 1
 
 
+def test_common_noise_scores_identical_children_identically():
+    # lr_g = 0: every child equals its parent, so only the evaluation noise can tell them apart
+    def rates(common_noise: bool) -> dict[str, float]:
+        return trained(tiny_config(lr_g=0.0, common_noise=common_noise), steps=12).selection_rates()
+
+    assert rates(True)["minimax"] == 1.0  # equal fitness: the stable sort keeps the first child
+    assert rates(False)["minimax"] < 1.0  # fresh z per child: the winner changes by chance
+
+
 @pytest.mark.parametrize("state", ["per_individual", "per_mutation"])
 def test_same_seed_gives_identical_networks(state):
     config = tiny_config(mu=2, optimizer_state=state, steps_per_child=2, d_steps=2)

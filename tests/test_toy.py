@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from evogan.egan import EGANConfig
 from evogan.errors import ConfigError
 from evogan.toy import (
     add_toy_arguments,
@@ -75,6 +76,7 @@ def test_training_is_deterministic_and_measured():
     assert a.samples.shape == (2500, 2)
     assert a.iterations == 10 and a.wall_s > 0
     assert sum(a.selection_rates.values()) == pytest.approx(1.0)
+    assert EGANConfig(**a.record()["config"]) == config  # the record rebuilds the configuration
 
 
 def test_optimizer_state_matters_for_egan_only():
