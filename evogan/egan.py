@@ -415,6 +415,7 @@ class EGAN:
         *,
         noise: Sampler | None = None,
         extra_fake: torch.Tensor | None = None,
+        lr_scale: float = 1.0,
     ) -> dict[str, float]:
         """Run one E-GAN generation: mutate, score, select, then update D.
 
@@ -422,6 +423,7 @@ class EGAN:
             real: draws `n` real rows `(n, data_dim)` from a torch generator.
             noise: draws generator inputs `(n, noise_dim)`; None means U(-1, 1).
             extra_fake: (m, data_dim) rows that D also learns to reject (or None).
+            lr_scale: multiplies both learning rates in this generation (for a schedule).
 
         Returns:
             Diagnostics: the discriminator loss, the survivors' mean F, F_q and F_d.
@@ -433,7 +435,7 @@ class EGAN:
         parent_of = torch.arange(n_children, device=self.device) % c.mu  # child = mutation * mu + j
         mutation_of = torch.arange(n_children) // c.mu
 
-        children, state = self._mutate(parent_of, noise)
+        children, state = self._mutate(parent_of, noise, lr=c.lr_g * lr_scale)
         candidates, origin = children, mutation_of
         if c.selection == "plus":
             candidates = [torch.cat([ch, pa]) for ch, pa in zip(children, self.g_params_,
@@ -466,7 +468,7 @@ class EGAN:
         self.selection_counts_ += np.bincount(origin[keep.cpu()].numpy(), minlength=n_mut + 1)
         self.n_generations_ += 1
 
-        d_loss = self._train_discriminator(samples[keep], real, extra_fake)
+        d_loss = self._train_discriminator(samples[keep], real, extra_fake, lr=c.lr_d * lr_scale)
         logger.debug("E-GAN generation %d: D loss %.4f, selection rates %s",
                      self.n_generations_, d_loss, self.selection_rates())
         keep_cpu = keep.cpu()
@@ -478,7 +480,7 @@ class EGAN:
         }
 
     def _mutate(
-        self, parent_of: torch.Tensor, noise: Sampler
+        self, parent_of: torch.Tensor, noise: Sampler, *, lr: float
     ) -> tuple[list[torch.Tensor], _AdamState]:
         """Copy each parent once per mutation and give every child its optimiser steps, batched."""
         c = self.config
@@ -500,7 +502,7 @@ class EGAN:
                        enumerate(c.mutations))
             grads = torch.autograd.grad(loss, params)
             with torch.no_grad():
-                params, state = _adam_step(params, grads, state, lr=c.lr_g, betas=c.betas_g)
+                params, state = _adam_step(params, grads, state, lr=lr, betas=c.betas_g)
         if c.optimizer_state == "per_mutation":
             state = _AdamState(
                 [m.view(n_mut, c.mu, *m.shape[1:]).mean(dim=1) for m in state.m],
@@ -510,10 +512,12 @@ class EGAN:
         return [p.detach() for p in params], state
 
     def _train_discriminator(
-        self, samples: torch.Tensor, real: Sampler, extra_fake: torch.Tensor | None
+        self, samples: torch.Tensor, real: Sampler, extra_fake: torch.Tensor | None, *, lr: float
     ) -> float:
         """`d_steps` Adam steps on L_D with the survivors' evaluation samples as the fake data."""
         c = self.config
+        for group in self.d_optimizer_.param_groups:
+            group["lr"] = lr
         pool = samples.reshape(-1, c.data_dim)  # (mu * eval_size, d)
         order = torch.randperm(len(pool), generator=self.generator_, device=self.device)
         fakes = pool[order[: c.d_steps * c.batch_size]].view(c.d_steps, c.batch_size, -1)

@@ -112,11 +112,12 @@ def selection_table(runs: list[ToyRun]) -> list[str]:
     return lines
 
 
-def _train_job(job: tuple[str, str, int, int, dict]) -> ToyRun:
-    data_name, trainer, seed, iterations, options = job
+def _train_job(job: tuple[str, str, int, int, float, dict]) -> ToyRun:
+    data_name, trainer, seed, iterations, decay_start, options = job
     set_cpu_threads(1)
     config = toy_config(trainer, **options)
-    return train_toy(toy_data(data_name), trainer, seed=seed, iterations=iterations, config=config)
+    return train_toy(toy_data(data_name), trainer, seed=seed, iterations=iterations, config=config,
+                     decay_start=decay_start)
 
 
 def main() -> None:
@@ -125,9 +126,10 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=1500)
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--decay-start", type=float, default=0.5)
     parser.add_argument("--optimizer-state", default="per_mutation",
                         choices=("per_individual", "per_mutation"))
-    parser.add_argument("--common-noise", action=argparse.BooleanOptionalAction, default=False)
+    parser.add_argument("--common-noise", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
@@ -137,7 +139,7 @@ def main() -> None:
     options = dict(hidden=args.hidden, lr=args.lr, optimizer_state=args.optimizer_state,
                    common_noise=args.common_noise)
     start = time.perf_counter()
-    jobs = [(data_name, trainer, seed, args.iterations, options)
+    jobs = [(data_name, trainer, seed, args.iterations, args.decay_start, options)
             for data_name in ("ring8", "grid25") for trainer in TRAINERS
             for seed in range(args.seeds)]
     with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -152,7 +154,8 @@ def main() -> None:
         "# E-GAN on the mode-collapse benchmark (8-Gaussian ring, 25-Gaussian grid)",
         "",
         f"Produced by `python runners/egan_toy.py --seeds {args.seeds} --iterations "
-        f"{args.iterations} --hidden {args.hidden} --lr {args.lr} --optimizer-state "
+        f"{args.iterations} --hidden {args.hidden} --lr {args.lr} --decay-start "
+        f"{args.decay_start} --optimizer-state "
         f"{args.optimizer_state} --{'' if args.common_noise else 'no-'}common-noise --workers "
         f"{args.workers}` on "
         f"{datetime.date.today().isoformat()}; seeds 0..{args.seeds - 1}; total wall time "
@@ -173,7 +176,9 @@ def main() -> None:
         "makes G's output spread ~1e-5, a fully collapsed start).",
         f"- {args.iterations} iterations: each one = every parent mutated (1 Adam step per "
         f"child), selection, 1 D step. Batch {config.batch_size}, {config.eval_size} evaluation "
-        f"samples per child, z ~ U(-1, 1)^2, Adam lr {args.lr} (G beta1 0.5, D beta1 0), "
+        f"samples per child, z ~ U(-1, 1)^2, Adam lr {args.lr} (G beta1 0.5, D beta1 0; "
+        f"constant for the first {args.decay_start:.0%} of the iterations, then linearly "
+        "down to 0), "
         f"mu = {config.mu}, gamma = {config.gamma} on -log||grad|| (= Theano beta 1 on "
         f"log||grad||^2), comma selection, Adam state {config.optimizer_state.replace('_', '-')} "
         "(per-individual: each generator carries its moments, as the PyTorch port; per-mutation: "

@@ -127,6 +127,15 @@ def test_survivor_is_a_stepped_child():
     assert int(gan.g_state_.t[0]) == 1
 
 
+def test_zero_learning_rate_scale_changes_no_network():
+    gan = trained(tiny_config(), steps=2)
+    g_before = [p.clone() for p in gan.g_params_]
+    d_before = [p.detach().clone() for p in gan.d_params_]
+    gan.step(toy_data("ring8").sampler(), lr_scale=0.0)
+    for before, after in zip(g_before + d_before, gan.g_params_ + gan.d_params_, strict=True):
+        torch.testing.assert_close(after.detach(), before, rtol=0, atol=0)
+
+
 def test_common_noise_scores_identical_children_identically():
     # lr_g = 0: every child equals its parent, so only the evaluation noise can tell them apart
     def rates(common_noise: bool) -> dict[str, float]:

@@ -12,6 +12,7 @@ from evogan.egan import EGANConfig
 from evogan.errors import ConfigError
 from evogan.toy import (
     add_toy_arguments,
+    linear_decay,
     mmd2_unbiased,
     mode_metrics,
     run_toy_command,
@@ -77,6 +78,12 @@ def test_training_is_deterministic_and_measured():
     assert a.iterations == 10 and a.wall_s > 0
     assert sum(a.selection_rates.values()) == pytest.approx(1.0)
     assert EGANConfig(**a.record()["config"]) == config  # the record rebuilds the configuration
+
+
+def test_linear_decay_holds_then_falls_to_zero():
+    factors = [linear_decay(i, 10, start=0.5) for i in range(10)]
+    np.testing.assert_allclose(factors, [1, 1, 1, 1, 1, 1, 0.8, 0.6, 0.4, 0.2])
+    assert [linear_decay(i, 10, start=1.0) for i in range(10)] == [1.0] * 10
 
 
 def test_optimizer_state_matters_for_egan_only():
