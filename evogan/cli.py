@@ -21,7 +21,7 @@ from evogan.config import add_config_arguments, config_from_args
 from evogan.engine import RunState
 from evogan.errors import ConfigError, EvaluationError, EvoganError
 from evogan.report import add_report_arguments, write_report
-from evogan.toy import add_toy_arguments, run_toy_command
+from evogan.toy import add_toy_arguments, run_toy_benchmark, summary_table
 
 __all__ = ["main"]
 
@@ -165,6 +165,12 @@ def run_report_command(args: argparse.Namespace) -> int:
         print(f"evogan: left out of the report: {message}", file=sys.stderr)
     print(f"report: {written.report}\nsummary: {written.summary}")
     return 1 if written.collection.unreadable else 0
+
+
+def run_toy_command(args: argparse.Namespace) -> int:
+    """`evogan toy`: train and record the runs, then print their summary table."""
+    sys.stdout.write(summary_table(run_toy_benchmark(args)))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

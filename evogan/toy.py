@@ -24,7 +24,6 @@ import csv
 import json
 import logging
 import math
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -48,7 +47,7 @@ __all__ = [
     "mmd2_unbiased",
     "mode_metrics",
     "plot_samples",
-    "run_toy_command",
+    "run_toy_benchmark",
     "summary_table",
     "toy_config",
     "toy_data",
@@ -322,10 +321,11 @@ def _trainers(spec: str) -> list[str]:
     return names
 
 
-def run_toy_command(args: argparse.Namespace) -> int:
-    """Run `evogan toy`: every trainer x seed, then write runs.csv, runs.json and samples.png.
+def run_toy_benchmark(args: argparse.Namespace) -> list[ToyRun]:
+    """`evogan toy`'s work: every trainer x seed, then runs.csv, runs.json and the figure in --out.
 
-    This is the command's entry point, so it writes a summary table to stdout.
+    Raises:
+        ConfigError: an option is out of range (nothing is written then).
     """
     data = toy_data(args.data)
     trainers = _trainers(args.trainer)
@@ -349,8 +349,7 @@ def run_toy_command(args: argparse.Namespace) -> int:
     write_runs(runs, out)
     plot_samples([next(r for r in runs if r.trainer == t) for t in trainers],
                  out / f"samples_{data.name}.png")
-    sys.stdout.write(summary_table(runs))
-    return 0
+    return runs
 
 
 def write_runs(runs: Sequence[ToyRun], out: Path) -> None:

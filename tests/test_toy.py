@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from evogan.cli import run_toy_command
 from evogan.egan import EGANConfig
 from evogan.errors import ConfigError
 from evogan.toy import (
@@ -15,7 +16,6 @@ from evogan.toy import (
     linear_decay,
     mmd2_unbiased,
     mode_metrics,
-    run_toy_command,
     toy_config,
     toy_data,
     train_toy,
@@ -120,7 +120,7 @@ def test_command_writes_runs_and_figure(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [(("--data", "ring9"), "ring9"), (("--trainer", "wgan"), "wgan"),
-     (("--seeds", "0"), "--seeds")],
+     (("--seeds", "0"), "--seeds"), (("--decay-start", "1.5"), "--decay-start")],
 )
 def test_bad_values_are_config_errors(tmp_path, argv, message):
     with pytest.raises(ConfigError, match=message):

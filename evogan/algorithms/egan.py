@@ -93,11 +93,12 @@ def make_egan(
     gamma: float = 0.1,
     lr_g: float = 1e-3,
     lr_d: float = 1e-3,
+    common_noise: bool = False,
     w_max: int = 5,
     device: str = "cpu",
 ) -> EGANAlgorithm:
     """Build `egan`; see `EGANOffspring` for the operator's hyperparameters."""
     offspring = EGANOffspring(n_elite=n_elite, elite_selection=elite_selection,
                               iterations=iterations, mu=mu, selection=selection, gamma=gamma,
-                              lr_g=lr_g, lr_d=lr_d, device=device)
+                              lr_g=lr_g, lr_d=lr_d, common_noise=common_noise, device=device)
     return EGANAlgorithm(pop_size=pop_size, offspring=offspring, w_max=w_max)

@@ -54,6 +54,7 @@ class EGANOffspring(LearnedVariation):
         batch_size, eval_size: samples per child step / per child's evaluation.
         lr_g, lr_d: Adam learning rates (GMOEA uses 4e-4 and 1e-4 for 200 epochs per refit; with
             a few warm-started E-GAN generations per call, 1e-3 did better on ZDT1).
+        common_noise: score all children on the same noise (`EGANConfig.common_noise`).
         device: where the networks train ("cpu", "cuda").
     """
 
@@ -71,6 +72,7 @@ class EGANOffspring(LearnedVariation):
         eval_size: int = 32,
         lr_g: float = 1e-3,
         lr_d: float = 1e-3,
+        common_noise: bool = False,
         device: str = "cpu",
     ) -> None:
         if elite_selection not in ELITE_SELECTIONS:
@@ -81,7 +83,7 @@ class EGANOffspring(LearnedVariation):
         self.n_elite, self.elite_selection, self.iterations = n_elite, elite_selection, iterations
         self.mu, self.selection, self.hidden, self.gamma = mu, selection, hidden, gamma
         self.batch_size, self.eval_size, self.lr_g, self.lr_d = batch_size, eval_size, lr_g, lr_d
-        self.device = device
+        self.common_noise, self.device = common_noise, device
 
     def _config(self, n_var: int) -> EGANConfig:
         width = self.hidden or n_var
@@ -89,7 +91,7 @@ class EGANOffspring(LearnedVariation):
             data_dim=n_var, noise_dim=n_var, g_hidden=(width, width), d_hidden=(width, width),
             g_output="sigmoid", mu=self.mu, selection=self.selection, gamma=self.gamma,
             batch_size=self.batch_size, eval_size=self.eval_size, lr_g=self.lr_g, lr_d=self.lr_d,
-            betas_d=(0.5, 0.999), init_std=None,
+            betas_d=(0.5, 0.999), init_std=None, common_noise=self.common_noise,
         )
 
     def fit(self, X: np.ndarray, F: np.ndarray | None, *, rng: np.random.Generator) -> None:
