@@ -1,5 +1,6 @@
 """E-GAN benchmark: the `egan` operator against `gmoea` and NSGA-II on ZDT and DTLZ.
 
+`egan-crn` is `egan` with `common_noise=True` (all children scored on the same noise).
 ZDT1-4, ZDT6 (2 objectives) and DTLZ1-7 (3 objectives) at their default sizes, 10,000
 evaluations, population 100, seeds 1..11 by default. `nsga2` is the control of the rank-sum
 tests in report.md, `gmoea` (the other GAN operator in the same loop) in vs-gmoea/report.md.
@@ -26,26 +27,30 @@ from evogan.stats import median_iqr
 
 PROBLEMS = ("zdt1", "zdt2", "zdt3", "zdt4", "zdt6",
             "dtlz1", "dtlz2", "dtlz3", "dtlz4", "dtlz5", "dtlz6", "dtlz7")
+EGAN_LABELS = ("egan", "egan-crn")
+"""`egan` with its defaults, and with its children scored on common noise (`common_noise`)."""
 
 
 def selection_table(root: Path) -> str:
-    """Per problem: median over egan runs of each mutation's share of surviving generators."""
+    """Per problem and egan label: median over runs of each mutation's share of survivors."""
     found = collect(root)
     rows = []
     for instance in found.instances():
-        runs = [r for r in found.runs if r.label == "egan" and r.instance == instance]
-        last = [next(row for row in reversed(r.record.history) if "select_minimax" in row)
-                for r in runs]
-        if not last:
-            continue
-        names = [key for key in last[0] if key.startswith("select_")]
-        rows.append((instance[0], names, [median_iqr([row[n] for row in last])[0] for n in names]))
+        for label in EGAN_LABELS:
+            runs = [r for r in found.runs if r.label == label and r.instance == instance]
+            last = [next(row for row in reversed(r.record.history) if "select_minimax" in row)
+                    for r in runs]
+            if last:
+                names = [key for key in last[0] if key.startswith("select_")]
+                rows.append((f"{instance[0]} | {label}", names,
+                             [median_iqr([row[n] for row in last])[0] for n in names]))
     names = rows[0][1] if rows else []
     lines = ["# E-GAN mutation selection rates in egan runs", "",
              "Share of surviving generators produced by each loss (\"parent\": a parent kept by "
              "plus-selection) over a whole run; median over seeds.", "",
-             "| problem | " + " | ".join(n.removeprefix("select_") for n in names) + " |",
-             "|---|" + "---:|" * len(names)]
+             "| problem | algorithm | " + " | ".join(n.removeprefix("select_") for n in names)
+             + " |",
+             "|---|---|" + "---:|" * len(names)]
     lines += [f"| {problem} | " + " | ".join(f"{v:.2f}" for v in values) + " |"
               for problem, _, values in rows]
     return "\n".join(lines) + "\n"
@@ -58,9 +63,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("results/egan_benchmark"))
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    campaign = Campaign(algos=("egan", "gmoea", "nsga2"), problems=PROBLEMS,
+    campaign = Campaign(algos=(*EGAN_LABELS, "gmoea", "nsga2"), problems=PROBLEMS,
                         seeds=tuple(range(1, args.seeds + 1)), max_evals=(10_000,), pop_size=100,
-                        problem={f"dtlz{i}": {"n_obj": 3} for i in range(1, 8)})
+                        problem={f"dtlz{i}": {"n_obj": 3} for i in range(1, 8)},
+                        algorithm={"egan-crn": {"algo": "egan", "common_noise": True}})
     run_published_campaign(campaign, args.out, workers=args.workers)
     write_report(args.out)
     write_report(args.out, control="gmoea", out=args.out / "vs-gmoea", figures=False)
