@@ -269,12 +269,12 @@ class EGANConfig:
         lr_g, betas_g, lr_d, betas_d: Adam settings (toys: 1e-4; beta1 0.5 for G, 0 for D).
         init_std: N(0, init_std) weight init (toys 0.02); None for PyTorch's default.
         common_noise: score every candidate of a generation on the same evaluation noise z
-            (common random numbers; they already share the real samples). The official code
-            draws fresh z per child; then the sampling noise of F dwarfs the differences
-            between children one Adam step apart (ring-8, 64-wide nets after 3,000
-            generations: std of F over draws 0.14-0.20 against child means 0.02 apart, so the
-            best child is picked about as often as by chance), whereas on shared z the
-            paired differences have std ~0.02 and the best child wins 75% of draws.
+            (common random numbers; they already share the real samples), so that the
+            comparison of given children carries no evaluation noise. The official code draws
+            fresh z per child. It does not make E-GAN's choice of loss reproducible: replaying
+            one generation from the same state, the surviving loss is close to a uniform pick
+            either way (results/egan_selection_noise), because the children, one Adam step on
+            a fresh minibatch from their parent, differ by less than that minibatch's noise.
     """
 
     data_dim: int

@@ -196,8 +196,8 @@ def toy_config(trainer: str, *, hidden: int, layers: int = 3, batch_size: int = 
     `optimizer_state` and `common_noise` only matter for `egan` (a single-loss GAN with mu = 1
     has one Adam state and one candidate); the toy defaults are the Theano toy code's one Adam
     state per loss ("per_mutation"), which did better than per-generator state at 4,000
-    iterations (results/egan_toy_4000*), and children scored on common noise (see
-    `EGANConfig.common_noise`: without it E-GAN's selection on the toys is close to random).
+    iterations (results/egan_toy_4000*), and children scored on common noise
+    (`EGANConfig.common_noise`; results/egan_toy_10000 uses both).
     """
     if trainer not in TRAINERS:
         raise ConfigError(f"--trainer {trainer!r} is not one of {', '.join(TRAINERS)}")

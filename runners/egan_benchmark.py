@@ -3,7 +3,8 @@
 `egan-crn` is `egan` with `common_noise=True` (all children scored on the same noise).
 ZDT1-4, ZDT6 (2 objectives) and DTLZ1-7 (3 objectives) at their default sizes, 10,000
 evaluations, population 100, seeds 1..11 by default. `nsga2` is the control of the rank-sum
-tests in report.md, `gmoea` (the other GAN operator in the same loop) in vs-gmoea/report.md.
+tests in report.md, `gmoea` (the other GAN operator in the same loop) in vs-gmoea/report.md,
+`egan` (common noise or not) in vs-egan/report.md.
 Both GAN algorithms train small networks every generation: on one CPU core an egan run takes
 about 16-19 s, gmoea 3.5-9 s, NSGA-II 1.4-3.3 s. `selection.md` gives, per problem, how often
 each E-GAN mutation (loss) produced a surviving generator, from the last history row of each
@@ -70,6 +71,7 @@ def main() -> None:
     run_published_campaign(campaign, args.out, workers=args.workers)
     write_report(args.out)
     write_report(args.out, control="gmoea", out=args.out / "vs-gmoea", figures=False)
+    write_report(args.out, control="egan", out=args.out / "vs-egan", figures=False)
     write_text_atomic(args.out / "selection.md", selection_table(args.out))
 
 
