@@ -36,12 +36,14 @@ from evogan.toy import linear_decay, toy_config, toy_data
 OUT = Path(__file__).resolve().parent.parent / "results" / "egan_selection_noise"
 
 
-def replay_picks(gan: EGAN, real, replays: int, common_noise: bool) -> np.ndarray:
+def replay_picks(gan: EGAN, real, replays: int, common_noise: bool, steps_per_child: int
+                 ) -> np.ndarray:
     """Index of the mutation whose child survives, in `replays` replays of the next generation."""
     picks = []
     for replay in range(replays):
         twin = copy.deepcopy(gan)
-        twin.config = dataclasses.replace(gan.config, common_noise=common_noise)
+        twin.config = dataclasses.replace(gan.config, common_noise=common_noise,
+                                          steps_per_child=steps_per_child)
         twin.generator_ = torch.Generator().manual_seed(10_000 + replay)
         before = twin.selection_counts_.copy()
         twin.step(real)
@@ -61,6 +63,8 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=3000)
     parser.add_argument("--replays", type=int, default=60)
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--steps-per-child", type=int, default=1,
+                        help="Adam steps of each child in the replayed generation (k_G)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     set_cpu_threads(1)
@@ -75,7 +79,7 @@ def main() -> None:
         for iteration in range(args.iterations):
             gan.step(real, lr_scale=linear_decay(iteration, args.iterations, 1.0))
         for common_noise in (False, True):
-            picks = replay_picks(gan, real, args.replays, common_noise)
+            picks = replay_picks(gan, real, args.replays, common_noise, args.steps_per_child)
             same = agreement(picks, len(config.mutations))
             rates = np.bincount(picks, minlength=len(config.mutations)) / len(picks)
             rows.append(f"| {seed} | {'common' if common_noise else 'fresh per child'} | "
@@ -86,7 +90,8 @@ def main() -> None:
         "# E-GAN: how reproducible is the choice of child?",
         "",
         f"Produced by `python runners/egan_selection_noise.py --iterations {args.iterations} "
-        f"--replays {args.replays} --seeds {args.seeds}` on {datetime.date.today().isoformat()} "
+        f"--replays {args.replays} --seeds {args.seeds} --steps-per-child "
+        f"{args.steps_per_child}` on {datetime.date.today().isoformat()} "
         f"in {wall_s:.0f} s; {os.cpu_count()}-core CPU, torch {torch.__version__} (1 thread), "
         f"numpy {np.__version__}, Python {platform.python_version()}.",
         "",
@@ -95,7 +100,8 @@ def main() -> None:
         f"(seeds 0..{args.seeds - 1}) the next generation is replayed {args.replays} times from "
         "identical copies with different random streams (replay r: torch seed 10000 + r), once "
         "with each child scored on its own noise (the official code) and once with common "
-        "noise. Agreement: share of the pairs of replays that keep the same mutation (uniform "
+        f"noise; in the replayed generation each child takes {args.steps_per_child} Adam "
+        "step(s) (k_G). Agreement: share of the pairs of replays that keep the same mutation (uniform "
         "picks among 3 mutations: 0.33).",
         "",
         "| seed | evaluation noise | minimax | non-saturating | least squares | agreement |",
