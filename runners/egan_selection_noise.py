@@ -30,6 +30,7 @@ import torch
 
 from evogan.device import set_cpu_threads
 from evogan.egan import EGAN
+from evogan.report import write_text_atomic
 from evogan.rng import make_rng
 from evogan.toy import linear_decay, toy_config, toy_data
 
@@ -85,7 +86,6 @@ def main() -> None:
             rows.append(f"| {seed} | {'common' if common_noise else 'fresh per child'} | "
                         + " | ".join(f"{r:.2f}" for r in rates) + f" | {same:.2f} |")
     wall_s = time.perf_counter() - start
-    args.out.mkdir(parents=True, exist_ok=True)
     report = [
         "# E-GAN: how reproducible is the choice of child?",
         "",
@@ -109,7 +109,7 @@ def main() -> None:
         *rows,
         "",
     ]
-    (args.out / "report.md").write_text("\n".join(report))
+    write_text_atomic(args.out / "report.md", "\n".join(report))
 
 
 if __name__ == "__main__":

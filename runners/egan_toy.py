@@ -29,6 +29,7 @@ import torch
 
 from evogan.device import set_cpu_threads
 from evogan.egan import egan_fitness, init_mlp
+from evogan.report import write_text_atomic
 from evogan.toy import (
     TRAINERS,
     ToyRun,
@@ -63,6 +64,16 @@ def batching_speedup(hidden: int, n_children: int, repeats: int = 20) -> tuple[f
     return float(np.median(batched)), float(np.median(looped))
 
 
+def cell(runs: list[ToyRun], data: str, trainer: str) -> list[ToyRun]:
+    """The runs of one trainer on one dataset."""
+    return [r for r in runs if r.data == data and r.trainer == trainer]
+
+
+def complete_seeds(group: list[ToyRun]) -> int:
+    """Runs that captured every mode of their dataset with >= 90% high-quality samples."""
+    return sum(r.modes == len(toy_data(r.data).centers) and r.hq >= 0.9 for r in group)
+
+
 def best_baseline(runs: list[ToyRun], data: str) -> str:
     """The single-loss GAN with the most modes on average (then median HQ, then lowest MMD).
 
@@ -70,7 +81,7 @@ def best_baseline(runs: list[ToyRun], data: str) -> str:
     10,000 iterations: gan-ls median 8 but mean 7.0, gan-minimax 8 in every seed).
     """
     def key(trainer: str) -> tuple[float, float, float]:
-        group = [r for r in runs if r.data == data and r.trainer == trainer]
+        group = cell(runs, data, trainer)
         return (float(np.mean([r.modes for r in group])), float(np.median([r.hq for r in group])),
                 -float(np.median([r.mmd2 for r in group])))
 
@@ -84,9 +95,8 @@ METRICS = (("modes", True), ("hq", True), ("reverse_kl", False), ("mmd2", False)
 def versus(runs: list[ToyRun], data: str, control: str, metric: str, higher_better: bool
            ) -> tuple[float, float, float, str]:
     """E-GAN against `control` on one metric: both medians, rank-sum p and the verdict."""
-    ours = np.array([getattr(r, metric) for r in runs if r.data == data and r.trainer == "egan"])
-    theirs = np.array([getattr(r, metric) for r in runs
-                       if r.data == data and r.trainer == control])
+    ours = np.array([getattr(r, metric) for r in cell(runs, data, "egan")])
+    theirs = np.array([getattr(r, metric) for r in cell(runs, data, control)])
     p = float(scipy.stats.ranksums(ours, theirs).pvalue)
     better = (np.median(ours) > np.median(theirs)) == higher_better
     verdict = "=" if not p < 0.05 else ("+ (E-GAN better)" if better else "- (E-GAN worse)")
@@ -125,20 +135,18 @@ def mode_table(runs: list[ToyRun]) -> list[str]:
     lines = ["| data | trainer | mean modes | min modes | seeds with all modes and >= 90% HQ |",
              "|---|---|---|---|---|"]
     for data, trainer in dict.fromkeys((r.data, r.trainer) for r in runs):
-        group = [r for r in runs if r.data == data and r.trainer == trainer]
-        n_modes = len(toy_data(data).centers)
-        full = sum(r.modes == n_modes and r.hq >= 0.9 for r in group)
+        group = cell(runs, data, trainer)
         lines.append(f"| {data} | {trainer} | {np.mean([r.modes for r in group]):.1f} | "
-                     f"{min(r.modes for r in group):.0f} | {full} of {len(group)} |")
+                     f"{min(r.modes for r in group):.0f} | {complete_seeds(group)} of "
+                     f"{len(group)} |")
     return lines
 
 
 def targets(runs: list[ToyRun]) -> list[str]:
-    ring = [r for r in runs if r.data == "ring8" and r.trainer == "egan"]
-    grid = [r for r in runs if r.data == "grid25" and r.trainer == "egan"]
-    full = sum(r.modes == 8 and r.hq >= 0.9 for r in ring)
+    ring, grid = cell(runs, "ring8", "egan"), cell(runs, "grid25", "egan")
     return [
-        f"- Ring: E-GAN captured all 8 modes with >= 90% HQ in {full} of {len(ring)} seeds "
+        f"- Ring: E-GAN captured all 8 modes with >= 90% HQ in {complete_seeds(ring)} of "
+        f"{len(ring)} seeds "
         f"(issue target: >= 9 of 10).",
         f"- Grid: E-GAN captured {np.mean([r.modes for r in grid]):.1f} of 25 modes on average "
         f"(issue target: >= 24).",
@@ -148,7 +156,7 @@ def targets(runs: list[ToyRun]) -> list[str]:
 def selection_table(runs: list[ToyRun]) -> list[str]:
     lines = ["| data | minimax | non-saturating | least squares |", "|---|---|---|---|"]
     for data in dict.fromkeys(r.data for r in runs):
-        rates = [r.selection_rates for r in runs if r.data == data and r.trainer == "egan"]
+        rates = [r.selection_rates for r in cell(runs, data, "egan")]
         mean = {k: np.mean([rate[k] for rate in rates]) for k in rates[0]}
         lines.append(f"| {data} | {mean['minimax']:.2f} | {mean['nonsaturating']:.2f} | "
                      f"{mean['least_squares']:.2f} |")
@@ -210,7 +218,7 @@ def main() -> None:
                   "load_average": [round(x, 2) for x in os.getloadavg()],
                   "date": datetime.date.today().isoformat()}
         write_runs(runs, args.out)
-        (args.out / "timing.json").write_text(json.dumps(timing, indent=2) + "\n")
+        write_text_atomic(args.out / "timing.json", json.dumps(timing, indent=2) + "\n")
         plot_samples([r for r in runs if r.seed == 0], args.out / "samples.png")
     write_report(args, options, runs, timing)
 
@@ -302,7 +310,7 @@ def write_report(args: argparse.Namespace, options: dict, runs: list[ToyRun], ti
         "Per-run records: `runs.csv`, `runs.json`.",
         "",
     ]
-    (args.out / "report.md").write_text("\n".join(report))
+    write_text_atomic(args.out / "report.md", "\n".join(report))
 
 
 if __name__ == "__main__":
