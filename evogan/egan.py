@@ -275,6 +275,9 @@ class EGANConfig:
             one generation from the same state, the surviving loss is close to a uniform pick
             either way (results/egan_selection_noise), because the children, one Adam step on
             a fresh minibatch from their parent, differ by less than that minibatch's noise.
+        common_minibatch: the children of a generation take their optimiser steps on the same
+            noise minibatch, so that they differ only by their loss (common random numbers
+            for the variation too). The official code draws a fresh minibatch per child.
     """
 
     data_dim: int
@@ -297,6 +300,7 @@ class EGANConfig:
     betas_d: tuple[float, float] = (0.0, 0.999)
     init_std: float | None = 0.02
     common_noise: bool = False
+    common_minibatch: bool = False
 
     def __post_init__(self) -> None:
         for name in ("data_dim", "noise_dim", "mu", "steps_per_child", "d_steps", "batch_size",
@@ -494,7 +498,11 @@ class EGAN:
         d_params = [p.detach() for p in self.d_params_]
         for _ in range(c.steps_per_child):
             params = [p.detach().requires_grad_() for p in params]
-            z = noise(n_children * c.batch_size, self.generator_).view(n_children, c.batch_size, -1)
+            if c.common_minibatch:
+                z = noise(c.batch_size, self.generator_).expand(n_children, c.batch_size, -1)
+            else:
+                z = noise(n_children * c.batch_size, self.generator_).view(n_children, c.batch_size,
+                                                                             -1)
             logits = mlp_forward(d_params, mlp_forward(params, z, output=c.g_output),
                                  output="logit").view(n_mut, c.mu, c.batch_size)
             # Children are independent, so the gradient of the summed losses is each child's own.

@@ -298,6 +298,8 @@ def add_toy_arguments(parser: argparse.ArgumentParser) -> None:
                         help="width of the 3 hidden layers of G and D (paper: 512)")
     parser.add_argument("--gamma", type=float, default=2.0,
                         help="weight of F_d = -log||grad_D L_D|| (Theano beta=1 is gamma=2)")
+    parser.add_argument("--eval-size", type=int, default=256,
+                        help="noise samples per E-GAN child for its fitness (paper: 256)")
     parser.add_argument("--lr", type=float, default=1e-3,
                         help="Adam learning rate of G and D (paper: 1e-4 for 100k iterations)")
     parser.add_argument("--decay-start", type=float, default=0.5,
@@ -329,9 +331,10 @@ def run_toy_benchmark(args: argparse.Namespace) -> list[ToyRun]:
     """
     data = toy_data(args.data)
     trainers = _trainers(args.trainer)
-    for name in ("seeds", "iterations", "hidden", "threads"):
+    for name in ("seeds", "iterations", "hidden", "eval_size", "threads"):
         if getattr(args, name) < 1:
-            raise ConfigError(f"--{name} must be a positive integer, got {getattr(args, name)}")
+            raise ConfigError(f"--{name.replace('_', '-')} must be a positive integer, "
+                              f"got {getattr(args, name)}")
     if not 0.0 <= args.decay_start <= 1.0:
         raise ConfigError(f"--decay-start must lie in [0, 1], got {args.decay_start}")
     device = resolve_device(args.device)
@@ -341,7 +344,8 @@ def run_toy_benchmark(args: argparse.Namespace) -> list[ToyRun]:
     runs = []
     for trainer in trainers:
         config = toy_config(trainer, hidden=args.hidden, gamma=args.gamma, lr=args.lr,
-                            optimizer_state=args.optimizer_state, common_noise=args.common_noise)
+                            eval_size=args.eval_size, optimizer_state=args.optimizer_state,
+                            common_noise=args.common_noise)
         for seed in range(args.seeds):
             runs.append(train_toy(data, trainer, seed=seed, iterations=args.iterations,
                                   config=config, decay_start=args.decay_start, device=device))

@@ -7,7 +7,8 @@ merit, replays would agree; if the sampling noise of F dominated the small diffe
 children one Adam step apart, the picks would be close to uniform and two replays would agree
 in about 1/3 of the pairs (3 mutations).
 The official code scores each child on its own noise draw; `common_noise=True` scores all
-children on the same draw (common random numbers).
+children on the same draw (common random numbers), and `common_minibatch=True` also gives all
+children the same noise minibatch for their Adam step, so that they differ only by their loss.
 
     python runners/egan_selection_noise.py [--iterations 3000] [--replays 60] [--seeds 3]
 
@@ -37,13 +38,21 @@ from evogan.toy import linear_decay, toy_config, toy_data
 OUT = Path(__file__).resolve().parent.parent / "results" / "egan_selection_noise"
 
 
-def replay_picks(gan: EGAN, real, replays: int, common_noise: bool, steps_per_child: int
+NOISE_MODES = {
+    "fresh per child": {"common_noise": False, "common_minibatch": False},
+    "common evaluation noise": {"common_noise": True, "common_minibatch": False},
+    "common evaluation noise and minibatch": {"common_noise": True, "common_minibatch": True},
+}
+"""Replay settings: label -> the EGANConfig fields that decide which noise children share."""
+
+
+def replay_picks(gan: EGAN, real, replays: int, noise_mode: dict, steps_per_child: int
                  ) -> np.ndarray:
     """Index of the mutation whose child survives, in `replays` replays of the next generation."""
     picks = []
     for replay in range(replays):
         twin = copy.deepcopy(gan)
-        twin.config = dataclasses.replace(gan.config, common_noise=common_noise,
+        twin.config = dataclasses.replace(gan.config, **noise_mode,
                                           steps_per_child=steps_per_child)
         twin.generator_ = torch.Generator().manual_seed(10_000 + replay)
         before = twin.selection_counts_.copy()
@@ -79,11 +88,11 @@ def main() -> None:
         gan.setup(rng=make_rng(seed))
         for iteration in range(args.iterations):
             gan.step(real, lr_scale=linear_decay(iteration, args.iterations, 1.0))
-        for common_noise in (False, True):
-            picks = replay_picks(gan, real, args.replays, common_noise, args.steps_per_child)
+        for label, noise_mode in NOISE_MODES.items():
+            picks = replay_picks(gan, real, args.replays, noise_mode, args.steps_per_child)
             same = agreement(picks, len(config.mutations))
             rates = np.bincount(picks, minlength=len(config.mutations)) / len(picks)
-            rows.append(f"| {seed} | {'common' if common_noise else 'fresh per child'} | "
+            rows.append(f"| {seed} | {label} | "
                         + " | ".join(f"{r:.2f}" for r in rates) + f" | {same:.2f} |")
     wall_s = time.perf_counter() - start
     report = [
@@ -98,13 +107,14 @@ def main() -> None:
         f"Setup: ring-8 toy, 64-wide G and D (3 hidden layers), Adam lr 1e-3, one state per "
         f"loss, fresh noise per child during training; after {args.iterations} generations "
         f"(seeds 0..{args.seeds - 1}) the next generation is replayed {args.replays} times from "
-        "identical copies with different random streams (replay r: torch seed 10000 + r), once "
-        "with each child scored on its own noise (the official code) and once with common "
-        f"noise; in the replayed generation each child takes {args.steps_per_child} Adam "
+        "identical copies with different random streams (replay r: torch seed 10000 + r): with "
+        "each child scored on its own noise (the official code), with common evaluation noise, "
+        "and with common evaluation noise and a common minibatch for the children's step; "
+        f"in the replayed generation each child takes {args.steps_per_child} Adam "
         "step(s) (k_G). Agreement: share of the pairs of replays that keep the same mutation (uniform "
         "picks among 3 mutations: 0.33).",
         "",
-        "| seed | evaluation noise | minimax | non-saturating | least squares | agreement |",
+        "| seed | noise shared by the children | minimax | non-saturating | least squares | agreement |",
         "|---|---|---|---|---|---|",
         *rows,
         "",

@@ -28,7 +28,7 @@ import scipy.stats
 import torch
 
 from evogan.device import set_cpu_threads
-from evogan.egan import egan_fitness, init_mlp
+from evogan.egan import EGANConfig, egan_fitness, init_mlp
 from evogan.report import write_text_atomic
 from evogan.toy import (
     TRAINERS,
@@ -177,7 +177,9 @@ def load_runs(out: Path, options: dict, iterations: int, decay_start: float) -> 
             json.loads((out / "runs.json").read_text())]
     for run in runs:
         expected = json.loads(json.dumps(asdict(toy_config(run.trainer, **options))))
-        if (run.config, run.iterations, run.decay_start) != (expected, iterations, decay_start):
+        # rebuilt, so that fields added to EGANConfig after the run count at their defaults
+        recorded = json.loads(json.dumps(asdict(EGANConfig(**run.config))))
+        if (recorded, run.iterations, run.decay_start) != (expected, iterations, decay_start):
             raise SystemExit(f"egan_toy: {out / 'runs.json'} was made with other options "
                              f"({run.trainer}, seed {run.seed}); pass the ones in its report.md")
     return runs
@@ -189,6 +191,8 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=1500)
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--eval-size", type=int, default=256,
+                        help="noise samples per E-GAN child for its fitness (paper: 256)")
     parser.add_argument("--decay-start", type=float, default=0.5)
     parser.add_argument("--optimizer-state", default="per_mutation",
                         choices=("per_individual", "per_mutation"))
@@ -201,8 +205,8 @@ def main() -> None:
     set_cpu_threads(1)
     args.out.mkdir(parents=True, exist_ok=True)
 
-    options = dict(hidden=args.hidden, lr=args.lr, optimizer_state=args.optimizer_state,
-                   common_noise=args.common_noise)
+    options = dict(hidden=args.hidden, lr=args.lr, eval_size=args.eval_size,
+                   optimizer_state=args.optimizer_state, common_noise=args.common_noise)
     if args.report_only:
         runs = load_runs(args.out, options, args.iterations, args.decay_start)
         timing = json.loads((args.out / "timing.json").read_text())
@@ -232,7 +236,8 @@ def write_report(args: argparse.Namespace, options: dict, runs: list[ToyRun], ti
         "# E-GAN on the mode-collapse benchmark (8-Gaussian ring, 25-Gaussian grid)",
         "",
         f"Produced by `python runners/egan_toy.py --seeds {args.seeds} --iterations "
-        f"{args.iterations} --hidden {args.hidden} --lr {args.lr} --decay-start "
+        f"{args.iterations} --hidden {args.hidden} --lr {args.lr} --eval-size {args.eval_size} "
+        f"--decay-start "
         f"{args.decay_start} --optimizer-state "
         f"{args.optimizer_state} --{'' if args.common_noise else 'no-'}common-noise --workers "
         f"{timing['workers']}` on {timing['date']}; seeds 0..{args.seeds - 1}; total wall time "

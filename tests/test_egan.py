@@ -145,6 +145,19 @@ def test_common_noise_scores_identical_children_identically():
     assert rates(False)["minimax"] < 1.0  # fresh z per child: the winner changes by chance
 
 
+@pytest.mark.parametrize("common_minibatch", [True, False])
+def test_common_minibatch_makes_children_of_one_loss_identical(common_minibatch):
+    # three copies of one loss from one parent and one Adam state: on a common minibatch (and
+    # common evaluation noise) the children are equal and the stable sort keeps the first
+    config = tiny_config(mutations=("minimax",) * 3, common_noise=True,
+                         common_minibatch=common_minibatch)
+    first_kept = trained(config, steps=12).selection_counts_[0]
+    if common_minibatch:
+        assert first_kept == 12
+    else:
+        assert first_kept < 12
+
+
 @pytest.mark.parametrize("state", ["per_individual", "per_mutation"])
 def test_same_seed_gives_identical_networks(state):
     config = tiny_config(mu=2, optimizer_state=state, steps_per_child=2, d_steps=2)

@@ -120,7 +120,8 @@ def test_command_writes_runs_and_figure(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [(("--data", "ring9"), "ring9"), (("--trainer", "wgan"), "wgan"),
-     (("--seeds", "0"), "--seeds"), (("--decay-start", "1.5"), "--decay-start")],
+     (("--seeds", "0"), "--seeds"), (("--decay-start", "1.5"), "--decay-start"),
+     (("--eval-size", "0"), "--eval-size")],
 )
 def test_bad_values_are_config_errors(tmp_path, argv, message):
     with pytest.raises(ConfigError, match=message):
