@@ -13,7 +13,8 @@ One generation (`EGAN.step`):
    `F_d = -log ||grad_D L_D||`, the gradient norm of the discriminator's loss on real data and
    the child's samples.
 3. **Selection.** The best `mu` children survive (comma selection, as in the paper); with
-   `selection="plus"` the parents compete too.
+   `selection="plus"` the parents compete too; `selection="random"` draws them uniformly, the
+   ablation that tells what the fitness adds.
 4. **Discriminator.** D takes `d_steps` Adam steps, its fake data being the survivors' evaluation
    samples (as the official code does).
 
@@ -46,6 +47,7 @@ __all__ = [
     "GENERATOR_LOSSES",
     "EGANConfig",
     "discriminator_loss",
+    "distance_fitness",
     "egan_fitness",
     "init_mlp",
     "least_squares_loss",
@@ -241,6 +243,31 @@ def egan_fitness(
     return F_q + gamma * F_d, F_q, F_d
 
 
+def distance_fitness(
+    d_params: Sequence[torch.Tensor], fake: torch.Tensor, *, gamma: float
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """IE-GAN's fitness of C candidates: `F = F_q + gamma * F_d`, F_d the samples' spread.
+
+    `F_q = mean D(G(z))` as in E-GAN; `F_d` is the mean L1 distance between two of the
+    candidate's samples (IE-GAN, Li et al. 2021: diversity in sample space instead of D's
+    gradient). IE-GAN estimates it from 5 random permutations of the samples; here it is the
+    mean over all pairs, the same quantity without the permutation noise.
+
+    Args:
+        d_params: the discriminator's weights (unstacked), see `mlp_forward`.
+        fake: (C, n_fake, d) samples of each candidate, n_fake >= 2.
+        gamma: the diversity weight (IE-GAN's toys: 1).
+
+    Returns:
+        F, F_q, F_d, each of shape (C,).
+    """
+    with torch.no_grad():
+        F_q = torch.sigmoid(mlp_forward(d_params, fake, output="logit")).mean(dim=1)
+        n = fake.shape[1]
+        F_d = torch.cdist(fake, fake, p=1).sum(dim=(1, 2)) / (n * (n - 1))
+    return F_q + gamma * F_d, F_q, F_d
+
+
 # ----------------------------------------------------------------------------- configuration
 
 
@@ -259,9 +286,15 @@ class EGANConfig:
         d_steps: discriminator steps per generation (n_D; toys 1, CIFAR-10 3).
         gamma: weight of F_d = -log ||grad|| (paper form). The Theano toy code's beta = 1 on
             log ||grad||^2 is gamma = 2, the default.
+        diversity: "gradient" (E-GAN's F_d = -log ||grad_D L_D||, `egan_fitness`) or
+            "distance" (IE-GAN's mean distance between a child's samples, `distance_fitness`;
+            its weight on the toys is gamma = 1).
         batch_size: samples per child step and per D step (toys 64).
         eval_size: samples per child for the fitness and the D update (toys 256).
-        selection: "comma" (the paper: parents always die) or "plus" (parents compete).
+        selection: "comma" (the paper: parents always die), "plus" (parents compete) or
+            "random" (the survivors are drawn uniformly from the children and no fitness is
+            computed: the ablation of E-GAN's selection, i.e. a random loss per step as in
+            Mustangs; it tells whether F's choice of child matters at all).
         optimizer_state: "per_individual" (default; the PyTorch port: each generator carries its
             own Adam moments, inherited by its children, so a lineage keeps its momentum) or
             "per_mutation" (the Theano code: one Adam state per loss; with mu > 1 the state of
@@ -290,6 +323,7 @@ class EGANConfig:
     steps_per_child: int = 1
     d_steps: int = 1
     gamma: float = 2.0
+    diversity: str = "gradient"
     batch_size: int = 64
     eval_size: int = 256
     selection: str = "comma"
@@ -313,13 +347,16 @@ class EGANConfig:
                 f"unknown mutation {unknown[0] if unknown else '(none)'!r}; "
                 f"choose from: {', '.join(GENERATOR_LOSSES)}"
             )
-        choices = {"g_output": ("linear", "sigmoid"), "selection": ("comma", "plus"),
+        choices = {"g_output": ("linear", "sigmoid"), "selection": ("comma", "plus", "random"),
+                   "diversity": ("gradient", "distance"),
                    "optimizer_state": ("per_individual", "per_mutation")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(
                     f"{name} {getattr(self, name)!r} is not one of {', '.join(allowed)}"
                 )
+        if self.diversity == "distance" and self.eval_size < 2:
+            raise ConfigError("diversity 'distance' needs eval_size >= 2 (pairs of samples)")
         if self.mu * self.eval_size < self.d_steps * self.batch_size:
             raise ConfigError(
                 f"mu * eval_size = {self.mu * self.eval_size} survivor samples cannot fill "
@@ -455,10 +492,17 @@ class EGAN:
             else:
                 z = noise(n_cand * c.eval_size, self.generator_).view(n_cand, c.eval_size, -1)
             samples = mlp_forward(candidates, z, output=c.g_output)  # (n_cand, eval_size, d)
-        if n_cand > c.mu:
-            extra = None if extra_fake is None else extra_fake.to(self.device)
-            fitness, F_q, F_d = egan_fitness(self.d_params_, real(c.eval_size, self.generator_),
-                                             samples, gamma=c.gamma, extra_fake=extra)
+        if c.selection == "random":
+            fitness = F_q = F_d = torch.full((n_cand,), float("nan"))
+            keep = torch.randperm(n_cand, generator=self.generator_, device=self.device)[: c.mu]
+        elif n_cand > c.mu:
+            if c.diversity == "distance":
+                fitness, F_q, F_d = distance_fitness(self.d_params_, samples, gamma=c.gamma)
+            else:
+                extra = None if extra_fake is None else extra_fake.to(self.device)
+                fitness, F_q, F_d = egan_fitness(self.d_params_,
+                                                 real(c.eval_size, self.generator_), samples,
+                                                 gamma=c.gamma, extra_fake=extra)
             keep = torch.argsort(fitness, descending=True, stable=True)[: c.mu]
         else:  # a single loss under comma selection: nothing to choose, a plain GAN step
             fitness = F_q = F_d = torch.full((n_cand,), float("nan"))

@@ -28,6 +28,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -63,13 +64,24 @@ N_METRIC_SAMPLES = 2500
 N_MMD_SAMPLES = 1000
 """Generated and real points for MMD^2 (the first of the metric samples; MO-EGAN uses 512)."""
 
-TRAINERS: dict[str, tuple[str, ...]] = {
-    "egan": ("minimax", "nonsaturating", "least_squares"),
-    "gan-minimax": ("minimax",),
-    "gan-nonsaturating": ("nonsaturating",),
-    "gan-ls": ("least_squares",),
+_ALL_LOSSES = ("minimax", "nonsaturating", "least_squares")
+TRAINERS: dict[str, dict[str, Any]] = {
+    "egan": {"mutations": _ALL_LOSSES},
+    "egan-random": {"mutations": _ALL_LOSSES, "selection": "random"},
+    "egan-paired": {"mutations": _ALL_LOSSES, "common_minibatch": True},
+    "egan-distance": {"mutations": _ALL_LOSSES, "diversity": "distance", "gamma": 1.0},
+    "gan-minimax": {"mutations": ("minimax",)},
+    "gan-nonsaturating": {"mutations": ("nonsaturating",)},
+    "gan-ls": {"mutations": ("least_squares",)},
 }
-"""Trainer name -> the generator losses it mutates with."""
+"""Trainer name -> its EGANConfig fields: the losses it mutates with, and how it selects.
+
+`egan-random` is E-GAN with its survivor drawn at random instead of by fitness (the same
+children, Adam states and discriminator; a random loss per step, as in Mustangs): the control
+that says whether E-GAN's selection helps. `egan-paired` gives the children one common noise
+minibatch for their step (`EGANConfig.common_minibatch`), so that F compares the losses rather
+than the minibatches. `egan-distance` replaces F_d by IE-GAN's spread of the samples
+(`EGANConfig.diversity="distance"`, with IE-GAN's toy weight gamma = 1)."""
 
 
 @dataclass(frozen=True)
@@ -193,7 +205,7 @@ def toy_config(trainer: str, *, hidden: int, layers: int = 3, batch_size: int = 
     The official code initialises its 512-wide layers with N(0, 0.02); narrower layers shrink
     the signal at each layer under that scale (64 wide: G's output spread is ~1e-5, a fully
     collapsed start), so the default here is PyTorch's fan-in scaled init (`init_std=None`).
-    `optimizer_state` and `common_noise` only matter for `egan` (a single-loss GAN with mu = 1
+    `optimizer_state` and `common_noise` only matter for `egan*` (a single-loss GAN with mu = 1
     has one Adam state and one candidate); the toy defaults are the Theano toy code's one Adam
     state per loss ("per_mutation"), which did better than per-generator state at 4,000
     iterations (results/egan_toy_4000*), and children scored on common noise
@@ -204,7 +216,7 @@ def toy_config(trainer: str, *, hidden: int, layers: int = 3, batch_size: int = 
     widths = (hidden,) * layers
     return EGANConfig(
         data_dim=2, noise_dim=2, g_hidden=widths, d_hidden=widths, g_output="linear", mu=mu,
-        mutations=TRAINERS[trainer], batch_size=batch_size, eval_size=eval_size, gamma=gamma,
+        **{"gamma": gamma, **TRAINERS[trainer]}, batch_size=batch_size, eval_size=eval_size,
         lr_g=lr, lr_d=lr, init_std=init_std, optimizer_state=optimizer_state,
         common_noise=common_noise,
     )
@@ -297,7 +309,8 @@ def add_toy_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hidden", type=int, default=64,
                         help="width of the 3 hidden layers of G and D (paper: 512)")
     parser.add_argument("--gamma", type=float, default=2.0,
-                        help="weight of F_d = -log||grad_D L_D|| (Theano beta=1 is gamma=2)")
+                        help="weight of F_d = -log||grad_D L_D|| (Theano beta=1 is gamma=2); "
+                             "egan-distance keeps IE-GAN's 1")
     parser.add_argument("--eval-size", type=int, default=256,
                         help="noise samples per E-GAN child for its fitness (paper: 256)")
     parser.add_argument("--lr", type=float, default=1e-3,

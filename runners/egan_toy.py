@@ -1,7 +1,9 @@
 """E-GAN mode-collapse benchmark: E-GAN vs single-loss GANs on the 8-Gaussian ring and 25-grid.
 
-Writes results/egan_toy/: report.md, runs.csv, runs.json, timing.json, samples.png. Re-run to
-reproduce (with `--report-only` and the same options, only report.md is rebuilt from the records):
+Writes results/egan_toy/: report.md, runs.csv, runs.json, timing.json, samples.png and
+samples_seed0.npz (seed 0's points, for the figure). Re-run to reproduce (with `--report-only`
+and the same options, only report.md is rebuilt from the records; with `--resume`, the recorded
+runs are kept and only the missing ones run, e.g. a trainer added since):
 
     python runners/egan_toy.py [--seeds 5] [--iterations 1500] [--hidden 64] [--workers 2]
 
@@ -12,6 +14,7 @@ a run's result depends only on its seed, not on the worker that ran it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import json
 import multiprocessing
@@ -42,7 +45,12 @@ from evogan.toy import (
 )
 
 OUT = Path(__file__).resolve().parent.parent / "results" / "egan_toy"
-BASELINES = [name for name in TRAINERS if name != "egan"]
+BASELINES = [name for name, fields in TRAINERS.items() if len(fields["mutations"]) == 1]
+"""The single-loss GANs."""
+CONTROLS = [name for name in TRAINERS if name != "egan"]
+"""What E-GAN is tested against: the single-loss GANs and its random-selection ablation."""
+SAMPLES = "samples_seed0.npz"
+"""Seed 0's generated points per (data, trainer), kept for the figure of a resumed run."""
 
 
 def batching_speedup(hidden: int, n_children: int, repeats: int = 20) -> tuple[float, float]:
@@ -117,11 +125,11 @@ def rank_sum_rows(runs: list[ToyRun]) -> list[str]:
 
 
 def verdict_rows(runs: list[ToyRun]) -> list[str]:
-    """E-GAN against every single-loss GAN: the rank-sum verdict per metric (p in brackets)."""
+    """E-GAN against every control that ran: the rank-sum verdict per metric (p in brackets)."""
     lines = ["| data | against | " + " | ".join(m for m, _ in METRICS) + " |",
              "|---|---|" + "---|" * len(METRICS)]
     for data in dict.fromkeys(r.data for r in runs):
-        for control in BASELINES:
+        for control in [name for name in CONTROLS if cell(runs, data, name)]:
             cells = []
             for metric, higher_better in METRICS:
                 _, _, p, verdict = versus(runs, data, control, metric, higher_better)
@@ -154,12 +162,18 @@ def targets(runs: list[ToyRun]) -> list[str]:
 
 
 def selection_table(runs: list[ToyRun]) -> list[str]:
-    lines = ["| data | minimax | non-saturating | least squares |", "|---|---|---|---|"]
-    for data in dict.fromkeys(r.data for r in runs):
-        rates = [r.selection_rates for r in cell(runs, data, "egan")]
+    """Mean share of survivors per loss, for each E-GAN trainer that selects by fitness."""
+    lines = ["| data | trainer | minimax | non-saturating | least squares |",
+             "|---|---|---|---|---|"]
+    selecting = [name for name, fields in TRAINERS.items()
+                 if len(fields["mutations"]) > 1 and fields.get("selection") != "random"]
+    for data, trainer in dict.fromkeys((r.data, r.trainer) for r in runs):
+        if trainer not in selecting:
+            continue
+        rates = [r.selection_rates for r in cell(runs, data, trainer)]
         mean = {k: np.mean([rate[k] for rate in rates]) for k in rates[0]}
-        lines.append(f"| {data} | {mean['minimax']:.2f} | {mean['nonsaturating']:.2f} | "
-                     f"{mean['least_squares']:.2f} |")
+        lines.append(f"| {data} | {trainer} | {mean['minimax']:.2f} | "
+                     f"{mean['nonsaturating']:.2f} | {mean['least_squares']:.2f} |")
     return lines
 
 
@@ -185,6 +199,48 @@ def load_runs(out: Path, options: dict, iterations: int, decay_start: float) -> 
     return runs
 
 
+def save_seed0_samples(runs: list[ToyRun], out: Path) -> None:
+    """Store seed 0's samples of every (data, trainer) in OUT/samples_seed0.npz (float32)."""
+    arrays = {f"{r.data}/{r.trainer}": r.samples.astype(np.float32) for r in runs
+              if r.seed == 0 and len(r.samples)}
+    temporary = out / f".{SAMPLES}"
+    with open(temporary, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
+    temporary.replace(out / SAMPLES)
+
+
+def with_seed0_samples(runs: list[ToyRun], out: Path) -> list[ToyRun]:
+    """The runs, seed 0's with their samples from OUT/samples_seed0.npz where stored."""
+    if not (out / SAMPLES).exists():
+        return runs
+    with np.load(out / SAMPLES) as stored:
+        return [dataclasses.replace(run, samples=stored[key].astype(float))
+                if run.seed == 0 and (key := f"{run.data}/{run.trainer}") in stored else run
+                for run in runs]
+
+
+def run_jobs(args: argparse.Namespace, options: dict, done: list[ToyRun]) -> list[ToyRun]:
+    """Train every (data, trainer, seed) not in `done`, and seed 0 again where its samples are
+    missing (the figure needs them; a run is bit-identical when repeated). Returns all runs."""
+    have = {(r.data, r.trainer, r.seed) for r in done if r.seed != 0 or len(r.samples)}
+    jobs = [(data_name, trainer, seed, args.iterations, args.decay_start, options)
+            for data_name in ("ring8", "grid25") for trainer in TRAINERS
+            for seed in range(args.seeds) if (data_name, trainer, seed) not in have]
+    with ProcessPoolExecutor(args.workers,
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
+        fresh = list(pool.map(_train_job, jobs))
+    for run in fresh:
+        old = next((r for r in done if (r.data, r.trainer, r.seed) == (run.data, run.trainer,
+                                                                       run.seed)), None)
+        if old is not None and (old.modes, old.hq, old.mmd2) != (run.modes, run.hq, run.mmd2):
+            raise SystemExit(f"egan_toy: {run.data} {run.trainer} seed {run.seed} did not "
+                             "repeat its recorded result; the records are left as they were")
+    redone = {(r.data, r.trainer, r.seed) for r in fresh}
+    runs = [r for r in done if (r.data, r.trainer, r.seed) not in redone] + fresh
+    datasets, trainers = ["ring8", "grid25"], list(TRAINERS)
+    return sorted(runs, key=lambda r: (datasets.index(r.data), trainers.index(r.trainer), r.seed))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
@@ -201,6 +257,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--report-only", action="store_true",
                         help="rebuild report.md from OUT/runs.json and OUT/timing.json")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the runs in OUT/runs.json (same options) and run the rest, "
+                             "e.g. a trainer added since")
     args = parser.parse_args()
     set_cpu_threads(1)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -212,16 +271,18 @@ def main() -> None:
         timing = json.loads((args.out / "timing.json").read_text())
     else:
         start = time.perf_counter()
-        jobs = [(data_name, trainer, seed, args.iterations, args.decay_start, options)
-                for data_name in ("ring8", "grid25") for trainer in TRAINERS
-                for seed in range(args.seeds)]
-        with ProcessPoolExecutor(args.workers,
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
-            runs = list(pool.map(_train_job, jobs))
-        timing = {"wall_s": round(time.perf_counter() - start, 1), "workers": args.workers,
+        done, earlier_s = [], 0.0
+        if args.resume:
+            done = with_seed0_samples(
+                load_runs(args.out, options, args.iterations, args.decay_start), args.out)
+            earlier_s = json.loads((args.out / "timing.json").read_text())["wall_s"]
+        runs = run_jobs(args, options, done)
+        timing = {"wall_s": round(earlier_s + time.perf_counter() - start, 1),
+                  "workers": args.workers,
                   "load_average": [round(x, 2) for x in os.getloadavg()],
-                  "date": datetime.date.today().isoformat()}
+                  "date": datetime.date.today().isoformat(), "resumed": args.resume}
         write_runs(runs, args.out)
+        save_seed0_samples(runs, args.out)
         write_text_atomic(args.out / "timing.json", json.dumps(timing, indent=2) + "\n")
         plot_samples([r for r in runs if r.seed == 0], args.out / "samples.png")
     write_report(args, options, runs, timing)
@@ -269,8 +330,12 @@ def write_report(args: argparse.Namespace, options: dict, runs: list[ToyRun], ti
         "(common random numbers; the official code draws fresh z per child).",
         "- `egan` mutates with minimax, non-saturating and least-squares losses; each `gan-*` "
         "trainer is the same harness with that single loss (one child, no selection), i.e. a "
-        "plain GAN with identical networks, optimisers and iterations. E-GAN costs about 3 "
-        "generator steps plus the fitness per iteration, so its wall time is higher.",
+        "plain GAN with identical networks, optimisers and iterations. `egan-random` is E-GAN "
+        "with its survivor drawn at random instead of by F (the same three children, Adam states "
+        "and discriminator step; a random loss per step, as in Mustangs): the ablation that "
+        "says what E-GAN's selection adds. `egan-paired` is E-GAN whose three children step on "
+        "one common noise minibatch, so that they differ only by their loss. E-GAN costs "
+        "about 3 generator steps plus the fitness per iteration, so its wall time is higher.",
         "- Metrics on 2,500 generated points: modes with >= 1 point within 3 sigma, % of points "
         "within 3 sigma (HQ), reverse KL of the HQ points' mode histogram vs uniform "
         "(VEEGAN/PacGAN), unbiased MMD^2 (RBF, median-heuristic bandwidth) of 1,000 of them "
@@ -289,7 +354,8 @@ def write_report(args: argparse.Namespace, options: dict, runs: list[ToyRun], ti
         "",
         *rank_sum_rows(runs),
         "",
-        "E-GAN against each single-loss GAN (verdict and p per metric):",
+        "E-GAN against each single-loss GAN and against its random-selection ablation "
+        "(verdict and p per metric):",
         "",
         *verdict_rows(runs),
         "",

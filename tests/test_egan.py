@@ -12,6 +12,7 @@ from evogan.egan import (
     GENERATOR_LOSSES,
     EGANConfig,
     discriminator_loss,
+    distance_fitness,
     egan_fitness,
     init_mlp,
     mlp_forward,
@@ -85,6 +86,18 @@ def test_fitness_gradient_norm_matches_autograd_and_batching():
         assert alone.item() == pytest.approx(F[c].item(), rel=1e-5)
 
 
+def test_distance_fitness_is_the_mean_pairwise_l1_distance():
+    gen = torch.Generator().manual_seed(2)
+    d_params = init_mlp((2, 8, 1), n_stack=None, init_std=None, generator=gen)
+    spread = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0]])  # pair distances 1, 2, 3
+    collapsed = torch.zeros(3, 2)
+    F, F_q, F_d = distance_fitness(d_params, torch.stack([spread, collapsed]), gamma=0.5)
+    assert F_d.tolist() == pytest.approx([2.0, 0.0])
+    q = torch.sigmoid(mlp_forward(d_params, spread, output="logit")).mean().item()
+    assert F_q[0].item() == pytest.approx(q, rel=1e-6)
+    assert F[0].item() == pytest.approx(q + 0.5 * 2.0, rel=1e-6)
+
+
 @pytest.mark.parametrize(("seed", "steps"), [(0, 0), (1, 0), (2, 0), (0, 100), (1, 100)])
 def test_collapsed_generator_scores_lower_than_one_covering_all_modes(seed, steps):
     # D fresh, or after 100 E-GAN generations; after a few hundred more, the sign can flip for
@@ -116,6 +129,15 @@ def test_plus_selection_can_keep_a_parent():
     gan = trained(tiny_config(mu=1, lr_g=0.0, selection="plus"), steps=20)
     assert gan.selection_counts_.sum() == 20
     assert gan.selection_counts_[-1] > 0
+
+
+def test_random_selection_draws_mu_children_without_scoring_them():
+    gan = trained(tiny_config(mu=2, selection="random"), steps=60)
+    assert all(p.shape[0] == 2 for p in gan.g_params_)
+    assert gan.selection_counts_[-1] == 0  # never a parent
+    # 120 uniform draws over 3 losses: each expects 40 (a loss below 20 has p < 1e-4)
+    assert all(count >= 20 for count in gan.selection_counts_[:-1])
+    assert math.isnan(gan.step(toy_data("ring8").sampler())["fitness"])
 
 
 def test_survivor_is_a_stepped_child():
