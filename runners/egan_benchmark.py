@@ -1,6 +1,9 @@
 """E-GAN benchmark: the `egan` operator against `gmoea` and NSGA-II on ZDT and DTLZ.
 
-`egan-crn` is `egan` with `common_noise=True` (all children scored on the same noise).
+`egan-crn` is `egan` with `common_noise=True` (all children scored on the same noise),
+`egan-distance` is `egan` with IE-GAN's diversity (`diversity="distance"`: the mean L1 distance
+between a child's samples instead of -log ||grad_D L_D||; at the operator's gamma = 0.1 both
+terms vary about as much between candidates: sd 0.02-0.03 on ZDT1 and DTLZ2).
 ZDT1-4, ZDT6 (2 objectives) and DTLZ1-7 (3 objectives) at their default sizes, 10,000
 evaluations, population 100, seeds 1..11 by default. `nsga2` is the control of the rank-sum
 tests in report.md, `gmoea` (the other GAN operator in the same loop) in vs-gmoea/report.md,
@@ -28,8 +31,9 @@ from evogan.stats import median_iqr
 
 PROBLEMS = ("zdt1", "zdt2", "zdt3", "zdt4", "zdt6",
             "dtlz1", "dtlz2", "dtlz3", "dtlz4", "dtlz5", "dtlz6", "dtlz7")
-EGAN_LABELS = ("egan", "egan-crn")
-"""`egan` with its defaults, and with its children scored on common noise (`common_noise`)."""
+EGAN_LABELS = ("egan", "egan-crn", "egan-distance")
+"""`egan` with its defaults, with its children scored on common noise (`common_noise`), and
+with IE-GAN's distance diversity (`diversity="distance"`)."""
 
 
 def selection_table(root: Path) -> str:
@@ -67,7 +71,8 @@ def main() -> None:
     campaign = Campaign(algos=(*EGAN_LABELS, "gmoea", "nsga2"), problems=PROBLEMS,
                         seeds=tuple(range(1, args.seeds + 1)), max_evals=(10_000,), pop_size=100,
                         problem={f"dtlz{i}": {"n_obj": 3} for i in range(1, 8)},
-                        algorithm={"egan-crn": {"algo": "egan", "common_noise": True}})
+                        algorithm={"egan-crn": {"algo": "egan", "common_noise": True},
+                                   "egan-distance": {"algo": "egan", "diversity": "distance"}})
     run_published_campaign(campaign, args.out, workers=args.workers)
     write_report(args.out)
     write_report(args.out, control="gmoea", out=args.out / "vs-gmoea", figures=False)

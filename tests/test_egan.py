@@ -216,10 +216,12 @@ def test_bad_configuration_is_a_config_error(bad):
 # ----------------------------------------------------------------------------- offspring operator
 
 
-@pytest.mark.parametrize("common_noise", [False, True])
-def test_offspring_operator_meets_the_variation_contract(common_noise):
+@pytest.mark.parametrize(("common_noise", "diversity"),
+                         [(False, "gradient"), (True, "gradient"), (False, "distance")])
+def test_offspring_operator_meets_the_variation_contract(common_noise, diversity):
     assert_variation_contract(lambda: EGANOffspring(iterations=2, hidden=8, eval_size=16,
-                                                    common_noise=common_noise))
+                                                    common_noise=common_noise,
+                                                    diversity=diversity))
 
 
 def test_offspring_operator_warm_starts_and_reports_selection_rates():

@@ -94,11 +94,13 @@ def make_egan(
     lr_g: float = 1e-3,
     lr_d: float = 1e-3,
     common_noise: bool = False,
+    diversity: str = "gradient",
     w_max: int = 5,
     device: str = "cpu",
 ) -> EGANAlgorithm:
     """Build `egan`; see `EGANOffspring` for the operator's hyperparameters."""
     offspring = EGANOffspring(n_elite=n_elite, elite_selection=elite_selection,
                               iterations=iterations, mu=mu, selection=selection, gamma=gamma,
-                              lr_g=lr_g, lr_d=lr_d, common_noise=common_noise, device=device)
+                              lr_g=lr_g, lr_d=lr_d, common_noise=common_noise,
+                              diversity=diversity, device=device)
     return EGANAlgorithm(pop_size=pop_size, offspring=offspring, w_max=w_max)

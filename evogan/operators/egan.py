@@ -50,7 +50,9 @@ class EGANOffspring(LearnedVariation):
         selection: "plus" (default: with tiny data a bad step should not destroy a good
             generator) or "comma" (the paper).
         hidden: width of the two hidden layers of G and D; None means n_var (GMOEA's width).
-        gamma: weight of F_d = -log ||grad_D L_D||.
+        gamma: weight of the diversity F_d.
+        diversity: "gradient" (E-GAN's F_d = -log ||grad_D L_D||) or "distance" (IE-GAN's
+            mean L1 distance between a child's samples; `EGANConfig.diversity`).
         batch_size, eval_size: samples per child step / per child's evaluation.
         lr_g, lr_d: Adam learning rates (GMOEA uses 4e-4 and 1e-4 for 200 epochs per refit; with
             a few warm-started E-GAN generations per call, 1e-3 did better on ZDT1).
@@ -68,6 +70,7 @@ class EGANOffspring(LearnedVariation):
         selection: str = "plus",
         hidden: int | None = None,
         gamma: float = 0.1,
+        diversity: str = "gradient",
         batch_size: int = 16,
         eval_size: int = 32,
         lr_g: float = 1e-3,
@@ -83,7 +86,7 @@ class EGANOffspring(LearnedVariation):
         self.n_elite, self.elite_selection, self.iterations = n_elite, elite_selection, iterations
         self.mu, self.selection, self.hidden, self.gamma = mu, selection, hidden, gamma
         self.batch_size, self.eval_size, self.lr_g, self.lr_d = batch_size, eval_size, lr_g, lr_d
-        self.common_noise, self.device = common_noise, device
+        self.common_noise, self.diversity, self.device = common_noise, diversity, device
 
     def _config(self, n_var: int) -> EGANConfig:
         width = self.hidden or n_var
@@ -92,6 +95,7 @@ class EGANOffspring(LearnedVariation):
             g_output="sigmoid", mu=self.mu, selection=self.selection, gamma=self.gamma,
             batch_size=self.batch_size, eval_size=self.eval_size, lr_g=self.lr_g, lr_d=self.lr_d,
             betas_d=(0.5, 0.999), init_std=None, common_noise=self.common_noise,
+            diversity=self.diversity,
         )
 
     def fit(self, X: np.ndarray, F: np.ndarray | None, *, rng: np.random.Generator) -> None:
