@@ -492,22 +492,7 @@ class EGAN:
             else:
                 z = noise(n_cand * c.eval_size, self.generator_).view(n_cand, c.eval_size, -1)
             samples = mlp_forward(candidates, z, output=c.g_output)  # (n_cand, eval_size, d)
-        if c.selection == "random":
-            fitness = F_q = F_d = torch.full((n_cand,), float("nan"))
-            keep = torch.randperm(n_cand, generator=self.generator_, device=self.device)[: c.mu]
-        elif n_cand > c.mu:
-            if c.diversity == "distance":
-                fitness, F_q, F_d = distance_fitness(self.d_params_, samples, gamma=c.gamma)
-            else:
-                extra = None if extra_fake is None else extra_fake.to(self.device)
-                fitness, F_q, F_d = egan_fitness(self.d_params_,
-                                                 real(c.eval_size, self.generator_), samples,
-                                                 gamma=c.gamma, extra_fake=extra)
-            keep = torch.argsort(fitness, descending=True, stable=True)[: c.mu]
-        else:  # a single loss under comma selection: nothing to choose, a plain GAN step
-            fitness = F_q = F_d = torch.full((n_cand,), float("nan"))
-            keep = torch.arange(c.mu, device=self.device)
-
+        keep, fitness, F_q, F_d = self._select(samples, real, extra_fake)
         self.g_params_ = [p[keep] for p in candidates]
         if c.optimizer_state == "per_individual":
             self.g_state_ = state.take(keep)
@@ -526,6 +511,27 @@ class EGAN:
             "F_q": float(F_q[keep_cpu].mean()),
             "F_d": float(F_d[keep_cpu].mean()),
         }
+
+    def _select(
+        self, samples: torch.Tensor, real: Sampler, extra_fake: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The survivors' indices among the candidates (samples `(n_cand, eval_size, d)`), and
+        every candidate's F, F_q, F_d (NaN where nothing is scored)."""
+        c = self.config
+        n_cand = len(samples)
+        unscored = torch.full((n_cand,), float("nan"))
+        if c.selection == "random":
+            keep = torch.randperm(n_cand, generator=self.generator_, device=self.device)[: c.mu]
+            return keep, unscored, unscored, unscored
+        if n_cand == c.mu:  # a single loss under comma selection: nothing to choose, a GAN step
+            return torch.arange(c.mu, device=self.device), unscored, unscored, unscored
+        if c.diversity == "distance":
+            fitness, F_q, F_d = distance_fitness(self.d_params_, samples, gamma=c.gamma)
+        else:
+            extra = None if extra_fake is None else extra_fake.to(self.device)
+            fitness, F_q, F_d = egan_fitness(self.d_params_, real(c.eval_size, self.generator_),
+                                             samples, gamma=c.gamma, extra_fake=extra)
+        return torch.argsort(fitness, descending=True, stable=True)[: c.mu], fitness, F_q, F_d
 
     def _mutate(
         self, parent_of: torch.Tensor, noise: Sampler, *, lr: float

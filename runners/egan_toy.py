@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import io
 import json
 import multiprocessing
 import os
@@ -32,7 +33,7 @@ import torch
 
 from evogan.device import set_cpu_threads
 from evogan.egan import EGANConfig, egan_fitness, init_mlp
-from evogan.report import write_text_atomic
+from evogan.report import write_bytes_atomic, write_text_atomic
 from evogan.toy import (
     TRAINERS,
     ToyRun,
@@ -205,10 +206,9 @@ def save_seed0_samples(runs: list[ToyRun], out: Path) -> None:
     """Store seed 0's samples of every (data, trainer) in OUT/samples_seed0.npz (float32)."""
     arrays = {f"{r.data}/{r.trainer}": r.samples.astype(np.float32) for r in runs
               if r.seed == 0 and len(r.samples)}
-    temporary = out / f".{SAMPLES}"
-    with open(temporary, "wb") as handle:
-        np.savez_compressed(handle, **arrays)
-    temporary.replace(out / SAMPLES)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    write_bytes_atomic(out / SAMPLES, buffer.getvalue())
 
 
 def with_seed0_samples(runs: list[ToyRun], out: Path) -> list[ToyRun]:
@@ -224,21 +224,21 @@ def with_seed0_samples(runs: list[ToyRun], out: Path) -> list[ToyRun]:
 def run_jobs(args: argparse.Namespace, options: dict, done: list[ToyRun]) -> list[ToyRun]:
     """Train every (data, trainer, seed) not in `done`, and seed 0 again where its samples are
     missing (the figure needs them; a run is bit-identical when repeated). Returns all runs."""
-    have = {(r.data, r.trainer, r.seed) for r in done if r.seed != 0 or len(r.samples)}
+    recorded = {(r.data, r.trainer, r.seed): r for r in done}
     jobs = [(data_name, trainer, seed, args.iterations, args.decay_start, options)
             for data_name in ("ring8", "grid25") for trainer in TRAINERS
-            for seed in range(args.seeds) if (data_name, trainer, seed) not in have]
+            for seed in range(args.seeds)
+            if (old := recorded.get((data_name, trainer, seed))) is None
+            or (seed == 0 and not len(old.samples))]
     with ProcessPoolExecutor(args.workers,
                              mp_context=multiprocessing.get_context("spawn")) as pool:
         fresh = list(pool.map(_train_job, jobs))
     for run in fresh:
-        old = next((r for r in done if (r.data, r.trainer, r.seed) == (run.data, run.trainer,
-                                                                       run.seed)), None)
+        old = recorded.get((run.data, run.trainer, run.seed))
         if old is not None and (old.modes, old.hq, old.mmd2) != (run.modes, run.hq, run.mmd2):
             raise SystemExit(f"egan_toy: {run.data} {run.trainer} seed {run.seed} did not "
                              "repeat its recorded result; the records are left as they were")
-    redone = {(r.data, r.trainer, r.seed) for r in fresh}
-    runs = [r for r in done if (r.data, r.trainer, r.seed) not in redone] + fresh
+    runs = {**recorded, **{(r.data, r.trainer, r.seed): r for r in fresh}}.values()
     datasets, trainers = ["ring8", "grid25"], list(TRAINERS)
     return sorted(runs, key=lambda r: (datasets.index(r.data), trainers.index(r.trainer), r.seed))
 
