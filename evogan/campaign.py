@@ -52,6 +52,7 @@ from typing import Any, TextIO
 
 from evogan.config import RunConfig, parse_param
 from evogan.errors import ConfigError
+from evogan.params import integer
 from evogan.record import RunRecord, read_record, write_record
 from evogan.report import write_text_atomic
 
@@ -83,6 +84,7 @@ THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 RunFunction = Callable[[RunConfig], RunRecord]
 
 _PROBLEM_KEYS = ("n_obj", "n_var")
+_SIZE = integer(ge=1)
 _TOP_KEYS = ("algos", "problems", "seeds", "max_evals", "pop_size", "device", "algorithm",
              "problem")
 
@@ -134,6 +136,26 @@ class Campaign:
                 if unknown:
                     raise ConfigError(f"[{section}.{name}] has unknown key(s) {sorted(unknown)}; "
                                       f"accepted: {', '.join(keys)}")
+        object.__setattr__(self, "algorithm", {
+            label: self._converted(label, settings) for label, settings in self.algorithm.items()})
+        object.__setattr__(self, "problem", {
+            name: {key: _SIZE.convert(f"{name}.{key}", value) for key, value in settings.items()}
+            for name, settings in self.problem.items()})
+
+    def _converted(self, label: str, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """A label's settings with its hyperparameters converted to their declared types, so that
+        campaign.toml stores `epochs = 100`, never `epochs = "100"` (unknown algorithms are left
+        for `validate` to report)."""
+        from evogan.registry import algorithm_entry, available_algorithms
+
+        algo = str(settings.get("algo", label))
+        params = {k: v for k, v in settings.items() if k != "algo"}
+        if algo in available_algorithms():
+            try:
+                params = algorithm_entry(algo).convert_params(params)
+            except ConfigError as error:
+                raise ConfigError(f"[algorithm.{label}]: {error}") from None
+        return {**({"algo": settings["algo"]} if "algo" in settings else {}), **params}
 
     def algo_name(self, label: str) -> str:
         """The registered algorithm behind a label."""
@@ -165,7 +187,7 @@ class Campaign:
         """Check names and sizes before any run starts (ConfigError on the first bad value)."""
         from evogan.problems import get_problem
         from evogan.registry import available_algorithms
-        from evogan.run import build_algorithm
+        from evogan.run import prepare
 
         known = available_algorithms()
         for label in self.algos:
@@ -174,14 +196,14 @@ class Campaign:
                                   f"registered; choose one of: {', '.join(known)}")
         for problem in self.problems:
             get_problem(problem, **self.problem.get(problem, {}))
-        checked: set[str] = set()
-        for spec in self.runs():
-            if spec.label in checked:
+        checked: set[tuple[str, str]] = set()
+        for spec in self.runs():  # each label on each problem: kinds, memory, parameters
+            if (spec.label, spec.config.problem) in checked:
                 continue
-            checked.add(spec.label)
+            checked.add((spec.label, spec.config.problem))
             try:
-                build_algorithm(spec.config.replace(device="cpu"))
-            except TypeError as error:  # an unknown hyperparameter name
+                prepare(spec.config.replace(device="cpu"))
+            except TypeError as error:  # a factory's own argument check
                 raise ConfigError(f"[algorithm.{spec.label}]: {error}") from None
 
     @classmethod
@@ -309,6 +331,8 @@ class Plan:
 
 def _mismatch(stored: Mapping[str, Any], spec: RunSpec) -> str | None:
     """The first setting in which a stored record differs from `spec`, or None."""
+    from evogan.registry import algorithm_entry
+
     wanted = spec.config.to_dict()
     checks = {key: wanted[key] for key in ("algo", "problem", "pop_size", "max_evals", "seed",
                                            "variation")}
@@ -318,8 +342,10 @@ def _mismatch(stored: Mapping[str, Any], spec: RunSpec) -> str | None:
     for key, value in checks.items():
         if have.get(key) != value:
             return f"{key}={have.get(key)!r}, the campaign asks {value!r}"
-    if json.dumps(have.get("params", {}), sort_keys=True) != json.dumps(wanted["params"],
-                                                                        sort_keys=True):
+    stored_params = have.get("params", {})
+    with contextlib.suppress(ConfigError):  # records written before parameters had types
+        stored_params = algorithm_entry(spec.config.algo).convert_params(stored_params)
+    if json.dumps(stored_params, sort_keys=True) != json.dumps(wanted["params"], sort_keys=True):
         return f"params={have.get('params')!r}, the campaign asks {wanted['params']!r}"
     return None
 

@@ -19,7 +19,8 @@ from evogan.campaign import (
 from evogan.campaign import ProgressLine as CampaignProgressLine
 from evogan.config import add_config_arguments, config_from_args
 from evogan.engine import RunState
-from evogan.errors import ConfigError, EvaluationError, EvoganError
+from evogan.errors import ConfigError, EvaluationError, EvoganError, OperatorError
+from evogan.registry import AlgorithmEntry
 from evogan.report import add_report_arguments, write_report
 from evogan.toy import add_toy_arguments, run_toy_benchmark, summary_table
 
@@ -56,9 +57,10 @@ class ProgressLine:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from evogan.record import check_writable, write_record
-    from evogan.run import default_out, execute
+    from evogan.run import default_out, execute, prepare
 
     config = config_from_args(args)
+    prepare(config)  # every check that needs the problem, before anything is written
     out = Path(args.out) if args.out else default_out(config)
     check_writable(out, overwrite=args.overwrite)
     callbacks = []
@@ -84,16 +86,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_list(args: argparse.Namespace) -> int:
     from evogan.problems import available_problems, problem_info
-    from evogan.registry import algorithm_entry, available_algorithms
+    from evogan.registry import PROBLEM_KINDS, algorithm_entry, available_algorithms
 
-    print("algorithms (evogan run --algo NAME --param KEY=VALUE):")
-    for name in available_algorithms():
-        entry = algorithm_entry(name)
-        params = ", ".join(f"{k}={v!r}" for k, v in entry.parameters().items())
-        print(f"  {name:<10} {entry.summary}")
-        print(f"  {'':<10} parameters: {params or 'none'}")
-        if entry.reference:
-            print(f"  {'':<10} reference: {entry.reference}")
+    for kind in PROBLEM_KINDS:
+        print(f"algorithms for {kind} problems (evogan run --algo NAME --param KEY=VALUE):")
+        for name in available_algorithms():
+            entry = algorithm_entry(name)
+            if entry.problem_kind == kind:
+                _print_algorithm(entry)
     print("problems (evogan run --problem NAME [--n-obj M] [--n-var D]):")
     for name in available_problems():
         info = problem_info(name)
@@ -101,8 +101,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
               f"n_var default {info['default_n_var']}: {info['description']}")
     from evogan.problems.multitask import available_multitask_problems
 
-    print("multitask problems (CEC2017 MO-MTO pairs, two tasks each; algorithms emt-gs, mo-mfea, "
-          "nsga2):")
+    print("multitask problems (CEC2017 MO-MTO pairs, two tasks each; the multitask algorithms "
+          "above, and nsga2, which means mt-nsga2 there):")
     print("  " + ", ".join(available_multitask_problems()))
     print("operators (evogan.operators; usable in `ga`, in a Hybrid, or in a pymoo GA):")
     from evogan.operators import OPERATORS
@@ -112,6 +112,18 @@ def _cmd_list(args: argparse.Namespace) -> int:
                            inspect.signature(cls).parameters.items())
         print(f"  {name:<10} {cls.__name__}({params})")
     return 0
+
+
+def _print_algorithm(entry: AlgorithmEntry) -> None:
+    """One algorithm of `evogan list`: summary, reference, each hyperparameter's default and range."""
+    print(f"  {entry.name:<10} {entry.summary}")
+    if entry.reference:
+        print(f"  {'':<10} reference: {entry.reference}")
+    defaults = entry.parameters()
+    if not defaults:
+        print(f"  {'':<10} parameters: none")
+    for key, default in defaults.items():
+        print(f"  {'':<10} {f'{key}={default!r}':<28} {entry.params[key].describe()}")
 
 
 def run_compare_command(args: argparse.Namespace) -> int:
@@ -204,6 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except EvaluationError as error:
         print(f"evogan: evaluation failed: {error}", file=sys.stderr)
+        return 1
+    except OperatorError as error:
+        print(f"evogan: run failed: {error}", file=sys.stderr)
         return 1
     except EvoganError as error:
         print(f"evogan: error: {error}", file=sys.stderr)

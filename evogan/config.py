@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +34,8 @@ class RunConfig:
     )
     params: dict[str, Any] = field(
         default_factory=dict,
-        metadata={"help": "algorithm hyperparameter KEY=VALUE (repeatable; VALUE parsed as JSON)"},
+        metadata={"help": "algorithm hyperparameter KEY=VALUE (repeatable; `evogan list` shows "
+                          "each one's type and range)"},
     )
 
     def __post_init__(self) -> None:
@@ -54,6 +54,10 @@ class RunConfig:
                 raise ConfigError(f"--{name.replace('_', '-')} {value} must be a positive integer")
         if self.variation is not None and self.algo != "ga":
             raise ConfigError(f"--variation runs inside the `ga` algorithm, not {self.algo!r}")
+        from evogan.registry import algorithm_entry
+
+        # one source of truth: the record holds the values the algorithm receives
+        object.__setattr__(self, "params", algorithm_entry(self.algo).convert_params(self.params))
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -62,15 +66,13 @@ class RunConfig:
         return dataclasses.replace(self, **changes)
 
 
-def parse_param(text: str) -> tuple[str, Any]:
-    """Parse `KEY=VALUE`; VALUE is JSON if it parses (numbers, booleans), else a string."""
+def parse_param(text: str) -> tuple[str, str]:
+    """Split `KEY=VALUE`; the value stays text until the algorithm's declaration converts it
+    (`evogan.registry.AlgorithmEntry.convert_params`)."""
     key, sep, value = text.partition("=")
-    if not sep or not key:
+    if not sep or not key.strip():
         raise ConfigError(f"--param {text!r} is not of the form KEY=VALUE")
-    try:
-        return key.replace("-", "_"), json.loads(value)
-    except json.JSONDecodeError:
-        return key.replace("-", "_"), value
+    return key.strip().replace("-", "_"), value
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -86,6 +88,12 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
+    """The RunConfig of an `evogan run` command line; a key given twice is refused."""
     values = {f.name: getattr(args, f.name) for f in dataclasses.fields(RunConfig)}
-    values["params"] = dict(parse_param(p) for p in args.params)
+    params: dict[str, str] = {}
+    for key, value in map(parse_param, args.params):
+        if key in params and params[key] != value:
+            raise ConfigError(f"--param {key} is given twice ({params[key]!r} and {value!r})")
+        params[key] = value
+    values["params"] = params
     return RunConfig(**values)

@@ -11,7 +11,7 @@ import numpy as np
 from pymoo.core.problem import Problem
 
 from evogan.algorithms.base import Algorithm
-from evogan.errors import ConfigError, EvaluationError
+from evogan.errors import ConfigError, EvaluationError, OperatorError
 from evogan.rng import make_rng
 
 __all__ = ["Callback", "Result", "RunState", "evaluate", "minimize"]
@@ -68,6 +68,20 @@ def evaluate(problem: Problem, X: np.ndarray) -> np.ndarray:
     return F
 
 
+def _checked_ask(algorithm: Algorithm, problem: Problem) -> np.ndarray:
+    """The algorithm's next batch, refused with a one-line error if it is not a finite
+    (n, n_var) array of at least one row."""
+    X = algorithm.ask()
+    name = type(algorithm).__name__
+    if not isinstance(X, np.ndarray) or X.ndim != 2 or X.shape[1] != problem.n_var or not len(X):
+        shape = X.shape if isinstance(X, np.ndarray) else type(X).__name__
+        raise OperatorError(f"{name}.ask() returned {shape}, not an array of shape "
+                            f"(n >= 1, {problem.n_var})")
+    if not np.isfinite(X).all():
+        raise OperatorError(f"{name}.ask() returned solutions with NaN or inf")
+    return X
+
+
 def _notify(callbacks: Sequence[Callback], hook: str, state: RunState) -> None:
     for callback in callbacks:
         method = getattr(callback, hook, None)
@@ -101,9 +115,7 @@ def minimize(
     start = time.perf_counter()
     _notify(callbacks, "on_start", state)
     while state.n_evals < max_evals:
-        X = algorithm.ask()[: max_evals - state.n_evals]
-        if len(X) == 0:
-            raise RuntimeError(f"{type(algorithm).__name__}.ask() returned no solutions")
+        X = _checked_ask(algorithm, problem)[: max_evals - state.n_evals]
         F = evaluate(problem, X)
         algorithm.tell(X, F)
         state.n_evals += len(X)

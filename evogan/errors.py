@@ -1,6 +1,6 @@
 """Errors that evogan raises for bad input and failed runs; the CLI shows them as one line."""
 
-__all__ = ["ConfigError", "EvaluationError", "EvoganError"]
+__all__ = ["ConfigError", "EvaluationError", "EvoganError", "OperatorError"]
 
 
 class EvoganError(Exception):
@@ -13,3 +13,7 @@ class ConfigError(EvoganError, ValueError):
 
 class EvaluationError(EvoganError, RuntimeError):
     """A problem returned objective values that are not finite (NaN or inf)."""
+
+
+class OperatorError(EvoganError, RuntimeError):
+    """A variation operator (or an algorithm) returned offspring that break its contract."""

@@ -23,7 +23,8 @@ import numpy as np
 
 from evogan.errors import ConfigError
 
-__all__ = ["RECORD_FILES", "RunRecord", "check_writable", "read_record", "write_record"]
+__all__ = ["RECORD_FILES", "RunRecord", "check_writable", "is_record_folder", "read_record",
+           "write_record"]
 
 RECORD_FILES = ("config.json", "history.csv", "final.npz", "summary.json")
 
@@ -39,19 +40,47 @@ class RunRecord:
     F: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
 
 
+def is_record_folder(folder: Path) -> bool:
+    """Whether `folder` holds nothing but the files of an evogan run record (perhaps not all of
+    them: an interrupted write), so that replacing it loses nothing else."""
+    names = {entry.name for entry in Path(folder).iterdir()}
+    return bool(names) and names <= set(RECORD_FILES)
+
+
 def check_writable(out: Path, *, overwrite: bool) -> None:
-    """Fail early, before any work, if `out` cannot be written or already holds a record."""
-    if out.exists() and not overwrite:
-        raise ConfigError(f"--out {out}: a record already exists there; pass --overwrite to replace it")
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {out}: exists and is not a folder")
-    parent = out.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=parent):
-            pass
-    except OSError as error:
-        raise ConfigError(f"--out {out}: cannot write to {parent} ({error.strerror})") from None
+    """Fail early, before any work and without touching the disk, unless writing the record
+    to `out` is safe: `out` is new, an empty folder, or (with `overwrite`) an evogan record.
+
+    Any other folder is refused even with `overwrite`, so that a mistyped `--out` never
+    deletes a user's files.
+    """
+    out = Path(out)
+    here = Path.cwd().resolve()
+    if out.resolve() == here or out.resolve() in here.parents:
+        raise ConfigError(f"--out {out}: is the current folder or contains it; name a new folder")
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise ConfigError(f"--out {out}: is a file, not a folder; name a new folder")
+    if out.is_dir() and any(out.iterdir()):
+        if not is_record_folder(out):
+            raise ConfigError(f"--out {out}: is a folder with other files than an evogan run "
+                              "record's; evogan writes only to a new or empty folder or replaces "
+                              "a record (with --overwrite); name a new folder")
+        if not overwrite:
+            raise ConfigError(f"--out {out}: a run record already exists there; pass --overwrite "
+                              "to replace it, or name a new folder")
+    parent = _nearest_existing(out.parent)
+    if not parent.is_dir():
+        raise ConfigError(f"--out {out}: cannot write there, {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"--out {out}: cannot write to {parent} (permission denied)")
+
+
+def _nearest_existing(path: Path) -> Path:
+    """`path` or its closest ancestor that exists."""
+    path = path.absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
 
 
 def _history_csv(rows: list[dict[str, float]]) -> str:
@@ -73,6 +102,7 @@ def write_record(record: RunRecord, out: Path, *, overwrite: bool = False) -> Pa
     """
     out = Path(out)
     check_writable(out, overwrite=overwrite)
+    out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
         (staging / "config.json").write_text(json.dumps(record.config, indent=2, default=str))

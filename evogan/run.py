@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import os
 import platform
 import sys
@@ -25,11 +26,11 @@ from evogan.multitask.metrics import MultitaskHistory, multitask_quality
 from evogan.problems import get_problem, hv_reference_point, reference_front
 from evogan.problems.multitask import is_multitask
 from evogan.record import RunRecord
-from evogan.registry import algorithm_entry, get_algorithm
+from evogan.registry import algorithm_entry, available_algorithms, get_algorithm
 from evogan.variation import Variation
 
-__all__ = ["build_algorithm", "build_problem", "default_out", "environment", "execute",
-           "load_variation"]
+__all__ = ["available_memory_bytes", "build_algorithm", "build_problem", "default_out",
+           "environment", "execute", "load_variation", "prepare"]
 
 
 def build_problem(config: RunConfig) -> Problem:
@@ -39,39 +40,148 @@ def build_problem(config: RunConfig) -> Problem:
 def load_variation(spec: str) -> Variation:
     """Load a user operator from `module:name` or `path/to/file.py:name`.
 
-    A class is instantiated without arguments; a function is used as it is.
+    A class is instantiated without arguments; a function is used as it is. Whatever goes
+    wrong (no such file, an exception or syntax error while importing, a constructor that needs
+    arguments, an object that cannot be called as `(X, F, n_offspring, *, rng)`) is a one-line
+    ConfigError naming the spec and the fault.
     """
     target, sep, name = spec.rpartition(":")
     if not sep or not target or not name:
         raise ConfigError(f"--variation {spec!r} is not of the form MODULE:NAME or FILE.py:NAME")
-    try:
-        if target.endswith(".py"):
-            path = Path(target)
-            module_spec = importlib.util.spec_from_file_location(path.stem, path)
-            if module_spec is None or not path.is_file():
-                raise ConfigError(f"--variation {spec!r}: no file {target}")
-            module = importlib.util.module_from_spec(module_spec)
-            module_spec.loader.exec_module(module)
-        else:
-            module = importlib.import_module(target)
-    except ImportError as error:
-        raise ConfigError(f"--variation {spec!r}: cannot import {target} ({error})") from None
+    module = _import_user_module(spec, target)
     obj = getattr(module, name, None)
     if obj is None:
         raise ConfigError(f"--variation {spec!r}: {target} has no attribute {name!r}")
-    variation = obj() if isinstance(obj, type) else obj
+    if isinstance(obj, type):
+        try:
+            obj = obj()
+        except Exception as error:  # the user's constructor: anything can happen
+            raise ConfigError(f"--variation {spec!r}: {name}() cannot be built without arguments "
+                              f"({_one_line(error)})") from None
+    _check_signature(spec, obj)
+    return obj
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+def _import_user_module(spec: str, target: str) -> Any:
+    """Import `target` (a module name or a .py file) for `--variation spec`."""
+    try:
+        if not target.endswith(".py"):
+            return importlib.import_module(target)
+        path = Path(target)
+        module_spec = importlib.util.spec_from_file_location(path.stem, path)
+        if module_spec is None or module_spec.loader is None or not path.is_file():
+            raise ConfigError(f"--variation {spec!r}: no file {target}")
+        module = importlib.util.module_from_spec(module_spec)
+        module_spec.loader.exec_module(module)
+        return module
+    except SyntaxError as error:
+        raise ConfigError(f"--variation {spec!r}: syntax error in {error.filename} line "
+                          f"{error.lineno}: {error.msg}") from None
+    except ImportError as error:
+        raise ConfigError(f"--variation {spec!r}: cannot import {target} ({error})") from None
+    except ConfigError:
+        raise
+    except Exception as error:  # the user's module ran and raised
+        raise ConfigError(f"--variation {spec!r}: importing {target} raised "
+                          f"{_one_line(error)}") from None
+
+
+def _check_signature(spec: str, variation: Any) -> None:
+    """Refuse an operator that cannot be called as `(X, F, n_offspring, *, rng)`."""
     if not callable(variation):
-        raise ConfigError(f"--variation {spec!r}: {name} is not callable")
-    return variation
+        raise ConfigError(f"--variation {spec!r}: {type(variation).__name__} is not callable; an "
+                          "operator is called as (X, F, n_offspring, *, rng)")
+    try:
+        signature = inspect.signature(variation)
+    except (TypeError, ValueError):  # a builtin without a signature: trust it
+        return
+    try:
+        signature.bind(None, None, 1, rng=None)
+    except TypeError as error:
+        raise ConfigError(f"--variation {spec!r}: cannot be called as (X, F, n_offspring, *, rng): "
+                          f"its signature is {signature} ({error})") from None
 
 
 def build_algorithm(config: RunConfig) -> Algorithm:
     params: dict[str, Any] = {"pop_size": config.pop_size, **config.params}
     if config.variation is not None:
         params["variation"] = load_variation(config.variation)
-    if "device" in algorithm_entry(config.algo).parameters():
+    if algorithm_entry(config.algo).accepts("device"):
         params.setdefault("device", config.device)
     return get_algorithm(config.algo, **params)
+
+
+def _problem_kind(problem: Problem) -> str:
+    return "multitask" if is_multitask(problem) else "single-task"
+
+
+def _check_kind(config: RunConfig, problem: Problem) -> None:
+    """Refuse a single-task algorithm on a multitask problem and the reverse."""
+    kind, entry = _problem_kind(problem), algorithm_entry(config.algo)
+    if entry.problem_kind != kind:
+        fitting = [name for name in available_algorithms()
+                   if algorithm_entry(name).problem_kind == kind]
+        raise ConfigError(f"--algo {config.algo} solves {entry.problem_kind} problems, and "
+                          f"--problem {config.problem} is a {kind} problem; for it choose one of: "
+                          f"{', '.join(fitting)}")
+
+
+def available_memory_bytes() -> float | None:
+    """Memory available to a new run (Linux's MemAvailable), or None where it is unknown."""
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_memory(config: RunConfig, problem: Problem) -> None:
+    """Refuse, before it starts, a run whose estimated memory exceeds what is available."""
+    estimate = algorithm_entry(config.algo).memory_bytes
+    available = available_memory_bytes()
+    if estimate is None or available is None:
+        return
+    need = estimate(problem.n_var, config.pop_size, config.params)
+    if need > available:
+        raise ConfigError(
+            f"{config.algo} with n_var={problem.n_var}, pop_size={config.pop_size} needs about "
+            f"{need / 2**30:.1f} GiB of memory (its networks grow with n_var squared), more than "
+            f"the {available / 2**30:.1f} GiB available; choose a smaller --n-var")
+
+
+def prepare(config: RunConfig) -> tuple[RunConfig, Problem, Algorithm]:
+    """Check a configuration against its problem and build both, without running anything.
+
+    On a multitask problem `nsga2` becomes `mt-nsga2` (one NSGA-II per task), and the returned
+    configuration says so. The device is resolved (`auto` -> `cpu` or `cuda`).
+
+    Raises:
+        ConfigError: an algorithm for another kind of problem, a run that would not fit in
+            memory, a device that is not there, or a bad hyperparameter.
+    """
+    problem = build_problem(config)
+    if is_multitask(problem) and config.algo == "nsga2":
+        config = config.replace(algo="mt-nsga2")
+    _check_kind(config, problem)
+    _check_memory(config, problem)
+    device = "cpu"
+    if config.device != "cpu":  # resolving imports torch, which CPU-only baselines never need
+        from evogan.device import resolve_device
+
+        device = resolve_device(config.device)
+    config = config.replace(device=device)
+    return config, problem, build_algorithm(config)
 
 
 def _package_version(name: str) -> str:
@@ -118,9 +228,16 @@ def _jsonable(value: Any) -> Any:
 
 
 def default_out(config: RunConfig, root: Path = Path("runs")) -> Path:
-    """The default record folder of a configuration: runs/ALGO-PROBLEM-mM-dD-sSEED."""
+    """The default record folder of a configuration: runs/ALGO-PROBLEM-mM-dD-sSEED, or, when
+    that exists, the same name with the first free suffix -2, -3, ..., so that running the
+    same command again keeps the earlier record and writes a new one."""
     problem = build_problem(config)
-    return root / f"{config.algo}-{config.problem}-m{problem.n_obj}-d{problem.n_var}-s{config.seed}"
+    name = f"{config.algo}-{config.problem}-m{problem.n_obj}-d{problem.n_var}-s{config.seed}"
+    out, number = root / name, 1
+    while out.exists() or out.is_symlink():
+        number += 1
+        out = root / f"{name}-{number}"
+    return out
 
 
 def execute(config: RunConfig, *, callbacks: Sequence[Callback] = ()) -> RunRecord:
@@ -129,15 +246,8 @@ def execute(config: RunConfig, *, callbacks: Sequence[Callback] = ()) -> RunReco
     On a multitask problem (cec17-*), `nsga2` means one NSGA-II per task (`mt-nsga2`), and the
     record holds IGD and HV per task (`igd_t1`, `hv_t1`, ...) instead of one IGD and HV.
     """
-    problem = build_problem(config)
-    if is_multitask(problem) and config.algo == "nsga2":
-        config = config.replace(algo="mt-nsga2")
-    device = "cpu"
-    if config.device != "cpu":  # resolving imports torch, which CPU-only baselines never need
-        from evogan.device import resolve_device
-
-        device = resolve_device(config.device)
-    algorithm = build_algorithm(config.replace(device=device))
+    config, problem, algorithm = prepare(config)
+    device = config.device
     if is_multitask(problem):
         fronts = [problem.reference_front(t) for t in range(problem.n_tasks)]
         ref_points = [1.1 * front.max(axis=0) for front in fronts]

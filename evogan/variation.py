@@ -18,11 +18,15 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from evogan.errors import OperatorError
+
 __all__ = [
     "Chain",
     "Hybrid",
     "LearnedVariation",
     "Variation",
+    "checked_offspring",
+    "operator_name",
     "quadratic_decay",
     "reset_variation",
 ]
@@ -64,6 +68,43 @@ class LearnedVariation(ABC):
     ) -> np.ndarray:
         self.fit(X, F, rng=rng)
         return self.sample(n_offspring, rng=rng)
+
+
+def operator_name(variation: Variation) -> str:
+    """How errors name an operator: a function's name, else its class's."""
+    return getattr(variation, "__name__", None) or type(variation).__name__
+
+
+def checked_offspring(X_off: object, n_offspring: int, n_var: int, variation: Variation) -> np.ndarray:
+    """`X_off` as a float array if it keeps the variation contract, else a one-line error.
+
+    The contract: a numpy array of real numbers, shape (n_offspring, n_var), finite, in [0, 1].
+    Nothing is clipped or reshaped, so that a faulty operator is named instead of a problem
+    later receiving its values.
+
+    Raises:
+        OperatorError: naming the operator and the first broken rule.
+    """
+    name, wanted = operator_name(variation), f"({n_offspring}, {n_var})"
+    if not isinstance(X_off, np.ndarray):
+        raise OperatorError(f"operator {name} returned {type(X_off).__name__}, not a numpy array "
+                            f"of shape {wanted}")
+    if X_off.shape != (n_offspring, n_var):
+        raise OperatorError(f"operator {name} returned shape {X_off.shape}; it was asked for "
+                            f"{n_offspring} offspring of {n_var} variables, shape {wanted}")
+    if X_off.dtype.kind not in "fiub":
+        raise OperatorError(f"operator {name} returned dtype {X_off.dtype}, not real numbers")
+    X_off = X_off.astype(float, copy=False)
+    bad = ~np.isfinite(X_off).all(axis=1)
+    if bad.any():
+        raise OperatorError(f"operator {name} returned NaN or inf in {int(bad.sum())} of "
+                            f"{n_offspring} offspring")
+    low, high = float(X_off.min()), float(X_off.max())
+    if low < 0.0 or high > 1.0:
+        raise OperatorError(f"operator {name} returned values in [{low:.6g}, {high:.6g}]; "
+                            "offspring must lie in the unit cube [0, 1] (evogan maps them to the "
+                            "problem's bounds)")
+    return X_off
 
 
 def reset_variation(variation: Variation) -> None:

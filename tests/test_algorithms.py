@@ -63,5 +63,5 @@ def test_registry_lists_the_baselines_and_rejects_unknown_names():
         get_algorithm("nope")
     with pytest.raises(ConfigError, match="no parameter 'eta'"):
         get_algorithm("nsga2", eta=3)
-    with pytest.raises(ConfigError, match="unknown survival"):
+    with pytest.raises(ConfigError, match="survival=hype is not accepted; survival must be one of"):
         get_algorithm("ga", survival="hype")

@@ -138,4 +138,5 @@ def test_console_script_lists_algorithms_and_problems():
                              text=True, check=True).stdout
     for name in ("ga", "nsga2", "nsga3", "moead", "zdt1", "dtlz7", "wfg9", "imf10"):
         assert f"  {name} " in listing
-    assert "pop_size=100" in listing
+    assert "lr=0.0001" in listing and "a number > 0" in listing  # gmoea's lr, default and range
+    assert "  mt-nsga2 " in listing

@@ -226,9 +226,9 @@ def test_gmoea_on_zdt1_reaches_a_measured_igd_floor():
 
 def test_registered_with_the_papers_defaults():
     entry = algorithm_entry("gmoea")
-    params = entry.parameters()
+    params = entry.keyword_defaults()
     assert (params["pop_size"], params["k"], params["w_max"], params["epochs"]) == (100, 10, 5, 200)
     assert (params["batch_size"], params["lr"], params["device"]) == (8, 1e-4, None)
     assert "He" in entry.reference
-    control = algorithm_entry("gmoea-ga").parameters()
+    control = algorithm_entry("gmoea-ga").keyword_defaults()
     assert control == {"pop_size": 100, "eta_c": 20.0, "eta_m": 20.0}

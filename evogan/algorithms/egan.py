@@ -17,11 +17,13 @@ import numpy as np
 
 from evogan.algorithms.ga import GeneticAlgorithm
 from evogan.bounds import from_unit
+from evogan.errors import ConfigError
 from evogan.operators import SBX, PolynomialMutation
-from evogan.operators.egan import EGANOffspring
+from evogan.operators.egan import ELITE_SELECTIONS, EGANOffspring
+from evogan.params import choice, flag, integer, real
 from evogan.registry import register_algorithm
 from evogan.survival import binary_tournament, spea2_fitness
-from evogan.variation import Chain, Hybrid, Variation, quadratic_decay
+from evogan.variation import Chain, Hybrid, Variation, checked_offspring, quadratic_decay
 
 __all__ = ["EGANAlgorithm", "TournamentMating", "make_egan"]
 
@@ -68,6 +70,7 @@ class EGANAlgorithm(GeneticAlgorithm):
         if len(self.X_) == 0:
             return super().ask()
         U = self.variation(self.X_, self.F_, self.n_offspring, rng=self.rng_)
+        U = checked_offspring(U, self.n_offspring, self.problem_.n_var, self.variation)
         return from_unit(U, self.xl_, self.xu_)
 
     def metrics(self) -> dict[str, float]:
@@ -77,10 +80,25 @@ class EGANAlgorithm(GeneticAlgorithm):
         return {**share, **self.offspring.diagnostics()}
 
 
+def egan_memory_bytes(n_var: int, mu: int) -> float:
+    """Peak memory of the E-GAN operator, estimated from its shapes: networks n_var wide (five
+    n_var x n_var float32 matrices per generator-discriminator pair), for the mu parents, their
+    3 mu children and the discriminator, each with gradients and two Adam moments."""
+    return 4 * 4 * 5 * n_var**2 * (4 * mu + 1)
+
+
 @register_algorithm(
     "egan",
     summary="E-GAN generator population (3 loss mutations, F_q + gamma F_d) as GMOEA's operator",
     reference="Wang et al., IEEE TEVC 23(6), 2019; He et al., IEEE TCYB 2021",
+    params={
+        "n_elite": integer(ge=2), "elite_selection": choice(*ELITE_SELECTIONS),
+        "iterations": integer(ge=1), "mu": integer(ge=1),
+        "selection": choice("plus", "comma", "random"), "gamma": real(ge=0),
+        "lr_g": real(gt=0), "lr_d": real(gt=0), "common_noise": flag(),
+        "diversity": choice("gradient", "distance"), "w_max": integer(ge=1),
+    },
+    memory_bytes=lambda n_var, pop_size, params: egan_memory_bytes(n_var, params.get("mu", 2)),
 )
 def make_egan(
     *,
@@ -99,6 +117,9 @@ def make_egan(
     device: str = "cpu",
 ) -> EGANAlgorithm:
     """Build `egan`; see `EGANOffspring` for the operator's hyperparameters."""
+    if n_elite > pop_size:
+        raise ConfigError(f"parameter n_elite={n_elite} is larger than the population "
+                          f"({pop_size}); the GAN's real set is n_elite of its solutions")
     offspring = EGANOffspring(n_elite=n_elite, elite_selection=elite_selection,
                               iterations=iterations, mu=mu, selection=selection, gamma=gamma,
                               lr_g=lr_g, lr_d=lr_d, common_noise=common_noise,

@@ -8,6 +8,7 @@ from pymoo.core.problem import Problem
 from evogan.bounds import from_unit, to_unit
 from evogan.errors import ConfigError
 from evogan.operators import SBX, PolynomialMutation
+from evogan.params import choice
 from evogan.registry import register_algorithm
 from evogan.survival import (
     binary_tournament,
@@ -17,7 +18,7 @@ from evogan.survival import (
     spea2_fitness,
     spea2_select,
 )
-from evogan.variation import Chain, Variation, reset_variation
+from evogan.variation import Chain, Variation, checked_offspring, reset_variation
 
 __all__ = ["SURVIVALS", "GeneticAlgorithm"]
 
@@ -67,6 +68,7 @@ class GeneticAlgorithm:
         else:
             pool = binary_tournament(self.mating_keys_, self.n_offspring, rng=self.rng_)
             U = self.variation(self.X_[pool], self.F_[pool], self.n_offspring, rng=self.rng_)
+            U = checked_offspring(U, self.n_offspring, self.problem_.n_var, self.variation)
         return from_unit(U, self.xl_, self.xu_)
 
     def tell(self, X: np.ndarray, F: np.ndarray) -> None:
@@ -95,6 +97,7 @@ class GeneticAlgorithm:
 @register_algorithm(
     "ga", summary="evogan's GA: binary tournament, SBX + PM (or --variation), elitist survival",
     reference="Deb et al., IEEE TEVC 6(2), 2002; Zitzler et al., TIK-Report 103, 2001",
+    params={"survival": choice(*SURVIVALS)},
 )
 def make_ga(
     *, pop_size: int = 100, survival: str = "rank-crowding", variation: Variation | None = None

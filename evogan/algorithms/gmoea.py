@@ -12,6 +12,7 @@ from evogan.device import DEFAULT_CPU_THREADS
 from evogan.errors import ConfigError
 from evogan.operators import SBX, PolynomialMutation
 from evogan.operators.gmoea import GMOEAGAN
+from evogan.params import flag, integer, real
 from evogan.registry import register_algorithm
 from evogan.survival import binary_tournament, spea2_fitness, spea2_select
 from evogan.variation import Chain, quadratic_decay, reset_variation
@@ -142,10 +143,28 @@ _METRIC_NAMES = (
 )
 
 
+def gan_memory_bytes(n_var: int, pop_size: int, epochs: int) -> float:
+    """Peak memory of GMOEA's GAN training, estimated from its shapes.
+
+    Four n_var x n_var weight matrices (three in the generator, one in the discriminator), each
+    held as float32 in about eight copies (parameters, gradients, two Adam moments, the
+    compiled loop's and the torch modules' copies, activations of the same width), plus one
+    epoch-major noise and data array of `epochs x 3 pop_size x n_var` float64.
+    """
+    return 8 * 4 * 4 * n_var**2 + 8 * epochs * 3 * pop_size * n_var
+
+
 @register_algorithm(
     "gmoea",
     summary="GAN-driven MOEA: a GAN learns SPEA2's best-spread parents against the rest",
     reference=REFERENCE,
+    params={
+        "k": integer(ge=2), "w_max": integer(ge=1), "epochs": integer(ge=1),
+        "batch_size": integer(ge=1), "lr": real(gt=0), "eta_c": real(ge=0), "eta_m": real(ge=0),
+        "cpu_threads": integer(ge=1, optional=True), "shuffle_labels_bug": flag(),
+    },
+    memory_bytes=lambda n_var, pop_size, params: gan_memory_bytes(
+        n_var, pop_size, params.get("epochs", 200)),
 )
 def make_gmoea(
     *,
@@ -177,6 +196,9 @@ def make_gmoea(
         cpu_threads: torch threads when training on the CPU (one is fastest here).
         shuffle_labels_bug: reproduce the official code's label/shuffle bug P1.
     """
+    if k > pop_size:
+        raise ConfigError(f"parameter k={k} is larger than the population ({pop_size}); the GAN's "
+                          "real set is k of its solutions")
     gan = GMOEAGAN(
         k=k, epochs=epochs, batch_size=batch_size, lr=lr, eta_m=eta_m,
         cpu_threads=cpu_threads, shuffle_labels_bug=shuffle_labels_bug,
@@ -190,6 +212,7 @@ def make_gmoea(
     "gmoea-ga",
     summary="GMOEA's loop with every batch from SBX + PM: the control that isolates the GAN",
     reference=REFERENCE,
+    params={"eta_c": real(ge=0), "eta_m": real(ge=0)},
 )
 def make_gmoea_ga(*, pop_size: int = 100, eta_c: float = 20.0, eta_m: float = 20.0) -> GMOEA:
     """SPEA2 selection after every batch of binary tournament + SBX + PM offspring."""

@@ -21,6 +21,7 @@ from pymoo.core.termination import NoTermination
 from pymoo.util.ref_dirs import get_reference_directions
 
 from evogan.errors import ConfigError
+from evogan.params import integer
 from evogan.registry import register_algorithm
 from evogan.rng import derive_seed
 
@@ -81,6 +82,7 @@ def _check_pop_size(pop_size: int) -> None:
 @register_algorithm(
     "nsga2", summary="pymoo's NSGA-II (SBX eta 15, PM eta 20)",
     reference="Deb et al., IEEE TEVC 6(2), 2002",
+    params={},
 )
 def make_nsga2(*, pop_size: int = 100) -> PymooBaseline:
     _check_pop_size(pop_size)
@@ -90,6 +92,7 @@ def make_nsga2(*, pop_size: int = 100) -> PymooBaseline:
 @register_algorithm(
     "nsga3", summary="pymoo's NSGA-III on Das-Dennis directions (at most pop_size of them)",
     reference="Deb & Jain, IEEE TEVC 18(4), 2014",
+    params={},
 )
 def make_nsga3(*, pop_size: int = 100) -> PymooBaseline:
     _check_pop_size(pop_size)
@@ -105,6 +108,7 @@ def make_nsga3(*, pop_size: int = 100) -> PymooBaseline:
     summary="pymoo's MOEA/D (Tchebycheff for 2 objectives, PBI for more; population = the "
     "number of Das-Dennis directions <= pop_size)",
     reference="Zhang & Li, IEEE TEVC 11(6), 2007",
+    params={"n_neighbors": integer(ge=2)},
 )
 def make_moead(*, pop_size: int = 100, n_neighbors: int = 20) -> PymooBaseline:
     _check_pop_size(pop_size)

@@ -17,6 +17,7 @@ from evogan.device import set_cpu_threads
 from evogan.errors import ConfigError
 from evogan.multitask.base import MultitaskAlgorithm
 from evogan.multitask.gan import GANConfig, TransferGANs
+from evogan.params import choice, flag, integer, real
 from evogan.registry import register_algorithm
 from evogan.rng import torch_generator
 
@@ -104,6 +105,15 @@ def ide_offspring(
     "emt-gs",
     summary="EMT-GS: GAN-translated donors per ordered task pair + inertial DE (multitask)",
     reference="Liang et al., IEEE TEVC 27(4), 2023, DOI 10.1109/TEVC.2022.3189029",
+    params={
+        "layout": choice(*_LAYOUTS), "retrain_interval": integer(ge=1),
+        "initial_epochs": integer(ge=0), "retrain_epochs": integer(ge=0),
+        "batch_size": integer(ge=1), "lr_g": real(gt=0), "lr_d": real(gt=0),
+        "p_random_base": real(ge=0, le=1), "cr": real(ge=0, le=1), "f_mean": real(ge=0, le=1),
+        "f_std": real(ge=0), "unpermute_training_output": flag(),
+        "discriminator_batch": choice(*_DISCRIMINATOR_BATCHES), "gan_loss": choice(*_GAN_LOSSES),
+    },
+    problem_kind="multitask",
 )
 class EMTGS(MultitaskAlgorithm):
     """EMT-GS (Liang et al., IEEE TEVC 2023): see the module docstring and spec §2.

@@ -8,6 +8,7 @@ from pymoo.operators.crossover.sbx import cross_sbx
 from evogan.errors import ConfigError
 from evogan.multitask.base import MultitaskAlgorithm, tournament
 from evogan.operators import PolynomialMutation
+from evogan.params import real
 from evogan.registry import register_algorithm
 
 __all__ = ["MOMFEA"]
@@ -17,6 +18,9 @@ __all__ = ["MOMFEA"]
     "mo-mfea",
     summary="MO-MFEA: skill factors, assortative mating with rmp, per-task NSGA-II (multitask)",
     reference="Gupta, Ong, Feng, Tan, IEEE TCYB 47(7), 2017, DOI 10.1109/TCYB.2016.2554622",
+    params={"rmp": real(ge=0, le=1), "eta_c": real(ge=0), "eta_m": real(ge=0),
+            "mutation_prob_var": real(ge=0, le=1, optional=True)},
+    problem_kind="multitask",
 )
 class MOMFEA(MultitaskAlgorithm):
     """Multiobjective multifactorial EA (Gupta et al., IEEE TCYB 2017), spec §5.

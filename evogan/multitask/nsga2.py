@@ -6,6 +6,7 @@ import numpy as np
 
 from evogan.multitask.base import MultitaskAlgorithm, tournament
 from evogan.operators import SBX, PolynomialMutation
+from evogan.params import real
 from evogan.registry import register_algorithm
 from evogan.variation import Chain
 
@@ -16,6 +17,9 @@ __all__ = ["PerTaskNSGA2"]
     "mt-nsga2",
     summary="NSGA-II run independently on each task of a multitask problem (no transfer)",
     reference="Deb et al., IEEE TEVC 6(2), 2002, DOI 10.1109/4235.996017",
+    params={"eta_c": real(ge=0), "eta_m": real(ge=0),
+            "mutation_prob_var": real(ge=0, le=1, optional=True)},
+    problem_kind="multitask",
 )
 class PerTaskNSGA2(MultitaskAlgorithm):
     """One independent NSGA-II population of `pop_size` per task, sharing the total budget.

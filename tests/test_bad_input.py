@@ -1,0 +1,173 @@
+"""Bad input, command by command: one line on stderr naming the value, exit status 2 (bad input)
+or 1 (a run that fails), never a traceback, and nothing written."""
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from evogan.cli import main
+from evogan.record import read_record
+
+RUN = ["run", "--quiet", "--problem", "zdt1", "--max-evals", "200"]
+
+USER_MODULES = {
+    "raises.py": "raise RuntimeError('no licence server')\n",
+    "broken.py": "def f(:\n",
+    "ops.py": textwrap.dedent("""
+        import numpy as np
+
+        class NeedsArgs:
+            def __init__(self, sigma):
+                self.sigma = sigma
+
+        def two_args(X, F):
+            return X
+
+        not_callable = 3
+
+        def too_few(X, F, n, *, rng):
+            return X[: n - 1]
+
+        def outside(X, F, n, *, rng):
+            return X[:n] * 2.0
+
+        def as_list(X, F, n, *, rng):
+            return X[:n].tolist()
+
+        def nothing(X, F, n, *, rng):
+            return None
+
+        def nan(X, F, n, *, rng):
+            out = X[:n].copy()
+            out[0, 0] = np.nan
+            return out
+
+        def fine(X, F, n, *, rng):
+            return X[rng.integers(0, len(X), n)]
+        """),
+}
+
+# (command line, expected exit status, pattern the one line must contain)
+BAD_COMMANDS = [
+    # --param: values converted to the declared type, ranges checked, conflicts refused
+    (["--algo", "gmoea", "--param", "epochs=abc"], 2, "epochs=abc .* must be an integer >= 1"),
+    (["--algo", "gmoea", "--param", "lr=fast"], 2, "lr=fast .* must be a number > 0"),
+    (["--algo", "gmoea", "--param", "epochs=[1,2]"], 2, r"epochs=\[1,2\] .* an integer"),
+    (["--algo", "gmoea", "--param", "epochs=1.5"], 2, "epochs=1.5 .* an integer"),
+    (["--algo", "gmoea", "--param", "lr=-1"], 2, "lr=-1 .* a number > 0"),
+    (["--algo", "gmoea", "--param", "shuffle_labels_bug=maybe"], 2, "true or false"),
+    (["--algo", "gmoea", "--param", "k=200"], 2, "k=200 is larger than the population"),
+    (["--algo", "gmoea", "--param", "speed=3"], 2, "has no parameter 'speed'"),
+    (["--algo", "gmoea", "--param", "lr"], 2, "not of the form KEY=VALUE"),
+    (["--algo", "gmoea", "--param", "lr=1e-3", "--param", "lr=1e-4"], 2, "lr is given twice"),
+    (["--algo", "egan", "--param", "lr_g=-1"], 2, "lr_g=-1 .* a number > 0"),
+    (["--algo", "egan", "--param", "gamma=NaN"], 2, "gamma=NaN .* a number >= 0"),
+    (["--algo", "egan", "--param", "selection=best"], 2, "one of plus, comma, random"),
+    (["--algo", "emt-gs", "--problem", "cec17-cihs", "--param", "cr=2"], 2,
+     r"cr=2 .* in \[0, 1\]"),
+    (["--algo", "emt-gs", "--problem", "cec17-cihs", "--param", "batch_size=0"], 2,
+     "batch_size=0 .* an integer >= 1"),
+    (["--algo", "gmoea", "--pop-size", "50", "--param", "pop_size=20"], 2,
+     "pop_size is set by --pop-size"),
+    (["--algo", "ga", "--param", "device=cuda"], 2, "device is set by --device"),
+    # algorithm and problem of different kinds
+    (["--algo", "gmoea", "--problem", "cec17-cihs"], 2,
+     "gmoea solves single-task problems.* cec17-cihs is a multitask problem.*emt-gs"),
+    (["--algo", "ga", "--problem", "cec17-cihs"], 2, "choose one of: emt-gs, mo-mfea, mt-nsga2"),
+    (["--algo", "nsga3", "--problem", "cec17-cihs"], 2, "nsga3 solves single-task problems"),
+    (["--algo", "emt-gs"], 2, "emt-gs solves multitask problems.* zdt1 is a single-task problem"),
+    # a run that cannot fit in memory is refused before it starts
+    (["--algo", "gmoea", "--n-var", "100000"], 2, r"needs about \d+\.\d GiB of memory"),
+    # user operators that cannot be loaded ...
+    (["--algo", "ga", "--variation", "missing.py:f"], 2, "no file missing.py"),
+    (["--algo", "ga", "--variation", "raises.py:f"], 2,
+     "importing raises.py raised RuntimeError: no licence server"),
+    (["--algo", "ga", "--variation", "broken.py:f"], 2, "syntax error in .*broken.py line 1"),
+    (["--algo", "ga", "--variation", "ops.py:NeedsArgs"], 2,
+     r"NeedsArgs\(\) cannot be built without arguments"),
+    (["--algo", "ga", "--variation", "ops.py:two_args"], 2,
+     r"cannot be called as \(X, F, n_offspring, \*, rng\)"),
+    (["--algo", "ga", "--variation", "ops.py:not_callable"], 2, "int is not callable"),
+    (["--algo", "ga", "--variation", "ops.py:nope"], 2, "has no attribute 'nope'"),
+    # ... or that break the operator contract during the run (exit status 1: the run failed)
+    (["--algo", "ga", "--variation", "ops.py:too_few"], 1,
+     r"operator too_few returned shape \(99, 30\); it was asked for 100 offspring"),
+    (["--algo", "ga", "--variation", "ops.py:outside"], 1,
+     r"operator outside returned values in \[.*\]; offspring must lie in the unit cube"),
+    (["--algo", "ga", "--variation", "ops.py:as_list"], 1, "operator as_list returned list"),
+    (["--algo", "ga", "--variation", "ops.py:nothing"], 1, "operator nothing returned NoneType"),
+    (["--algo", "ga", "--variation", "ops.py:nan"], 1, "operator nan returned NaN or inf in 1"),
+    # where the record goes
+    (["--out", "afile"], 2, "--out afile: is a file, not a folder"),
+    (["--out", "notes", "--overwrite"], 2, "is a folder with other files than an evogan run"),
+    (["--out", ".", "--overwrite"], 2, "is the current folder or contains it"),
+    (["--out", "afile/sub"], 2, "cannot write there, .*afile is a file"),
+]
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A folder with the user's files of the table; returns a snapshot function of its tree."""
+    monkeypatch.chdir(tmp_path)
+    for name, text in USER_MODULES.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("keep me")
+    return lambda: sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")
+                          if "__pycache__" not in p.parts)
+
+
+@pytest.mark.parametrize("argv, status, pattern", BAD_COMMANDS,
+                         ids=[" ".join(argv) for argv, _, _ in BAD_COMMANDS])
+def test_bad_run_command(argv, status, pattern, workdir, capsys):
+    before = workdir()
+    assert main([*RUN, *argv]) == status
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith("evogan: ") and re.search(pattern, err), err
+    assert workdir() == before  # nothing written, nothing removed
+    assert Path("notes/todo.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("argv, pattern", [
+    (["--algos", "gmoea", "--param", "gmoea.epochs=abc"], "epochs=abc .* an integer >= 1"),
+    (["--algos", "gmoea", "--param", "gmoea.pop_size=20"], "pop_size is set by --pop-size"),
+    (["--algos", "gmoea", "--setting", "zdt1.n_var=many"], "n_var=many .* an integer >= 1"),
+    (["--algos", "emt-gs"], "emt-gs solves multitask problems"),
+])
+def test_bad_compare_command(argv, pattern, workdir, capsys):
+    before = workdir()
+    assert main(["compare", "--quiet", "--problems", "zdt1", "--seeds", "1", "--max-evals", "200",
+                 "--out", "camp", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and re.search(pattern, err), err
+    assert workdir() == before
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("False", False), ("no", False), ("off", False), ("0", False), ("TRUE", True), ("yes", True),
+])
+def test_boolean_parameters_are_booleans_in_the_run_and_the_record(value, expected, tmp_path):
+    out = tmp_path / "r"
+    assert main([*RUN, "--algo", "gmoea", "--max-evals", "100", "--param",
+                 f"shuffle_labels_bug={value}", "--out", str(out)]) == 0
+    record = read_record(out)
+    assert record.config["params"] == {"shuffle_labels_bug": expected}
+    assert record.config["algorithm_params"]["shuffle_labels_bug"] is expected
+
+
+def test_numbers_are_converted_to_the_declared_type(tmp_path):
+    out = tmp_path / "r"
+    assert main([*RUN, "--algo", "gmoea-ga", "--param", "eta_c=15", "--param", "eta_m=1e1",
+                 "--out", str(out)]) == 0
+    params = read_record(out).config["params"]
+    assert params == {"eta_c": 15.0, "eta_m": 10.0}
+    assert all(type(v) is float for v in params.values())
+
+
+def test_a_user_operator_that_keeps_the_contract_runs(workdir, tmp_path):
+    assert main([*RUN, "--algo", "ga", "--variation", "ops.py:fine", "--out", "rec"]) == 0
+    assert read_record(tmp_path / "rec").summary["n_evals"] == 200
