@@ -24,9 +24,11 @@ import csv
 import json
 import logging
 import math
+import re
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,7 @@ __all__ = [
     "DATASETS",
     "TRAINERS",
     "ToyData",
+    "ToyOptions",
     "ToyRun",
     "add_toy_arguments",
     "linear_decay",
@@ -63,6 +66,11 @@ N_METRIC_SAMPLES = 2500
 
 N_MMD_SAMPLES = 1000
 """Generated and real points for MMD^2 (the first of the metric samples; MO-EGAN uses 512)."""
+
+BATCH_SIZE = 64
+"""Real and generated points per training step (spec §1.4); also the discriminator's fake batch,
+which the survivor's evaluation samples fill, so `--eval-size` is at least this."""
+
 
 _ALL_LOSSES = ("minimax", "nonsaturating", "least_squares")
 TRAINERS: dict[str, dict[str, Any]] = {
@@ -196,7 +204,7 @@ class ToyRun:
         return row
 
 
-def toy_config(trainer: str, *, hidden: int, layers: int = 3, batch_size: int = 64,
+def toy_config(trainer: str, *, hidden: int, layers: int = 3, batch_size: int = BATCH_SIZE,
                eval_size: int = 256, gamma: float = 2.0, lr: float = 1e-4, mu: int = 1,
                init_std: float | None = None, optimizer_state: str = "per_mutation",
                common_noise: bool = True) -> EGANConfig:
@@ -299,72 +307,166 @@ def plot_samples(runs: Sequence[ToyRun], path: Path) -> None:
 # ----------------------------------------------------------------------------- command line
 
 
-def add_toy_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of `evogan toy`."""
-    parser.add_argument("--data", default="ring8", help="ring8 or grid25")
-    parser.add_argument("--trainer", default="egan",
-                        help=f"comma-separated list of: {', '.join(TRAINERS)}; or all")
-    parser.add_argument("--seeds", type=int, default=5, help="number of seeds (0..N-1)")
-    parser.add_argument("--iterations", type=int, default=1500, help="E-GAN generations per run")
-    parser.add_argument("--hidden", type=int, default=64,
-                        help="width of the 3 hidden layers of G and D (paper: 512)")
-    parser.add_argument("--gamma", type=float, default=2.0,
-                        help="weight of F_d = -log||grad_D L_D|| (Theano beta=1 is gamma=2); "
-                             "egan-distance keeps IE-GAN's 1")
-    parser.add_argument("--eval-size", type=int, default=256,
-                        help="noise samples per E-GAN child for its fitness (paper: 256)")
-    parser.add_argument("--lr", type=float, default=1e-3,
-                        help="Adam learning rate of G and D (paper: 1e-4 for 100k iterations)")
-    parser.add_argument("--decay-start", type=float, default=0.5,
-                        help="fraction of the run after which the learning rates decay linearly "
-                             "to zero (1 = constant)")
-    parser.add_argument("--optimizer-state", default="per_mutation",
-                        choices=("per_individual", "per_mutation"),
-                        help="E-GAN's Adam state: per generator (PyTorch port) or per loss (Theano)")
-    parser.add_argument("--common-noise", action=argparse.BooleanOptionalAction, default=True,
-                        help="score E-GAN's children on the same noise z (official code: fresh z)")
-    parser.add_argument("--out", default="runs/toy", help="folder for runs.csv, runs.json, PNG")
-    parser.add_argument("--device", default="cpu", help="auto, cpu, cuda or cuda:N")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+Check = Callable[[Any], str | None]
+"""An option's check: None when the value is accepted, else what is accepted."""
 
 
-def _trainers(spec: str) -> list[str]:
-    names = list(TRAINERS) if spec == "all" else [s.strip() for s in spec.split(",")]
-    for name in names:
+def _opt(default: Any, help: str, check: Check, **argparse_kwargs: Any) -> Any:
+    """A ToyOptions field: its default, its --help text, its check and argparse's settings."""
+    return field(default=default, metadata={"help": help, "check": check, **argparse_kwargs})
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _integer_from(low: int, why: str = "") -> Check:
+    def check(value: Any) -> str | None:
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
+        return None if ok else f"must be an integer >= {low}{why}"
+
+    return check
+
+
+def _finite_number(*, above: float, inclusive: bool) -> Check:
+    def check(value: Any) -> str | None:
+        ok = _is_number(value) and math.isfinite(value) and (
+            value >= above if inclusive else value > above)
+        return None if ok else f"must be a finite number {'>=' if inclusive else '>'} {above:g}"
+
+    return check
+
+
+def _unit_interval(value: Any) -> str | None:
+    return None if _is_number(value) and 0 <= value <= 1 else "must be a number in [0, 1]"
+
+
+def _one_of(choices: Sequence[str]) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value in choices else f"must be one of {', '.join(choices)}"
+
+    return check
+
+
+def _flag(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def _trainer_names(spec: str) -> list[str]:
+    return list(TRAINERS) if spec == "all" else [name.strip() for name in spec.split(",")]
+
+
+def _trainer_list(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return f"must be a comma-separated list of {', '.join(TRAINERS)}; or all"
+    for name in _trainer_names(value):
         if name not in TRAINERS:
-            raise ConfigError(f"--trainer {name!r} is not one of {', '.join(TRAINERS)}, all")
-    return names
+            return f"{name!r} is not one of {', '.join(TRAINERS)}, all"
+    return None
 
 
-def run_toy_benchmark(args: argparse.Namespace) -> list[ToyRun]:
+def _device_name(value: Any) -> str | None:
+    ok = isinstance(value, str) and (
+        value in ("auto", "cpu", "cuda") or re.fullmatch(r"cuda:\d+", value) is not None)
+    return None if ok else "must be one of auto, cpu, cuda, cuda:N"
+
+
+def _folder_path(value: Any) -> str | None:
+    return None if isinstance(value, (str, PathLike)) and str(value) else "must be a folder path"
+
+
+@dataclass(frozen=True)
+class ToyOptions:
+    """Everything `evogan toy` accepts: each field is one option, checked when this is made.
+
+    `add_toy_arguments` builds the command line from these fields, and each field carries its
+    check in its metadata, so an option cannot be added without one.
+
+    Raises:
+        ConfigError: naming the first option out of range and what it accepts.
+    """
+
+    data: str = _opt("ring8", "ring8 or grid25", _one_of(tuple(DATASETS)))
+    trainer: str = _opt("egan", f"comma-separated list of: {', '.join(TRAINERS)}; or all",
+                        _trainer_list)
+    seeds: int = _opt(5, "number of seeds (0..N-1)", _integer_from(1), type=int)
+    iterations: int = _opt(1500, "E-GAN generations per run", _integer_from(1), type=int)
+    hidden: int = _opt(64, "width of the 3 hidden layers of G and D (paper: 512)",
+                       _integer_from(1), type=int)
+    gamma: float = _opt(2.0, "weight of F_d = -log||grad_D L_D|| (Theano beta=1 is gamma=2); "
+                             "egan-distance keeps IE-GAN's 1",
+                        _finite_number(above=0.0, inclusive=True), type=float)
+    eval_size: int = _opt(256, "noise samples per E-GAN child for its fitness (paper: 256)",
+                          _integer_from(BATCH_SIZE, " (the batch size: the survivor's samples "
+                                                    "fill the discriminator's batch)"), type=int)
+    lr: float = _opt(1e-3, "Adam learning rate of G and D (paper: 1e-4 for 100k iterations)",
+                     _finite_number(above=0.0, inclusive=False), type=float)
+    decay_start: float = _opt(0.5, "fraction of the run after which the learning rates decay "
+                                   "linearly to zero (1 = constant)", _unit_interval, type=float)
+    optimizer_state: str = _opt(
+        "per_mutation", "E-GAN's Adam state: per generator (PyTorch port) or per loss (Theano)",
+        _one_of(("per_individual", "per_mutation")), choices=("per_individual", "per_mutation"))
+    common_noise: bool = _opt(
+        True, "score E-GAN's children on the same noise z (official code: fresh z)", _flag,
+        action=argparse.BooleanOptionalAction)
+    out: str = _opt("runs/toy", "folder for runs.csv, runs.json, PNG", _folder_path)
+    device: str = _opt("cpu", "auto, cpu, cuda or cuda:N", _device_name)
+    threads: int = _opt(1, "torch CPU threads", _integer_from(1), type=int)
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            problem = f.metadata["check"](value)
+            if problem is not None:
+                raise ConfigError(f"--{f.name.replace('_', '-')} {value!r}: {problem}")
+        for trainer in self.trainers:  # EGANConfig's own checks, before any work
+            toy_config(trainer, **self.egan_options())
+
+    @property
+    def trainers(self) -> list[str]:
+        """The trainer names of `--trainer`, in the order given (`all`: every trainer)."""
+        return _trainer_names(self.trainer)
+
+    def egan_options(self) -> dict[str, Any]:
+        """The keyword arguments of `toy_config` that these options set."""
+        return dict(hidden=self.hidden, gamma=self.gamma, lr=self.lr, eval_size=self.eval_size,
+                    optimizer_state=self.optimizer_state, common_noise=self.common_noise)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> ToyOptions:
+        return cls(**{f.name: getattr(args, f.name) for f in fields(cls)})
+
+
+def add_toy_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `evogan toy`: one per ToyOptions field, with its default and help."""
+    for f in fields(ToyOptions):
+        settings = {key: value for key, value in f.metadata.items() if key != "check"}
+        parser.add_argument("--" + f.name.replace("_", "-"), dest=f.name, default=f.default,
+                            **settings)
+
+
+def run_toy_benchmark(options: ToyOptions | argparse.Namespace) -> list[ToyRun]:
     """`evogan toy`'s work: every trainer x seed, then runs.csv, runs.json and the figure in --out.
 
     Raises:
         ConfigError: an option is out of range (nothing is written then).
     """
-    data = toy_data(args.data)
-    trainers = _trainers(args.trainer)
-    for name in ("seeds", "iterations", "hidden", "eval_size", "threads"):
-        if getattr(args, name) < 1:
-            raise ConfigError(f"--{name.replace('_', '-')} must be a positive integer, "
-                              f"got {getattr(args, name)}")
-    if not 0.0 <= args.decay_start <= 1.0:
-        raise ConfigError(f"--decay-start must lie in [0, 1], got {args.decay_start}")
-    device = resolve_device(args.device)
-    set_cpu_threads(args.threads)
-    out = Path(args.out)
+    if isinstance(options, argparse.Namespace):
+        options = ToyOptions.from_args(options)
+    data = toy_data(options.data)
+    device = resolve_device(options.device)
+    set_cpu_threads(options.threads)
+    out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     runs = []
-    for trainer in trainers:
-        config = toy_config(trainer, hidden=args.hidden, gamma=args.gamma, lr=args.lr,
-                            eval_size=args.eval_size, optimizer_state=args.optimizer_state,
-                            common_noise=args.common_noise)
-        for seed in range(args.seeds):
-            runs.append(train_toy(data, trainer, seed=seed, iterations=args.iterations,
-                                  config=config, decay_start=args.decay_start, device=device))
+    for trainer in options.trainers:
+        config = toy_config(trainer, **options.egan_options())
+        for seed in range(options.seeds):
+            runs.append(train_toy(data, trainer, seed=seed, iterations=options.iterations,
+                                  config=config, decay_start=options.decay_start, device=device))
             logger.info("%s", runs[-1].record())
     write_runs(runs, out)
-    plot_samples([next(r for r in runs if r.trainer == t) for t in trainers],
+    plot_samples([next(r for r in runs if r.trainer == t) for t in options.trainers],
                  out / f"samples_{data.name}.png")
     return runs
 

@@ -1,17 +1,20 @@
 """Tests of the mode-collapse benchmark: data constants, metrics, the `evogan toy` command."""
 
 import argparse
+import dataclasses
 import json
 import math
+import re
 
 import numpy as np
 import pytest
 import torch
 
-from evogan.cli import run_toy_command
+from evogan.cli import main, run_toy_command
 from evogan.egan import EGANConfig
 from evogan.errors import ConfigError
 from evogan.toy import (
+    ToyOptions,
     add_toy_arguments,
     linear_decay,
     mmd2_unbiased,
@@ -126,3 +129,67 @@ def test_command_writes_runs_and_figure(tmp_path, capsys):
 def test_bad_values_are_config_errors(tmp_path, argv, message):
     with pytest.raises(ConfigError, match=message):
         run_toy_command(parse(*argv, "--out", str(tmp_path)))
+
+
+TINY = ("--iterations", "2", "--hidden", "4", "--seeds", "1")
+"""A toy command that runs in a fraction of a second."""
+
+
+def toy(*argv: str) -> int:
+    """`evogan toy ARGV`'s exit status."""
+    try:
+        return main(["toy", *argv])
+    except SystemExit as exit_:  # argparse's own errors
+        return exit_.code
+
+BAD_TOY_COMMANDS = [
+    (("--lr", "-1"), r"--lr -1\.0: must be a finite number > 0"),
+    (("--lr", "0"), r"--lr 0\.0: must be a finite number > 0"),
+    (("--lr", "nan"), r"--lr nan: must be a finite number > 0"),
+    (("--lr", "inf"), r"--lr inf: must be a finite number > 0"),
+    (("--lr", "fast"), r"argument --lr: invalid float value: 'fast'"),
+    (("--iterations", "0"), r"--iterations 0: must be an integer >= 1"),
+    (("--iterations", "-3"), r"--iterations -3: must be an integer >= 1"),
+    (("--seeds", "0"), r"--seeds 0: must be an integer >= 1"),
+    (("--seeds", "1.5"), r"argument --seeds: invalid int value: '1\.5'"),
+    (("--hidden", "0"), r"--hidden 0: must be an integer >= 1"),
+    (("--eval-size", "0"), r"--eval-size 0: must be an integer >= 64 \(the batch size"),
+    (("--eval-size", "32"), r"--eval-size 32: must be an integer >= 64 \(the batch size"),
+    (("--decay-start", "1.5"), r"--decay-start 1\.5: must be a number in \[0, 1\]"),
+    (("--decay-start", "-0.1"), r"--decay-start -0\.1: must be a number in \[0, 1\]"),
+    (("--decay-start", "nan"), r"--decay-start nan: must be a number in \[0, 1\]"),
+    (("--gamma", "-1"), r"--gamma -1\.0: must be a finite number >= 0"),
+    (("--gamma", "nan"), r"--gamma nan: must be a finite number >= 0"),
+    (("--threads", "0"), r"--threads 0: must be an integer >= 1"),
+    (("--trainer", "wgan"), r"--trainer 'wgan': 'wgan' is not one of egan, .*, gan-ls, all"),
+    (("--trainer", "egan,wgan"), r"--trainer 'egan,wgan': 'wgan' is not one of egan, "),
+    (("--trainer", ""), r"--trainer '': '' is not one of egan, "),
+    (("--data", "ring9"), r"--data 'ring9': must be one of ring8, grid25"),
+    (("--optimizer-state", "shared"), r"argument --optimizer-state: invalid choice: 'shared'"),
+    (("--device", "tpu"), r"--device 'tpu': must be one of auto, cpu, cuda, cuda:N"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD_TOY_COMMANDS,
+                         ids=[" ".join(argv) for argv, _ in BAD_TOY_COMMANDS])
+def test_bad_toy_commands_end_in_one_line_and_create_nothing(tmp_path, capsys, argv, message):
+    out = tmp_path / "deep" / "toy"
+    status = toy(*TINY, *argv, "--out", str(out))
+    captured = capsys.readouterr()
+    assert status == 2
+    assert captured.out == ""
+    assert captured.err.startswith("evogan: error: ") and captured.err.count("\n") == 1
+    assert re.search(message, captured.err), captured.err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_toy_option_is_checked_and_is_a_command_line_option():
+    parser = argparse.ArgumentParser()
+    add_toy_arguments(parser)
+    destinations = {action.dest for action in parser._actions} - {"help"}
+    fields = dataclasses.fields(ToyOptions)
+    assert destinations == {f.name for f in fields}
+    assert all(callable(f.metadata.get("check")) for f in fields)
+    assert ToyOptions() == ToyOptions.from_args(parser.parse_args([]))
+    with pytest.raises(ConfigError, match=r"--iterations True: must be an integer >= 1"):
+        ToyOptions(iterations=True)
