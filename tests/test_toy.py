@@ -166,6 +166,7 @@ BAD_TOY_COMMANDS = [
     (("--trainer", ""), r"--trainer '': '' is not one of egan, "),
     (("--data", "ring9"), r"--data 'ring9': must be one of ring8, grid25"),
     (("--optimizer-state", "shared"), r"argument --optimizer-state: invalid choice: 'shared'"),
+    (("--overwrite", "--resume"), r"argument --resume: not allowed with argument --overwrite"),
     (("--device", "tpu"), r"--device 'tpu': must be one of auto, cpu, cuda, cuda:N"),
 ]
 
@@ -193,3 +194,117 @@ def test_every_toy_option_is_checked_and_is_a_command_line_option():
     assert ToyOptions() == ToyOptions.from_args(parser.parse_args([]))
     with pytest.raises(ConfigError, match=r"--iterations True: must be an integer >= 1"):
         ToyOptions(iterations=True)
+
+
+def contents(folder) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def test_toy_refuses_a_folder_with_toy_results_and_keeps_them(tmp_path, capsys):
+    out = tmp_path / "toy"
+    assert toy(*TINY, "--out", str(out)) == 0
+    before = contents(out)
+    assert sorted(before) == ["runs.csv", "runs.json", "samples_ring8.png", "samples_seed0.npz"]
+    capsys.readouterr()
+    assert toy(*TINY, "--out", str(out)) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (f"evogan: error: --out {out} already holds evogan toy results "
+                            "(runs.csv, runs.json, samples_ring8.png, samples_seed0.npz); pass "
+                            "--overwrite to replace them, or --resume to keep them and run only "
+                            "the missing runs\n")
+    assert contents(out) == before
+
+
+def test_overwrite_replaces_a_toy_result_folder_whole(tmp_path):
+    out = tmp_path / "toy"
+    assert toy(*TINY, "--data", "ring8", "--out", str(out)) == 0
+    assert toy(*TINY[:4], "--seeds", "2", "--data", "grid25", "--overwrite", "--out",
+               str(out)) == 0
+    records = json.loads((out / "runs.json").read_text())
+    assert [(r["data"], r["seed"]) for r in records] == [("grid25", 0), ("grid25", 1)]
+    # the ring's figure went with the folder it belonged to; no staging folder is left behind
+    assert sorted(contents(out)) == ["runs.csv", "runs.json", "samples_grid25.png",
+                                     "samples_seed0.npz"]
+    assert [path.name for path in tmp_path.iterdir()] == ["toy"]
+
+
+@pytest.mark.parametrize("flag", ["", "--overwrite", "--resume"])
+def test_a_file_named_like_the_folder_is_refused(tmp_path, capsys, flag):
+    out = tmp_path / "toy"
+    out.write_text("mine")
+    assert toy(*TINY, *filter(None, [flag]), "--out", str(out)) == 2
+    assert capsys.readouterr().err == f"evogan: error: --out {out} is a file, not a folder\n"
+    assert out.read_text() == "mine"
+
+
+@pytest.mark.parametrize(("flag", "message"), [
+    ("", "is a folder with files that are not evogan toy results (notes.txt); choose a new or "
+         "empty folder"),
+    ("--overwrite", "holds files that are not evogan toy results (notes.txt); --overwrite "
+                    "replaces only a folder of evogan toy results: choose another folder"),
+    ("--resume", "holds files that are not evogan toy results (notes.txt); --resume adds runs "
+                 "only to a folder of evogan toy results"),
+])
+def test_a_folder_with_other_files_is_refused_even_with_a_flag(tmp_path, capsys, flag, message):
+    out = tmp_path / "toy"
+    assert toy(*TINY, "--out", str(out)) == 0  # toy results, and one file of the user's
+    (out / "notes.txt").write_text("mine")
+    before = contents(out)
+    capsys.readouterr()
+    assert toy(*TINY, *filter(None, [flag]), "--out", str(out)) == 2
+    assert capsys.readouterr().err == f"evogan: error: --out {out} {message}\n"
+    assert contents(out) == before
+
+
+@pytest.mark.parametrize("flag", ["", "--overwrite"])
+def test_an_empty_folder_is_used(tmp_path, flag):
+    out = tmp_path / "toy"
+    out.mkdir()
+    assert toy(*TINY, *filter(None, [flag]), "--out", str(out)) == 0
+    assert (out / "runs.json").exists()
+
+
+@pytest.mark.parametrize("make", [False, True], ids=["missing", "empty"])
+def test_resume_needs_recorded_runs(tmp_path, capsys, make):
+    out = tmp_path / "toy"
+    if make:
+        out.mkdir()
+    assert toy(*TINY, "--resume", "--out", str(out)) == 2
+    state = "is an empty folder" if make else "does not exist"
+    assert capsys.readouterr().err == (f"evogan: error: --resume: --out {out} {state}, so it has "
+                                       "no recorded runs to keep; leave out --resume\n")
+    assert out.exists() == make and (not make or list(out.iterdir()) == [])
+
+
+def test_resume_keeps_the_recorded_runs_and_runs_only_the_missing_ones(tmp_path, capsys):
+    out = tmp_path / "toy"
+    assert toy(*TINY, "--trainer", "egan", "--out", str(out)) == 0
+    first = json.loads((out / "runs.json").read_text())
+    capsys.readouterr()
+    assert toy(*TINY[:4], "--seeds", "2", "--trainer", "egan,gan-ls", "--resume", "--out",
+               str(out)) == 0
+    records = json.loads((out / "runs.json").read_text())
+    assert [(r["trainer"], r["seed"]) for r in records] == [
+        ("egan", 0), ("egan", 1), ("gan-ls", 0), ("gan-ls", 1)]
+    assert records[0] == first[0]  # kept as recorded (its wall time too), not run again
+    assert "| ring8 | egan | 2 |" in capsys.readouterr().out
+    assert (out / "samples_ring8.png").exists()
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (("--lr", "0.01"), r"runs\.json was made with other options \(egan, seed 0: lr_g 0\.001, "
+                       r"these options give 0\.01\)"),
+    (("--iterations", "3"), r"\(egan, seed 0: iterations 2, these options give 3\)"),
+    (("--data", "grid25"), r"holds ring8 runs; these options ask for --data grid25"),
+])
+def test_resume_refuses_other_options(tmp_path, capsys, argv, message):
+    out = tmp_path / "toy"
+    assert toy(*TINY, "--out", str(out)) == 0
+    before = contents(out)
+    capsys.readouterr()
+    assert toy(*TINY, "--resume", *argv, "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("evogan: error: --resume: ") and err.count("\n") == 1
+    assert re.search(message, err), err
+    assert contents(out) == before
