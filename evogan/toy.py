@@ -617,9 +617,16 @@ def load_runs(out: Path, options: dict[str, Any], iterations: int, decay_start: 
         if differ:
             key = differ[0]
             raise ConfigError(f"{path} was made with other options ({run.trainer}, seed "
-                              f"{run.seed}: {key} {recorded.get(key)}, these options give "
-                              f"{expected[key]})")
+                              f"{run.seed}: {_OPTION_OF.get(key, key)} {recorded.get(key)}, "
+                              f"these options give {expected[key]})")
     return runs
+
+
+_OPTION_OF = {"lr_g": "--lr", "lr_d": "--lr", "g_hidden": "--hidden", "d_hidden": "--hidden",
+              "eval_size": "--eval-size", "gamma": "--gamma", "iterations": "--iterations",
+              "optimizer_state": "--optimizer-state", "common_noise": "--common-noise",
+              "decay_start": "--decay-start"}
+"""The option of `evogan toy` (and of runners/egan_toy.py) that sets a recorded field."""
 
 
 def save_seed0_samples(runs: Sequence[ToyRun], out: Path) -> None:

@@ -293,9 +293,10 @@ def test_resume_keeps_the_recorded_runs_and_runs_only_the_missing_ones(tmp_path,
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (("--lr", "0.01"), r"runs\.json was made with other options \(egan, seed 0: lr_g 0\.001, "
+    (("--lr", "0.01"), r"runs\.json was made with other options \(egan, seed 0: --lr 0\.001, "
                        r"these options give 0\.01\)"),
-    (("--iterations", "3"), r"\(egan, seed 0: iterations 2, these options give 3\)"),
+    (("--iterations", "3"), r"\(egan, seed 0: --iterations 2, these options give 3\)"),
+    (("--hidden", "8"), r"\(egan, seed 0: --hidden \[4, 4, 4\], these options give \[8, 8, 8\]"),
     (("--data", "grid25"), r"holds ring8 runs; these options ask for --data grid25"),
 ])
 def test_resume_refuses_other_options(tmp_path, capsys, argv, message):
