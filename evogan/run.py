@@ -245,6 +245,9 @@ def execute(config: RunConfig, *, callbacks: Sequence[Callback] = ()) -> RunReco
 
     On a multitask problem (cec17-*), `nsga2` means one NSGA-II per task (`mt-nsga2`), and the
     record holds IGD and HV per task (`igd_t1`, `hv_t1`, ...) instead of one IGD and HV.
+    `pop_size_used` in the config and summary is the population the algorithm actually ran with:
+    its `pop_size_` after setup where it has one (MOEA/D: its number of reference directions),
+    else the `pop_size` asked.
     """
     config, problem, algorithm = prepare(config)
     device = config.device
@@ -267,8 +270,10 @@ def execute(config: RunConfig, *, callbacks: Sequence[Callback] = ()) -> RunReco
         indicators = multitask_quality(problem, result.X, result.F)
     else:
         indicators = quality(result.F, front, ref_point)
+    pop_size_used = int(getattr(algorithm, "pop_size_", config.pop_size))
     resolved = {
         **config.to_dict(),
+        "pop_size_used": pop_size_used,
         "n_var": problem.n_var,
         "n_obj": problem.n_obj,
         "device": device,
@@ -283,7 +288,7 @@ def execute(config: RunConfig, *, callbacks: Sequence[Callback] = ()) -> RunReco
     summary = {
         "algo": config.algo, "problem": config.problem, "n_var": problem.n_var,
         "n_obj": problem.n_obj, "seed": config.seed, "n_evals": result.n_evals,
-        "n_gen": result.n_gen, **indicators,
+        "n_gen": result.n_gen, "pop_size_used": pop_size_used, **indicators,
         "wall_s": result.wall_s,
     }
     return RunRecord(config=resolved, summary=summary, history=history.rows, X=result.X, F=result.F)

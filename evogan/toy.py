@@ -21,12 +21,18 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import logging
 import math
+import os
+import re
+import shutil
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -35,24 +41,34 @@ import torch
 
 from evogan.device import resolve_device, set_cpu_threads
 from evogan.egan import EGAN, EGANConfig, Sampler
-from evogan.errors import ConfigError
+from evogan.errors import ConfigError, EvoganError
+from evogan.report import write_bytes_atomic
 from evogan.rng import make_rng
 
 __all__ = [
     "DATASETS",
+    "SEED0_SAMPLES",
+    "TOY_FILES",
     "TRAINERS",
     "ToyData",
+    "ToyOptions",
     "ToyRun",
     "add_toy_arguments",
+    "check_toy_out",
     "linear_decay",
+    "load_runs",
+    "merge_runs",
     "mmd2_unbiased",
     "mode_metrics",
     "plot_samples",
     "run_toy_benchmark",
+    "runs_to_do",
+    "save_seed0_samples",
     "summary_table",
     "toy_config",
     "toy_data",
     "train_toy",
+    "with_seed0_samples",
     "write_runs",
 ]
 
@@ -63,6 +79,11 @@ N_METRIC_SAMPLES = 2500
 
 N_MMD_SAMPLES = 1000
 """Generated and real points for MMD^2 (the first of the metric samples; MO-EGAN uses 512)."""
+
+BATCH_SIZE = 64
+"""Real and generated points per training step (spec §1.4); also the discriminator's fake batch,
+which the survivor's evaluation samples fill, so `--eval-size` is at least this."""
+
 
 _ALL_LOSSES = ("minimax", "nonsaturating", "least_squares")
 TRAINERS: dict[str, dict[str, Any]] = {
@@ -196,7 +217,7 @@ class ToyRun:
         return row
 
 
-def toy_config(trainer: str, *, hidden: int, layers: int = 3, batch_size: int = 64,
+def toy_config(trainer: str, *, hidden: int, layers: int = 3, batch_size: int = BATCH_SIZE,
                eval_size: int = 256, gamma: float = 2.0, lr: float = 1e-4, mu: int = 1,
                init_std: float | None = None, optimizer_state: str = "per_mutation",
                common_noise: bool = True) -> EGANConfig:
@@ -299,74 +320,360 @@ def plot_samples(runs: Sequence[ToyRun], path: Path) -> None:
 # ----------------------------------------------------------------------------- command line
 
 
-def add_toy_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of `evogan toy`."""
-    parser.add_argument("--data", default="ring8", help="ring8 or grid25")
-    parser.add_argument("--trainer", default="egan",
-                        help=f"comma-separated list of: {', '.join(TRAINERS)}; or all")
-    parser.add_argument("--seeds", type=int, default=5, help="number of seeds (0..N-1)")
-    parser.add_argument("--iterations", type=int, default=1500, help="E-GAN generations per run")
-    parser.add_argument("--hidden", type=int, default=64,
-                        help="width of the 3 hidden layers of G and D (paper: 512)")
-    parser.add_argument("--gamma", type=float, default=2.0,
-                        help="weight of F_d = -log||grad_D L_D|| (Theano beta=1 is gamma=2); "
-                             "egan-distance keeps IE-GAN's 1")
-    parser.add_argument("--eval-size", type=int, default=256,
-                        help="noise samples per E-GAN child for its fitness (paper: 256)")
-    parser.add_argument("--lr", type=float, default=1e-3,
-                        help="Adam learning rate of G and D (paper: 1e-4 for 100k iterations)")
-    parser.add_argument("--decay-start", type=float, default=0.5,
-                        help="fraction of the run after which the learning rates decay linearly "
-                             "to zero (1 = constant)")
-    parser.add_argument("--optimizer-state", default="per_mutation",
-                        choices=("per_individual", "per_mutation"),
-                        help="E-GAN's Adam state: per generator (PyTorch port) or per loss (Theano)")
-    parser.add_argument("--common-noise", action=argparse.BooleanOptionalAction, default=True,
-                        help="score E-GAN's children on the same noise z (official code: fresh z)")
-    parser.add_argument("--out", default="runs/toy", help="folder for runs.csv, runs.json, PNG")
-    parser.add_argument("--device", default="cpu", help="auto, cpu, cuda or cuda:N")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+Check = Callable[[Any], str | None]
+"""An option's check: None when the value is accepted, else what is accepted."""
 
 
-def _trainers(spec: str) -> list[str]:
-    names = list(TRAINERS) if spec == "all" else [s.strip() for s in spec.split(",")]
-    for name in names:
+def _opt(default: Any, help: str, check: Check, **argparse_kwargs: Any) -> Any:
+    """A ToyOptions field: its default, its --help text, its check and argparse's settings."""
+    return field(default=default, metadata={"help": help, "check": check, **argparse_kwargs})
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _integer_from(low: int, why: str = "") -> Check:
+    def check(value: Any) -> str | None:
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
+        return None if ok else f"must be an integer >= {low}{why}"
+
+    return check
+
+
+def _finite_number(*, above: float, inclusive: bool) -> Check:
+    def check(value: Any) -> str | None:
+        ok = _is_number(value) and math.isfinite(value) and (
+            value >= above if inclusive else value > above)
+        return None if ok else f"must be a finite number {'>=' if inclusive else '>'} {above:g}"
+
+    return check
+
+
+def _unit_interval(value: Any) -> str | None:
+    return None if _is_number(value) and 0 <= value <= 1 else "must be a number in [0, 1]"
+
+
+def _one_of(choices: Sequence[str]) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value in choices else f"must be one of {', '.join(choices)}"
+
+    return check
+
+
+def _flag(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def _trainer_names(spec: str) -> list[str]:
+    return list(TRAINERS) if spec == "all" else [name.strip() for name in spec.split(",")]
+
+
+def _trainer_list(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return f"must be a comma-separated list of {', '.join(TRAINERS)}; or all"
+    for name in _trainer_names(value):
         if name not in TRAINERS:
-            raise ConfigError(f"--trainer {name!r} is not one of {', '.join(TRAINERS)}, all")
-    return names
+            return f"{name!r} is not one of {', '.join(TRAINERS)}, all"
+    return None
 
 
-def run_toy_benchmark(args: argparse.Namespace) -> list[ToyRun]:
-    """`evogan toy`'s work: every trainer x seed, then runs.csv, runs.json and the figure in --out.
+def _device_name(value: Any) -> str | None:
+    ok = isinstance(value, str) and (
+        value in ("auto", "cpu", "cuda") or re.fullmatch(r"cuda:\d+", value) is not None)
+    return None if ok else "must be one of auto, cpu, cuda, cuda:N"
+
+
+def _folder_path(value: Any) -> str | None:
+    return None if isinstance(value, (str, PathLike)) and str(value) else "must be a folder path"
+
+
+@dataclass(frozen=True)
+class ToyOptions:
+    """Everything `evogan toy` accepts: each field is one option, checked when this is made.
+
+    `add_toy_arguments` builds the command line from these fields, and each field carries its
+    check in its metadata, so an option cannot be added without one.
 
     Raises:
-        ConfigError: an option is out of range (nothing is written then).
+        ConfigError: naming the first option out of range and what it accepts.
     """
-    data = toy_data(args.data)
-    trainers = _trainers(args.trainer)
-    for name in ("seeds", "iterations", "hidden", "eval_size", "threads"):
-        if getattr(args, name) < 1:
-            raise ConfigError(f"--{name.replace('_', '-')} must be a positive integer, "
-                              f"got {getattr(args, name)}")
-    if not 0.0 <= args.decay_start <= 1.0:
-        raise ConfigError(f"--decay-start must lie in [0, 1], got {args.decay_start}")
-    device = resolve_device(args.device)
-    set_cpu_threads(args.threads)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    runs = []
-    for trainer in trainers:
-        config = toy_config(trainer, hidden=args.hidden, gamma=args.gamma, lr=args.lr,
-                            eval_size=args.eval_size, optimizer_state=args.optimizer_state,
-                            common_noise=args.common_noise)
-        for seed in range(args.seeds):
-            runs.append(train_toy(data, trainer, seed=seed, iterations=args.iterations,
-                                  config=config, decay_start=args.decay_start, device=device))
-            logger.info("%s", runs[-1].record())
-    write_runs(runs, out)
-    plot_samples([next(r for r in runs if r.trainer == t) for t in trainers],
-                 out / f"samples_{data.name}.png")
+
+    data: str = _opt("ring8", "ring8 or grid25", _one_of(tuple(DATASETS)))
+    trainer: str = _opt("egan", f"comma-separated list of: {', '.join(TRAINERS)}; or all",
+                        _trainer_list)
+    seeds: int = _opt(5, "number of seeds (0..N-1)", _integer_from(1), type=int)
+    iterations: int = _opt(1500, "E-GAN generations per run", _integer_from(1), type=int)
+    hidden: int = _opt(64, "width of the 3 hidden layers of G and D (paper: 512)",
+                       _integer_from(1), type=int)
+    gamma: float = _opt(2.0, "weight of F_d = -log||grad_D L_D|| (Theano beta=1 is gamma=2); "
+                             "egan-distance keeps IE-GAN's 1",
+                        _finite_number(above=0.0, inclusive=True), type=float)
+    eval_size: int = _opt(256, "noise samples per E-GAN child for its fitness (paper: 256)",
+                          _integer_from(BATCH_SIZE, " (the batch size: the survivor's samples "
+                                                    "fill the discriminator's batch)"), type=int)
+    lr: float = _opt(1e-3, "Adam learning rate of G and D (paper: 1e-4 for 100k iterations)",
+                     _finite_number(above=0.0, inclusive=False), type=float)
+    decay_start: float = _opt(0.5, "fraction of the run after which the learning rates decay "
+                                   "linearly to zero (1 = constant)", _unit_interval, type=float)
+    optimizer_state: str = _opt(
+        "per_mutation", "E-GAN's Adam state: per generator (PyTorch port) or per loss (Theano)",
+        _one_of(("per_individual", "per_mutation")), choices=("per_individual", "per_mutation"))
+    common_noise: bool = _opt(
+        True, "score E-GAN's children on the same noise z (official code: fresh z)", _flag,
+        action=argparse.BooleanOptionalAction)
+    out: str = _opt("runs/toy", "folder for runs.csv, runs.json, samples_seed0.npz and the "
+                                "figure; new or empty, unless --overwrite or --resume",
+                    _folder_path)
+    overwrite: bool = _opt(False, "replace the toy results in --out (a folder of other files is "
+                                  "never replaced)", _flag, action="store_true",
+                           exclusive="existing")
+    resume: bool = _opt(False, "keep the runs recorded in --out (made with the same options) "
+                               "and run only the missing ones", _flag, action="store_true",
+                        exclusive="existing")
+    device: str = _opt("cpu", "auto, cpu, cuda or cuda:N", _device_name)
+    threads: int = _opt(1, "torch CPU threads", _integer_from(1), type=int)
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            problem = f.metadata["check"](value)
+            if problem is not None:
+                raise ConfigError(f"--{f.name.replace('_', '-')} {value!r}: {problem}")
+        if self.overwrite and self.resume:
+            raise ConfigError("--overwrite and --resume: choose one (--overwrite replaces the "
+                              "recorded runs, --resume keeps them)")
+        for trainer in self.trainers:  # EGANConfig's own checks, before any work
+            toy_config(trainer, **self.egan_options())
+
+    @property
+    def trainers(self) -> list[str]:
+        """The trainer names of `--trainer`, in the order given (`all`: every trainer)."""
+        return _trainer_names(self.trainer)
+
+    def egan_options(self) -> dict[str, Any]:
+        """The keyword arguments of `toy_config` that these options set."""
+        return dict(hidden=self.hidden, gamma=self.gamma, lr=self.lr, eval_size=self.eval_size,
+                    optimizer_state=self.optimizer_state, common_noise=self.common_noise)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> ToyOptions:
+        return cls(**{f.name: getattr(args, f.name) for f in fields(cls)})
+
+
+def add_toy_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `evogan toy`: one per ToyOptions field, with its default and help."""
+    groups: dict[str, Any] = {}
+    for f in fields(ToyOptions):
+        settings = {key: value for key, value in f.metadata.items()
+                    if key not in ("check", "exclusive")}
+        exclusive = f.metadata.get("exclusive")
+        target = (groups.setdefault(exclusive, parser.add_mutually_exclusive_group())
+                  if exclusive else parser)
+        target.add_argument("--" + f.name.replace("_", "-"), dest=f.name, default=f.default,
+                            **settings)
+
+
+def run_toy_benchmark(options: ToyOptions | argparse.Namespace) -> list[ToyRun]:
+    """`evogan toy`'s work: every trainer x seed, then its result files in --out.
+
+    --out is checked first (`check_toy_out`), and the files are written to a new folder that
+    then replaces --out, so an error or an interruption leaves --out as it was. With --resume
+    the recorded runs are kept (`load_runs`) and only the missing ones run.
+
+    Raises:
+        ConfigError: an option is out of range, or --out may not be written (nothing is
+            written then).
+    """
+    if isinstance(options, argparse.Namespace):
+        options = ToyOptions.from_args(options)
+    data = toy_data(options.data)
+    device = resolve_device(options.device)
+    out = Path(options.out)
+    check_toy_out(out, overwrite=options.overwrite, resume=options.resume)
+    done: list[ToyRun] = []
+    if options.resume:
+        try:
+            done = with_seed0_samples(load_runs(out, options.egan_options(), options.iterations,
+                                                options.decay_start), out)
+        except ConfigError as error:
+            raise ConfigError(f"--resume: {error}") from None
+        other = sorted({run.data for run in done} - {data.name})
+        if other:
+            raise ConfigError(f"--resume: --out {out} holds {', '.join(other)} runs; these "
+                              f"options ask for --data {data.name}")
+    set_cpu_threads(options.threads)
+    fresh = []
+    for _, trainer, seed in runs_to_do(done, [data.name], options.trainers, options.seeds):
+        config = toy_config(trainer, **options.egan_options())
+        fresh.append(train_toy(data, trainer, seed=seed, iterations=options.iterations,
+                               config=config, decay_start=options.decay_start, device=device))
+        logger.info("%s", fresh[-1].record())
+    runs = merge_runs(done, fresh)
+    _replace_folder(out, lambda folder: _write_toy_files(runs, folder))
     return runs
+
+
+def _write_toy_files(runs: Sequence[ToyRun], folder: Path) -> None:
+    write_runs(runs, folder)
+    save_seed0_samples(runs, folder)
+    for name in dict.fromkeys(run.data for run in runs):
+        plot_samples([r for r in runs if r.data == name and r.seed == 0 and len(r.samples)],
+                     folder / f"samples_{name}.png")
+
+
+def _replace_folder(out: Path, write: Callable[[Path], None]) -> None:
+    """Call `write` on a new folder next to `out`, then put that folder in the place of `out`."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tag = uuid.uuid4().hex[:8]  # mkdir, not mkdtemp, so that the folder gets the umask's mode
+    staging, retired = (out.with_name(f".{out.name}.{tag}.{end}") for end in ("tmp", "old"))
+    staging.mkdir()
+    try:
+        write(staging)
+        if out.exists():
+            out.rename(retired)
+            staging.rename(out)
+            shutil.rmtree(retired)
+        else:
+            staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------- result folders
+
+SEED0_SAMPLES = "samples_seed0.npz"
+"""Seed 0's generated points per (data, trainer), kept for the figure of a resumed run."""
+
+TOY_FILES = ("runs.csv", "runs.json", SEED0_SAMPLES,
+             *(f"samples_{name}.png" for name in DATASETS))
+"""The files `evogan toy` writes: a folder of only these is a toy result it may replace."""
+
+
+def check_toy_out(out: Path, *, overwrite: bool, resume: bool) -> None:
+    """Refuse an `--out` that `evogan toy` may not write, before any work.
+
+    A missing or empty folder is written; a folder of toy results (only `TOY_FILES`) needs
+    `overwrite` (replace it) or `resume` (keep its runs); any other folder or file is refused.
+
+    Raises:
+        ConfigError: naming `out` and why, in one line.
+    """
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file, not a folder")
+    entries = sorted(path.name for path in out.iterdir()) if out.is_dir() else []
+    foreign = [name for name in entries if name not in TOY_FILES or not (out / name).is_file()]
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        if overwrite:
+            raise ConfigError(f"--out {out} holds files that are not evogan toy results "
+                              f"({shown}); --overwrite replaces only a folder of evogan toy "
+                              "results: choose another folder")
+        if resume:
+            raise ConfigError(f"--out {out} holds files that are not evogan toy results "
+                              f"({shown}); --resume adds runs only to a folder of evogan toy "
+                              "results")
+        raise ConfigError(f"--out {out} is a folder with files that are not evogan toy results "
+                          f"({shown}); choose a new or empty folder")
+    if resume and not entries:
+        state = "is an empty folder" if out.exists() else "does not exist"
+        raise ConfigError(f"--resume: --out {out} {state}, so it has no recorded runs to keep; "
+                          "leave out --resume")
+    if entries and not (overwrite or resume):
+        raise ConfigError(f"--out {out} already holds evogan toy results ({', '.join(entries)}); "
+                          "pass --overwrite to replace them, or --resume to keep them and run "
+                          "only the missing runs")
+    ancestor = out
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ConfigError(f"--out {out}: cannot write to {ancestor}")
+
+
+def load_runs(out: Path, options: dict[str, Any], iterations: int, decay_start: float
+              ) -> list[ToyRun]:
+    """The runs recorded in `out/runs.json` (without samples), checked against the options.
+
+    `options` are `toy_config`'s keyword arguments; every run must have been made with them
+    and with the same `iterations` and `decay_start`.
+
+    Raises:
+        ConfigError: runs.json is missing or unreadable, or a run was made with other options.
+    """
+    path = out / "runs.json"
+    try:
+        runs = [ToyRun(**record, samples=np.empty((0, 2)))
+                for record in json.loads(path.read_text())]
+        recorded_configs = [EGANConfig(**run.config) for run in runs]
+    except (OSError, ValueError, TypeError) as error:
+        raise ConfigError(f"{path} cannot be read as toy runs ({error})") from None
+    for run, recorded_config in zip(runs, recorded_configs, strict=True):
+        expected = {**json.loads(json.dumps(asdict(toy_config(run.trainer, **options)))),
+                    "iterations": iterations, "decay_start": decay_start}
+        # rebuilt, so that fields added to EGANConfig after the run count at their defaults
+        recorded = {**json.loads(json.dumps(asdict(recorded_config))),
+                    "iterations": run.iterations, "decay_start": run.decay_start}
+        differ = [key for key in expected if recorded.get(key) != expected[key]]
+        if differ:
+            key = differ[0]
+            raise ConfigError(f"{path} was made with other options ({run.trainer}, seed "
+                              f"{run.seed}: {_OPTION_OF.get(key, key)} {recorded.get(key)}, "
+                              f"these options give {expected[key]})")
+    return runs
+
+
+_OPTION_OF = {"lr_g": "--lr", "lr_d": "--lr", "g_hidden": "--hidden", "d_hidden": "--hidden",
+              "eval_size": "--eval-size", "gamma": "--gamma", "iterations": "--iterations",
+              "optimizer_state": "--optimizer-state", "common_noise": "--common-noise",
+              "decay_start": "--decay-start"}
+"""The option of `evogan toy` (and of runners/egan_toy.py) that sets a recorded field."""
+
+
+def save_seed0_samples(runs: Sequence[ToyRun], out: Path) -> None:
+    """Store seed 0's samples of every (data, trainer) in `out/samples_seed0.npz` (float32)."""
+    arrays = {f"{r.data}/{r.trainer}": r.samples.astype(np.float32) for r in runs
+              if r.seed == 0 and len(r.samples)}
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    write_bytes_atomic(out / SEED0_SAMPLES, buffer.getvalue())
+
+
+def with_seed0_samples(runs: Sequence[ToyRun], out: Path) -> list[ToyRun]:
+    """The runs, seed 0's with their samples from `out/samples_seed0.npz` where stored."""
+    if not (out / SEED0_SAMPLES).exists():
+        return list(runs)
+    with np.load(out / SEED0_SAMPLES) as stored:
+        return [replace(run, samples=stored[key].astype(float))
+                if run.seed == 0 and (key := f"{run.data}/{run.trainer}") in stored else run
+                for run in runs]
+
+
+def runs_to_do(done: Sequence[ToyRun], datasets: Sequence[str], trainers: Sequence[str],
+               seeds: int) -> list[tuple[str, str, int]]:
+    """(data, trainer, seed) of every run not in `done`, and of seed 0 again where its samples
+    are missing (the figure needs them; a run is bit-identical when repeated)."""
+    recorded = {(r.data, r.trainer, r.seed): r for r in done}
+    return [(data, trainer, seed) for data in datasets for trainer in trainers
+            for seed in range(seeds)
+            if (old := recorded.get((data, trainer, seed))) is None
+            or (seed == 0 and not len(old.samples))]
+
+
+def merge_runs(done: Sequence[ToyRun], fresh: Sequence[ToyRun]) -> list[ToyRun]:
+    """The recorded and the new runs, sorted by data, trainer and seed.
+
+    Raises:
+        EvoganError: a run made again did not repeat its recorded result.
+    """
+    recorded = {(r.data, r.trainer, r.seed): r for r in done}
+    for run in fresh:
+        old = recorded.get((run.data, run.trainer, run.seed))
+        if old is not None and (old.modes, old.hq, old.mmd2) != (run.modes, run.hq, run.mmd2):
+            raise EvoganError(f"{run.data} {run.trainer} seed {run.seed} did not repeat its "
+                              "recorded result; the records are left as they were")
+    runs = {**recorded, **{(r.data, r.trainer, r.seed): r for r in fresh}}.values()
+    datasets, trainers = list(DATASETS), list(TRAINERS)
+    return sorted(runs, key=lambda r: (datasets.index(r.data), trainers.index(r.trainer), r.seed))
 
 
 def write_runs(runs: Sequence[ToyRun], out: Path) -> None:

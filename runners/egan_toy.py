@@ -14,16 +14,13 @@ a run's result depends only on its seed, not on the worker that ran it.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime
-import io
 import json
 import multiprocessing
 import os
 import platform
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -32,16 +29,22 @@ import scipy.stats
 import torch
 
 from evogan.device import set_cpu_threads
-from evogan.egan import EGANConfig, egan_fitness, init_mlp
-from evogan.report import write_bytes_atomic, write_text_atomic
+from evogan.egan import egan_fitness, init_mlp
+from evogan.errors import ConfigError, EvoganError
+from evogan.report import write_text_atomic
 from evogan.toy import (
     TRAINERS,
     ToyRun,
+    load_runs,
+    merge_runs,
     plot_samples,
+    runs_to_do,
+    save_seed0_samples,
     summary_table,
     toy_config,
     toy_data,
     train_toy,
+    with_seed0_samples,
     write_runs,
 )
 
@@ -50,8 +53,6 @@ BASELINES = [name for name, fields in TRAINERS.items() if len(fields["mutations"
 """The single-loss GANs."""
 CONTROLS = [name for name in TRAINERS if name != "egan"]
 """What E-GAN is tested against: the single-loss GANs and its random-selection ablation."""
-SAMPLES = "samples_seed0.npz"
-"""Seed 0's generated points per (data, trainer), kept for the figure of a resumed run."""
 
 
 def batching_speedup(hidden: int, n_children: int, repeats: int = 20) -> tuple[float, float]:
@@ -188,59 +189,16 @@ def _train_job(job: tuple[str, str, int, int, float, dict]) -> ToyRun:
                      decay_start=decay_start)
 
 
-def load_runs(out: Path, options: dict, iterations: int, decay_start: float) -> list[ToyRun]:
-    """The runs recorded in `out/runs.json` (without samples), checked against the options."""
-    runs = [ToyRun(**record, samples=np.empty((0, 2))) for record in
-            json.loads((out / "runs.json").read_text())]
-    for run in runs:
-        expected = json.loads(json.dumps(asdict(toy_config(run.trainer, **options))))
-        # rebuilt, so that fields added to EGANConfig after the run count at their defaults
-        recorded = json.loads(json.dumps(asdict(EGANConfig(**run.config))))
-        if (recorded, run.iterations, run.decay_start) != (expected, iterations, decay_start):
-            raise SystemExit(f"egan_toy: {out / 'runs.json'} was made with other options "
-                             f"({run.trainer}, seed {run.seed}); pass the ones in its report.md")
-    return runs
-
-
-def save_seed0_samples(runs: list[ToyRun], out: Path) -> None:
-    """Store seed 0's samples of every (data, trainer) in OUT/samples_seed0.npz (float32)."""
-    arrays = {f"{r.data}/{r.trainer}": r.samples.astype(np.float32) for r in runs
-              if r.seed == 0 and len(r.samples)}
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
-    write_bytes_atomic(out / SAMPLES, buffer.getvalue())
-
-
-def with_seed0_samples(runs: list[ToyRun], out: Path) -> list[ToyRun]:
-    """The runs, seed 0's with their samples from OUT/samples_seed0.npz where stored."""
-    if not (out / SAMPLES).exists():
-        return runs
-    with np.load(out / SAMPLES) as stored:
-        return [dataclasses.replace(run, samples=stored[key].astype(float))
-                if run.seed == 0 and (key := f"{run.data}/{run.trainer}") in stored else run
-                for run in runs]
-
-
 def run_jobs(args: argparse.Namespace, options: dict, done: list[ToyRun]) -> list[ToyRun]:
     """Train every (data, trainer, seed) not in `done`, and seed 0 again where its samples are
     missing (the figure needs them; a run is bit-identical when repeated). Returns all runs."""
-    recorded = {(r.data, r.trainer, r.seed): r for r in done}
     jobs = [(data_name, trainer, seed, args.iterations, args.decay_start, options)
-            for data_name in ("ring8", "grid25") for trainer in TRAINERS
-            for seed in range(args.seeds)
-            if (old := recorded.get((data_name, trainer, seed))) is None
-            or (seed == 0 and not len(old.samples))]
+            for data_name, trainer, seed in runs_to_do(done, ("ring8", "grid25"), list(TRAINERS),
+                                                       args.seeds)]
     with ProcessPoolExecutor(args.workers,
                              mp_context=multiprocessing.get_context("spawn")) as pool:
         fresh = list(pool.map(_train_job, jobs))
-    for run in fresh:
-        old = recorded.get((run.data, run.trainer, run.seed))
-        if old is not None and (old.modes, old.hq, old.mmd2) != (run.modes, run.hq, run.mmd2):
-            raise SystemExit(f"egan_toy: {run.data} {run.trainer} seed {run.seed} did not "
-                             "repeat its recorded result; the records are left as they were")
-    runs = {**recorded, **{(r.data, r.trainer, r.seed): r for r in fresh}}.values()
-    datasets, trainers = ["ring8", "grid25"], list(TRAINERS)
-    return sorted(runs, key=lambda r: (datasets.index(r.data), trainers.index(r.trainer), r.seed))
+    return merge_runs(done, fresh)
 
 
 def main() -> None:
@@ -392,4 +350,9 @@ def write_report(args: argparse.Namespace, options: dict, runs: list[ToyRun], ti
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except ConfigError as error:  # --resume or --report-only with other options
+        raise SystemExit(f"egan_toy: {error}; pass the options in its report.md") from None
+    except EvoganError as error:  # a repeated run did not repeat its record
+        raise SystemExit(f"egan_toy: {error}") from None

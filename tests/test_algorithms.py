@@ -1,5 +1,8 @@
 """Algorithms reach known IGD floors; pymoo's baselines run unchanged through the adapter."""
 
+import logging
+import re
+
 import numpy as np
 import pytest
 from pymoo.algorithms.moo.nsga2 import NSGA2
@@ -7,12 +10,15 @@ from pymoo.optimize import minimize as pymoo_minimize
 from pymoo.problems import get_problem as pymoo_problem
 
 from evogan.bridge import PymooMating
+from evogan.cli import main
+from evogan.config import RunConfig
 from evogan.engine import minimize
 from evogan.errors import ConfigError
 from evogan.indicators import igd
 from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation
 from evogan.registry import available_algorithms, get_algorithm
 from evogan.rng import derive_seed, make_rng
+from evogan.run import execute
 from evogan.variation import Chain
 
 
@@ -65,3 +71,44 @@ def test_registry_lists_the_baselines_and_rejects_unknown_names():
         get_algorithm("nsga2", eta=3)
     with pytest.raises(ConfigError, match="survival=hype is not accepted; survival must be one of"):
         get_algorithm("ga", survival="hype")
+
+
+def test_nsga3_refuses_fewer_individuals_than_reference_directions(tmp_path, capsys):
+    # 5 objectives need at least the 5 Das-Dennis axis directions; pymoo would run with
+    # pop_size 4 after printing a three-line WARNING on stdout
+    out = tmp_path / "nsga3"
+    status = main(["run", "--algo", "nsga3", "--problem", "dtlz2", "--n-obj", "5",
+                   "--pop-size", "4", "--max-evals", "40", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert status == 2
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert re.fullmatch(r"evogan: error: nsga3 on 5 objectives needs pop_size >= 5 \(one "
+                        r"individual per Das-Dennis reference direction\), got 4\n", captured.err)
+    assert not out.exists()
+
+
+def test_moead_says_and_records_the_population_it_uses(caplog, capsys):
+    # MOEA/D's population is its 91 Das-Dennis directions for 3 objectives (12 partitions)
+    config = RunConfig(algo="moead", problem="dtlz2", pop_size=100, max_evals=300, seed=1)
+    with caplog.at_level(logging.WARNING):
+        record = execute(config)
+    assert capsys.readouterr().out == ""
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings == ["moead on 3 objectives uses a population of 91 (the Das-Dennis "
+                        "directions that fit in pop_size=100); pass --pop-size 91 to ask for it"]
+    assert record.config["pop_size"] == 100  # what was asked, as campaigns compare it
+    assert record.config["pop_size_used"] == 91
+    assert record.summary["pop_size_used"] == 91
+    assert len(record.X) == 91
+
+
+@pytest.mark.parametrize("algo, pop_size", [("moead", 91), ("nsga3", 92), ("nsga2", 100)])
+def test_baselines_use_the_population_asked_silently(caplog, capsys, algo, pop_size):
+    config = RunConfig(algo=algo, problem="dtlz2", pop_size=pop_size, max_evals=2 * pop_size)
+    with caplog.at_level(logging.WARNING):
+        record = execute(config)
+    assert capsys.readouterr().out == ""
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert record.config["pop_size_used"] == record.summary["pop_size_used"] == pop_size
+    assert len(record.X) == pop_size

@@ -7,6 +7,7 @@ algorithms and comparisons are like for like.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from math import comb
 
@@ -27,12 +28,17 @@ from evogan.rng import derive_seed
 
 __all__ = ["PymooBaseline", "das_dennis_directions"]
 
+logger = logging.getLogger(__name__)
+
 
 class PymooBaseline:
     """Adapter from a pymoo algorithm to evogan's ask/tell `Algorithm` protocol.
 
     Args:
         build: called with the problem at every `setup`, returns a fresh pymoo algorithm.
+
+    After `setup`, `pop_size_` is the population pymoo actually uses (MOEA/D's is its number
+    of reference directions, whatever pop_size was asked); the run record saves it.
     """
 
     def __init__(self, build: Callable[[Problem], PymooAlgorithm]) -> None:
@@ -41,6 +47,7 @@ class PymooBaseline:
     def setup(self, problem: Problem, *, rng: np.random.Generator, device: str = "cpu") -> None:
         self.algorithm_ = self.build(problem)
         self.algorithm_.setup(problem, termination=NoTermination(), seed=derive_seed(rng))
+        self.pop_size_ = int(self.algorithm_.pop_size)
         self.asked_ = None
 
     def ask(self) -> np.ndarray:
@@ -79,6 +86,19 @@ def _check_pop_size(pop_size: int) -> None:
         raise ConfigError(f"pop_size must be an integer >= 4, got {pop_size}")
 
 
+def _directions(algo: str, n_obj: int, pop_size: int) -> np.ndarray:
+    """The Das-Dennis directions of `algo`, refused when even the n_obj axes exceed pop_size.
+
+    pymoo's NSGA-III would run with fewer individuals than directions after printing a warning
+    on stdout, and its MOEA/D would silently grow the population to the directions.
+    """
+    ref_dirs = das_dennis_directions(n_obj, pop_size)
+    if len(ref_dirs) > pop_size:
+        raise ConfigError(f"{algo} on {n_obj} objectives needs pop_size >= {len(ref_dirs)} (one "
+                          f"individual per Das-Dennis reference direction), got {pop_size}")
+    return ref_dirs
+
+
 @register_algorithm(
     "nsga2", summary="pymoo's NSGA-II (SBX eta 15, PM eta 20)",
     reference="Deb et al., IEEE TEVC 6(2), 2002",
@@ -97,9 +117,8 @@ def make_nsga2(*, pop_size: int = 100) -> PymooBaseline:
 def make_nsga3(*, pop_size: int = 100) -> PymooBaseline:
     _check_pop_size(pop_size)
     return PymooBaseline(
-        lambda problem: NSGA3(
-            ref_dirs=das_dennis_directions(problem.n_obj, pop_size), pop_size=pop_size
-        )
+        lambda problem: NSGA3(ref_dirs=_directions("nsga3", problem.n_obj, pop_size),
+                              pop_size=pop_size)
     )
 
 
@@ -112,8 +131,13 @@ def make_nsga3(*, pop_size: int = 100) -> PymooBaseline:
 )
 def make_moead(*, pop_size: int = 100, n_neighbors: int = 20) -> PymooBaseline:
     _check_pop_size(pop_size)
-    return PymooBaseline(
-        lambda problem: MOEAD(
-            ref_dirs=das_dennis_directions(problem.n_obj, pop_size), n_neighbors=n_neighbors
-        )
-    )
+
+    def build(problem: Problem) -> MOEAD:
+        ref_dirs = _directions("moead", problem.n_obj, pop_size)
+        if len(ref_dirs) < pop_size:
+            logger.warning("moead on %d objectives uses a population of %d (the Das-Dennis "
+                           "directions that fit in pop_size=%d); pass --pop-size %d to ask for it",
+                           problem.n_obj, len(ref_dirs), pop_size, len(ref_dirs))
+        return MOEAD(ref_dirs=ref_dirs, n_neighbors=n_neighbors)
+
+    return PymooBaseline(build)
