@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -209,9 +210,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _OneLine(logging.Formatter):
+    """Library warnings as `evogan: warning: ...`, one line each, like the CLI's errors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"evogan: {record.levelname.lower()}: {record.getMessage().splitlines()[0]}"
+
+
+def _show_warnings() -> None:
+    """Send the library's warnings (e.g. MOEA/D's population) to stderr as single lines."""
+    library = logging.getLogger("evogan")
+    if not library.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_OneLine())
+        library.addHandler(handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `evogan` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
+    _show_warnings()
     try:
         return args.handler(args)
     except EvaluationError as error:

@@ -171,3 +171,31 @@ def test_numbers_are_converted_to_the_declared_type(tmp_path):
 def test_a_user_operator_that_keeps_the_contract_runs(workdir, tmp_path):
     assert main([*RUN, "--algo", "ga", "--variation", "ops.py:fine", "--out", "rec"]) == 0
     assert read_record(tmp_path / "rec").summary["n_evals"] == 200
+
+
+def test_the_quick_start_runs_twice_and_keeps_both_records(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    command = ["run", "--algo", "nsga2", "--problem", "zdt1", "--max-evals", "200"]
+    assert main(command) == 0 and main(command) == 0
+    printed = capsys.readouterr().out
+    first, second = Path("runs/nsga2-zdt1-m2-d30-s1"), Path("runs/nsga2-zdt1-m2-d30-s1-2")
+    assert f"record: {first}\n" in printed and f"record: {second}\n" in printed
+    assert read_record(first).summary == {**read_record(second).summary,
+                                          "wall_s": read_record(first).summary["wall_s"]}
+
+
+def test_overwrite_replaces_a_record_but_not_a_record_with_other_files(tmp_path, capsys):
+    out = tmp_path / "rec"
+    assert main([*RUN, "--algo", "nsga2", "--out", str(out)]) == 0
+    assert main([*RUN, "--algo", "nsga2", "--seed", "2", "--out", str(out), "--overwrite"]) == 0
+    assert read_record(out).summary["seed"] == 2
+    (out / "my_notes.txt").write_text("keep me")
+    assert main([*RUN, "--algo", "nsga2", "--out", str(out), "--overwrite"]) == 2
+    assert "other files than an evogan run record" in capsys.readouterr().err
+    assert (out / "my_notes.txt").read_text() == "keep me" and read_record(out).summary["seed"] == 2
+
+
+def test_an_empty_folder_takes_the_record(tmp_path):
+    (tmp_path / "empty").mkdir()
+    assert main([*RUN, "--algo", "nsga2", "--out", str(tmp_path / "empty")]) == 0
+    assert read_record(tmp_path / "empty").summary["n_evals"] == 200
