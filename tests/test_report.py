@@ -93,6 +93,20 @@ def test_an_unreadable_record_is_listed_and_fails_the_command(elsewhere, tmp_pat
     assert "**Warning**: 1 record(s) repeat" in again
 
 
+def test_a_truncated_final_npz_is_listed_as_unreadable_and_the_report_goes_on(tmp_path):
+    for seed in (1, 2):
+        write_record(execute(RunConfig(algo="nsga2", problem="zdt1", pop_size=12, max_evals=24,
+                                       seed=seed)), tmp_path / f"run-s{seed}")
+    final = tmp_path / "run-s2" / "final.npz"
+    final.write_bytes(final.read_bytes()[:100])  # an interrupted copy
+    assert run_report_command(report_args(str(tmp_path))) == 1
+    report = (tmp_path / "report.md").read_text()
+    assert "## Runs missing from the tables" in report
+    assert "- unreadable record: `run-s2`: " in report and "final.npz" in report
+    assert [row["seed"] for row in read_summary(tmp_path)] == ["1"]
+    assert (tmp_path / "figures" / "fronts-e24-zdt1.png").exists()
+
+
 def fake_run(seed: int, igd: float, history: list[tuple[int, float]] = ()) -> Run:
     record = RunRecord(config={"algo": "x", "max_evals": 30},
                        summary={"seed": seed, "igd": igd, "problem": "p", "n_obj": 2, "n_var": 3},
