@@ -25,7 +25,7 @@ import numpy as np
 
 from evogan.errors import ConfigError
 from evogan.record import RunRecord, read_record
-from evogan.stats import ALPHA, compare, friedman, median_iqr
+from evogan.stats import ALPHA, compare, friedman, median_iqr, smallest_p
 
 __all__ = ["INDICATORS", "Collection", "Run", "Written", "add_report_arguments", "collect",
            "instance_name", "median_run", "summary_rows", "write_report",
@@ -302,7 +302,12 @@ def _header(found: Collection, control: str) -> list[str]:
         f"sample has <= 8 values and no ties, else the normal approximation with tie and "
         f"continuity corrections), "
         f"p < {ALPHA}, of each algorithm against the control **{control}**: `+` significantly "
-        "better, `-` significantly worse, `=` no significant difference. Mean ranks are of "
+        "better, `-` significantly worse, `=` no significant difference; the best median of a "
+        "row is in bold. Where the numbers of seeds cannot give a significant difference (an "
+        "exact two-sided rank-sum p of n1 against n2 values is at least 2/C(n1 + n2, n1), the p "
+        "of completely separated samples: the smallest possible p is 0.1 for 3 against 3 "
+        "seeds), nothing is tested or bolded: the cell shows `n/a` with the smallest possible "
+        "p, and the +/-/= counts leave it out. Mean ranks are of "
         "the cell medians per problem (1 = best); the Friedman test "
         "(`scipy.stats.friedmanchisquare`) asks whether they differ (>= 3 algorithms, >= 2 "
         "problems).", "",
@@ -341,7 +346,8 @@ def _indicator_table(found: Collection, budget: int, indicator: str, control: st
     lines = [f"### {title} ({better} is better): median (IQR) over seeds", "",
              "| problem | " + " | ".join(labels) + " |",
              "|---|" + "---:|" * len(labels)]
-    counts = {label: {"+": 0, "-": 0, "=": 0} for label in labels}
+    counts = {label: {"+": 0, "-": 0, "=": 0, "n/a": 0} for label in labels}
+    untested: set[tuple[int, int]] = set()  # (n1, n2) of the cells too small to test
     medians = np.full((len(instances), len(labels)), np.nan)  # (n_instances, n_algorithms)
     for i, instance in enumerate(instances):
         samples = {label: [r.value(indicator) for r in cells.get((budget, instance, label), [])]
@@ -349,6 +355,13 @@ def _indicator_table(found: Collection, budget: int, indicator: str, control: st
         stats = {label: median_iqr(v) for label, v in samples.items() if v}
         medians[i] = [stats[label][0] if label in stats else np.nan for label in labels]
         row_best = np.nanmax(medians[i]) if higher else np.nanmin(medians[i])
+        marks = {label: compare(samples[label], samples[control], higher_is_better=higher).mark
+                 for label in stats if label != control and samples[control]}
+        # a best median is a claim only where a test could back it: not in an untested cell, and
+        # not for the control when none of its row's comparisons could be tested
+        no_bold = {label for label, mark in marks.items() if mark == "n/a"}
+        if marks and len(no_bold) == len(marks):
+            no_bold.add(control)
         texts = []
         for label in labels:
             if label not in stats:
@@ -356,16 +369,22 @@ def _indicator_table(found: Collection, budget: int, indicator: str, control: st
                 continue
             median, iqr = stats[label]
             text = f"{_fmt(median)} ({_fmt(iqr)})"
-            if median == row_best:
+            if median == row_best and label not in no_bold:
                 text = f"**{text}**"
-            if label != control and samples[control]:
-                mark = compare(samples[label], samples[control], higher_is_better=higher).mark
-                counts[label][mark] += 1
-                text += f" {mark}"
+            if label in marks:
+                counts[label][marks[label]] += 1
+                if marks[label] == "n/a":
+                    sizes = len(samples[label]), len(samples[control])
+                    untested.add(sizes)
+                    text += (f" n/a ({sizes[0]} vs {sizes[1]} seeds: smallest possible p = "
+                             f"{smallest_p(*sizes):.2g})")
+                else:
+                    text += f" {marks[label]}"
             texts.append(text)
         lines.append(f"| {instance_name(instance, instances)} | " + " | ".join(texts) + " |")
     lines.append("| +/-/= | " + " | ".join(
         "control" if label == control else "{+}/{-}/{=}".format(**counts[label])
+        + (f" ({counts[label]['n/a']} n/a)" if counts[label]["n/a"] else "")
         for label in labels) + " |")
     complete = ~np.isnan(medians).any(axis=1)
     if complete.any():
@@ -381,6 +400,13 @@ def _indicator_table(found: Collection, budget: int, indicator: str, control: st
         else:
             lines.append("Friedman test: not applicable (it needs >= 3 algorithms and >= 2 "
                          "problems).")
+    if untested:
+        floors = "; ".join(f"{n1} vs {n2} seeds: 2/C({n1 + n2}, {n1}) = {smallest_p(n1, n2):.2g}"
+                           for n1, n2 in sorted(untested))
+        lines += ["", f"n/a: too few seeds for a significant difference: the smallest possible "
+                  f"two-sided rank-sum p ({floors}) is not below {ALPHA:g}. These cells are not "
+                  "tested, marked or bolded, and not counted in +/-/=; more seeds make them "
+                  "testable."]
     lines.append("")
     return lines
 

@@ -58,7 +58,7 @@ def test_report_of_foreign_records_has_ranks_and_friedman(elsewhere, tmp_path):
     statistic = sps.friedmanchisquare(*medians.T).statistic
     assert f"Friedman test over 2 problems: chi-square = {statistic:.3f}" in igd_table
     assert "control **nsga3**" in report  # no campaign file: the last in alphabetical order
-    assert "| +/-/= | 0/0/2 | 0/0/2 | control |" in igd_table  # 2 seeds: never significant
+    assert "| +/-/= | 0/0/0 (2 n/a) | 0/0/0 (2 n/a) | control |" in igd_table  # 2 vs 2 seeds
     for name in ("fronts-e60-zdt1", "fronts-e60-dtlz2", "igd-evals-e60", "box-igd-e60"):
         assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 1000
 
@@ -66,7 +66,7 @@ def test_report_of_foreign_records_has_ranks_and_friedman(elsewhere, tmp_path):
 def test_control_option_and_bad_input(elsewhere, tmp_path):
     written = write_report(elsewhere, control="ga", out=tmp_path, figures=False)
     report = written.report.read_text()
-    assert "control **ga**" in report and "| control | 0/0/2 | 0/0/2 |" in report
+    assert "control **ga**" in report and "| control | 0/0/0 (2 n/a) | 0/0/0 (2 n/a) |" in report
     assert not (tmp_path / "figures").exists()
     with pytest.raises(ConfigError, match="--control 'moead' is not among"):
         run_report_command(report_args(str(elsewhere), "--control", "moead", "--out",
@@ -105,6 +105,38 @@ def test_a_truncated_final_npz_is_listed_as_unreadable_and_the_report_goes_on(tm
     assert "- unreadable record: `run-s2`: " in report and "final.npz" in report
     assert [row["seed"] for row in read_summary(tmp_path)] == ["1"]
     assert (tmp_path / "figures" / "fronts-e24-zdt1.png").exists()
+
+
+def write_fake_record(root, algo: str, problem: str, seed: int, igd: float, hv: float) -> None:
+    """A record with given indicators (no run behind it): the report's tables read only these."""
+    write_record(RunRecord(config={"algo": algo, "max_evals": 100, "pop_size": 10},
+                           summary={"problem": problem, "n_obj": 2, "n_var": 5, "seed": seed,
+                                    "igd": igd, "igd_plus": igd, "hv": hv, "wall_s": 1.0},
+                           X=np.zeros((1, 5)), F=np.zeros((1, 2))),
+                 root / f"{algo}-{problem}-s{seed}")
+
+
+def test_cells_with_too_few_seeds_for_significance_get_no_mark(tmp_path):
+    # p1: 5 vs 5 seeds, a always better (exact p = 2/252); p2: 3 vs 3, a always better, but the
+    # smallest possible p is 2/C(6, 3) = 0.1
+    for seed in range(1, 6):
+        write_fake_record(tmp_path, "a", "p1", seed, igd=0.1 + seed / 100, hv=0.9 - seed / 100)
+        write_fake_record(tmp_path, "b", "p1", seed, igd=0.5 + seed / 100, hv=0.5 - seed / 100)
+    for seed in range(1, 4):
+        write_fake_record(tmp_path, "a", "p2", seed, igd=0.1 + seed / 100, hv=0.9 - seed / 100)
+        write_fake_record(tmp_path, "b", "p2", seed, igd=0.5 + seed / 100, hv=0.5 - seed / 100)
+    report = write_report(tmp_path, control="b", figures=False).report.read_text()
+    assert "smallest possible p" in report.split("## Problems")[0]  # the rule, in the header
+    for title in ("### IGD (", "### HV ("):
+        table = report.split(title)[1].split("### ")[0]
+        rows = {line.split(" | ")[0]: line for line in table.splitlines() if line.startswith("|")}
+        assert rows["| p1"].startswith("| p1 | **") and rows["| p1"].count("**") == 2
+        assert "** + | " in rows["| p1"]
+        assert "n/a (3 vs 3 seeds: smallest possible p = 0.1)" in rows["| p2"]
+        assert "**" not in rows["| p2"] and not any(f" {m} |" in rows["| p2"] for m in "+-=")
+        assert rows["| +/-/="] == "| +/-/= | 1/0/0 (1 n/a) | control |"
+        assert "n/a: too few seeds" in table and "not counted in +/-/=" in table
+        assert "(3 vs 3 seeds: 2/C(6, 3) = 0.1) is not below 0.05" in table
 
 
 def fake_run(seed: int, igd: float, history: list[tuple[int, float]] = ()) -> Run:
