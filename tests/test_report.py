@@ -3,11 +3,14 @@
 import argparse
 import csv
 import shutil
+import struct
 
+import matplotlib.text
 import numpy as np
 import pytest
 from scipy import stats as sps
 
+from evogan import plots
 from evogan.cli import run_report_command
 from evogan.config import RunConfig
 from evogan.errors import ConfigError
@@ -107,9 +110,13 @@ def test_a_truncated_final_npz_is_listed_as_unreadable_and_the_report_goes_on(tm
     assert (tmp_path / "figures" / "fronts-e24-zdt1.png").exists()
 
 
-def write_fake_record(root, algo: str, problem: str, seed: int, igd: float, hv: float) -> None:
+def write_fake_record(root, algo: str, problem: str, seed: int, igd: float, hv: float,
+                      hv_ref_point: list[float] | None = None) -> None:
     """A record with given indicators (no run behind it): the report's tables read only these."""
-    write_record(RunRecord(config={"algo": algo, "max_evals": 100, "pop_size": 10},
+    config = {"algo": algo, "max_evals": 100, "pop_size": 10}
+    if hv_ref_point is not None:
+        config["hv_ref_point"] = hv_ref_point
+    write_record(RunRecord(config=config,
                            summary={"problem": problem, "n_obj": 2, "n_var": 5, "seed": seed,
                                     "igd": igd, "igd_plus": igd, "hv": hv, "wall_s": 1.0},
                            X=np.zeros((1, 5)), F=np.zeros((1, 2))),
@@ -137,6 +144,41 @@ def test_cells_with_too_few_seeds_for_significance_get_no_mark(tmp_path):
         assert rows["| +/-/="] == "| +/-/= | 1/0/0 (1 n/a) | control |"
         assert "n/a: too few seeds" in table and "not counted in +/-/=" in table
         assert "(3 vs 3 seeds: 2/C(6, 3) = 0.1) is not below 0.05" in table
+
+
+def png_size(path) -> tuple[int, int]:
+    """(width, height) in pixels, from the PNG header."""
+    return struct.unpack(">II", path.read_bytes()[16:24])
+
+
+def test_figures_are_legible_and_the_fronts_name_their_axes(elsewhere, tmp_path, monkeypatch):
+    seen = {}
+    save = plots._save
+
+    def inspect(fig, path):  # what each figure holds, before _save closes it
+        texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_text()
+                 and t.get_visible()]
+        seen[path.stem] = {
+            "inches": tuple(fig.get_size_inches()),
+            "smallest font": min(t.get_fontsize() for t in texts),
+            "labels": [(ax.get_xlabel(), ax.get_ylabel(),
+                        ax.get_zlabel() if hasattr(ax, "get_zlabel") else None)
+                       for ax in fig.axes],
+            "panel widths": [ax.get_position().width * fig.get_size_inches()[0]
+                             for ax in fig.axes]}
+        return save(fig, path)
+
+    monkeypatch.setattr(plots, "_save", inspect)
+    write_report(elsewhere, out=tmp_path)
+    assert sorted(seen) == ["box-igd-e60", "fronts-e60-dtlz2", "fronts-e60-zdt1", "igd-evals-e60"]
+    assert seen["fronts-e60-zdt1"]["labels"] == [("f1", "f2", None)] * 3
+    assert seen["fronts-e60-dtlz2"]["labels"] == [("f1", "f2", "f3")] * 3
+    for name, figure in seen.items():
+        width, height = png_size(tmp_path / "figures" / f"{name}.png")
+        assert (width, height) == tuple(round(150 * inches) for inches in figure["inches"]), name
+        assert width >= 1200, name  # was 648 px at 90 dpi
+        assert figure["smallest font"] >= 9, name  # points; was 7
+        assert min(figure["panel widths"]) >= 2.5, name  # inches of plotting area per panel
 
 
 def fake_run(seed: int, igd: float, history: list[tuple[int, float]] = ()) -> Run:
