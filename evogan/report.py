@@ -348,6 +348,7 @@ def _indicator_table(found: Collection, budget: int, indicator: str, control: st
              "|---|" + "---:|" * len(labels)]
     counts = {label: {"+": 0, "-": 0, "=": 0, "n/a": 0} for label in labels}
     untested: set[tuple[int, int]] = set()  # (n1, n2) of the cells too small to test
+    empty_hv: list[str] = []  # per problem: which runs have HV = 0, and the reference point
     medians = np.full((len(instances), len(labels)), np.nan)  # (n_instances, n_algorithms)
     for i, instance in enumerate(instances):
         samples = {label: [r.value(indicator) for r in cells.get((budget, instance, label), [])]
@@ -362,6 +363,17 @@ def _indicator_table(found: Collection, budget: int, indicator: str, control: st
         no_bold = {label for label, mark in marks.items() if mark == "n/a"}
         if marks and len(no_bold) == len(marks):
             no_bold.add(control)
+        zero = {label: [r for r in cells.get((budget, instance, label), [])
+                        if r.value(indicator) == 0] for label in labels} if indicator == "hv" else {}
+        if any(zero.values()):
+            runs = [r for found_zero in zero.values() for r in found_zero]
+            points = _distinct(runs, "hv_ref_point")
+            where = ("not in the records" if points == ["unknown"] else
+                     ", ".join(p for p in points if p != "unknown"))
+            empty_hv.append(f"{instance_name(instance, instances)} (reference point {where}): "
+                            + ", ".join(f"{label} in {len(zero[label])} of "
+                                        f"{len(samples[label])} runs"
+                                        for label in labels if zero.get(label)))
         texts = []
         for label in labels:
             if label not in stats:
@@ -371,6 +383,8 @@ def _indicator_table(found: Collection, budget: int, indicator: str, control: st
             text = f"{_fmt(median)} ({_fmt(iqr)})"
             if median == row_best and label not in no_bold:
                 text = f"**{text}**"
+            if zero.get(label):
+                text += " †"
             if label in marks:
                 counts[label][marks[label]] += 1
                 if marks[label] == "n/a":
@@ -400,6 +414,10 @@ def _indicator_table(found: Collection, budget: int, indicator: str, control: st
         else:
             lines.append("Friedman test: not applicable (it needs >= 3 algorithms and >= 2 "
                          "problems).")
+    if empty_hv:
+        lines += ["", "† HV = 0 means that no final solution dominates the HV reference point, so "
+                  "the dominated volume is empty: " + "; ".join(empty_hv) + ". HV cannot rank "
+                  "such runs; IGD and IGD+ still do."]
     if untested:
         floors = "; ".join(f"{n1} vs {n2} seeds: 2/C({n1 + n2}, {n1}) = {smallest_p(n1, n2):.2g}"
                            for n1, n2 in sorted(untested))

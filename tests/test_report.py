@@ -181,6 +181,26 @@ def test_figures_are_legible_and_the_fronts_name_their_axes(elsewhere, tmp_path,
         assert min(figure["panel widths"]) >= 2.5, name  # inches of plotting area per panel
 
 
+def test_an_hv_of_zero_is_explained_with_the_reference_point(tmp_path):
+    for seed in range(1, 4):
+        write_fake_record(tmp_path, "a", "p1", seed, igd=0.5, hv=0.0 if seed < 3 else 0.2,
+                          hv_ref_point=[1.1, 1.1])
+        write_fake_record(tmp_path, "b", "p1", seed, igd=0.4, hv=0.3)
+        write_fake_record(tmp_path, "a", "p2", seed, igd=0.5, hv=0.0)
+        write_fake_record(tmp_path, "b", "p2", seed, igd=0.4, hv=0.1)
+    report = write_report(tmp_path, control="b", figures=False).report.read_text()
+    hv_table = report.split("### HV (")[1].split("### ")[0]
+    rows = {line.split(" | ")[0]: line for line in hv_table.splitlines() if line.startswith("|")}
+    assert rows["| p1"].startswith("| p1 | 0.000e+00 (1.000e-01) † ")
+    assert rows["| p2"].startswith("| p2 | 0.000e+00 (0.000e+00) † ")
+    assert "†" not in rows["| p1"].split(" | ")[2] and "†" not in rows["| p2"].split(" | ")[2]
+    assert ("† HV = 0 means that no final solution dominates the HV reference point, so the "
+            "dominated volume is empty:") in hv_table
+    assert "p1 (reference point [1.1, 1.1]): a in 2 of 3 runs" in hv_table
+    assert "p2 (reference point not in the records): a in 3 of 3 runs" in hv_table
+    assert "†" not in report.split("### HV (")[0]  # IGD tables: no such mark
+
+
 def fake_run(seed: int, igd: float, history: list[tuple[int, float]] = ()) -> Run:
     record = RunRecord(config={"algo": "x", "max_evals": 30},
                        summary={"seed": seed, "igd": igd, "problem": "p", "n_obj": 2, "n_var": 3},
