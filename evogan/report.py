@@ -126,14 +126,13 @@ def collect(root: Path) -> Collection:
             continue  # staging folder of a write in progress
         try:
             run = Run(folder, read_record(folder))
+            runs = _checked(run)
         except ValueError as error:
             found.unreadable.append((folder, str(error)))
             continue
         if "igd_t1" in run.record.summary:
             found.multitask.append(run)
-            found.runs += task_runs(run)
-        else:
-            found.runs.append(run)
+        found.runs += runs
     split = {run.record.summary["problem"] for run in found.multitask}
     found.problem_order = [  # a multitask problem's place goes to its tasks
         shown for name in found.problem_order for shown in (
@@ -147,6 +146,24 @@ def collect(root: Path) -> Collection:
                 message = f"(failure note unreadable: {error})"
             found.failures.append((note, message))
     return found
+
+
+def _checked(run: Run) -> list[Run]:
+    """The run (a multitask one as one run per task), after checking that it holds every field
+    the tables read: a summary.json that parses but is empty or cut short is as unreadable as
+    one that does not parse. ValueError otherwise."""
+    try:
+        if not isinstance(run.record.summary, dict) or not isinstance(run.record.config, dict):
+            raise TypeError("summary.json and config.json must each hold a JSON object")
+        runs = task_runs(run) if "igd_t1" in run.record.summary else [run]
+        for one in runs:
+            _ = one.instance, one.max_evals, one.label, int(one.record.summary["seed"])
+            for name in (*INDICATORS, "wall_s"):
+                one.value(name)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"run record {run.folder} lacks a field the report reads (summary.json "
+                         f"or config.json): {type(error).__name__}: {error}") from error
+    return runs
 
 
 def task_runs(run: Run) -> list[Run]:

@@ -110,6 +110,18 @@ def test_a_truncated_final_npz_is_listed_as_unreadable_and_the_report_goes_on(tm
     assert (tmp_path / "figures" / "fronts-e24-zdt1.png").exists()
 
 
+@pytest.mark.parametrize("summary", ["{}", '{"problem": "zdt1", "seed": 2}', "[]"])
+def test_a_summary_json_without_the_fields_of_the_tables_is_unreadable(tmp_path, summary):
+    for seed in (1, 2):
+        write_record(execute(RunConfig(algo="nsga2", problem="zdt1", pop_size=12, max_evals=24,
+                                       seed=seed)), tmp_path / f"run-s{seed}")
+    (tmp_path / "run-s2" / "summary.json").write_text(summary)  # parses, but says nothing
+    assert run_report_command(report_args(str(tmp_path), "--no-figures")) == 1
+    report = (tmp_path / "report.md").read_text()
+    assert "- unreadable record: `run-s2`: " in report
+    assert [row["seed"] for row in read_summary(tmp_path)] == ["1"]
+
+
 def write_fake_record(root, algo: str, problem: str, seed: int, igd: float, hv: float,
                       hv_ref_point: list[float] | None = None) -> None:
     """A record with given indicators (no run behind it): the report's tables read only these."""
