@@ -28,6 +28,23 @@ logger = logging.getLogger(__name__)
 FRONT_POINTS_SHOWN = 2000
 """At most this many reference-front points are drawn (evenly subsampled) to keep files small."""
 
+DPI = 150
+"""Pixels per inch of the PNG files: a two-panel figure is 1,200 px wide, sharp on a laptop."""
+
+MAX_COLUMNS = 3
+"""Panels per row; more problems or algorithms add rows, so that panels keep their size."""
+
+PANEL = (4.0, 3.2)
+"""Inches per panel (width, height) of the grid figures. At this size and these fonts a row of
+two or three panels scaled to a paper's full text width (about 7 in) keeps text at 6-8 pt."""
+
+FRONT_PANEL = (4.4, 4.0)
+"""Inches per panel of the front figures (3-D axes need room for the f3 label)."""
+
+STYLE = {"font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "xtick.labelsize": 9,
+         "ytick.labelsize": 9, "legend.fontsize": 9, "figure.titlesize": 12}
+"""Font sizes (points) of every report figure: no text smaller than 9 pt."""
+
 
 def true_front(run: Run) -> np.ndarray | None:
     """The reference front of a run's problem, if evogan regenerates the one the run used."""
@@ -68,8 +85,8 @@ def convergence_band(runs: Sequence[Run], indicator: str = "igd"
     return grid, median, q25, q75
 
 
-def _grid(n_panels: int, *, panel: tuple[float, float] = (3.6, 2.8), **kwargs):
-    columns = min(4, n_panels)
+def _grid(n_panels: int, *, panel: tuple[float, float] = PANEL, **kwargs):
+    columns = min(MAX_COLUMNS, n_panels)
     rows = math.ceil(n_panels / columns)
     fig = plt.figure(figsize=(panel[0] * columns, panel[1] * rows), **kwargs)
     return fig, rows, columns
@@ -77,7 +94,7 @@ def _grid(n_panels: int, *, panel: tuple[float, float] = (3.6, 2.8), **kwargs):
 
 def _save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
 
@@ -103,34 +120,40 @@ def _fronts(cells: dict, labels: Sequence[str], budget: int,
     everything = [*fronts.values()] + ([front] if front is not None else [])
     lower = np.minimum(np.concatenate(everything).min(axis=0), upper)
     pad = 0.03 * (upper - lower)
-    fig = plt.figure(figsize=(3.6 * len(present), 3.4))
+    fig, rows, columns = _grid(len(present), panel=FRONT_PANEL)
     for j, label in enumerate(present):
         run = shown[label]
         inside = np.all(fronts[label] <= upper, axis=1)
         F, beyond = fronts[label][inside], int((~inside).sum())
-        ax = fig.add_subplot(1, len(present), j + 1,
-                             projection="3d" if n_obj >= 3 else None)
-        columns = range(min(n_obj, 3))
+        ax = fig.add_subplot(rows, columns, j + 1, projection="3d" if n_obj >= 3 else None)
+        shown_objectives = range(min(n_obj, 3))
         if front is not None:
-            ax.scatter(*(front[:, k] for k in columns), s=1, c="0.7", label="true front")
-        ax.scatter(*(F[:, k] for k in columns), s=8, c="C0", label="median run")
-        for k, set_limits in zip(columns, (ax.set_xlim, ax.set_ylim, getattr(ax, "set_zlim", None)),
-                                 strict=False):
+            ax.scatter(*(front[:, k] for k in shown_objectives), s=1, c="0.7", label="true front")
+        ax.scatter(*(F[:, k] for k in shown_objectives), s=10, c="C0", label="median run")
+        for k, (set_limits, set_label) in zip(shown_objectives, (
+                (ax.set_xlim, ax.set_xlabel), (ax.set_ylim, ax.set_ylabel),
+                (getattr(ax, "set_zlim", None), getattr(ax, "set_zlabel", None))), strict=False):
             set_limits(lower[k] - pad[k], upper[k] + pad[k])
+            set_label(f"f{k + 1}")
         if n_obj >= 3:
             ax.view_init(elev=25, azim=45)
+            ax.set_box_aspect(None, zoom=0.85)  # room for the f3 label inside the figure
         note = f"\n{beyond} of {beyond + len(F)} points beyond the view" if beyond else ""
         ax.set_title(f"{label} (seed {run.record.summary['seed']}, IGD "
-                     f"{run.value('igd'):.3g}){note}", fontsize=8)
-        ax.tick_params(labelsize=7)
-    fig.axes[0].legend(fontsize=7, loc="best")
-    fig.suptitle(title + ("" if n_obj <= 3 else f" (first 3 of {n_obj} objectives)"), fontsize=9)
+                     f"{run.value('igd'):.3g}){note}")
+    fig.axes[0].legend(loc="best")
+    fig.suptitle(title + ("" if n_obj <= 3 else f" (first 3 of {n_obj} objectives)"))
     fig.tight_layout()
     return _save(fig, path)
 
 
 def draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list[Path]]:
     """Draw every figure of one budget into `folder`; returns {section title: files}."""
+    with plt.rc_context(STYLE):
+        return _draw_budget(found, budget, folder)
+
+
+def _draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list[Path]]:
     from evogan.report import instance_name
 
     cells = found.cells()
@@ -155,12 +178,11 @@ def draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list[
             ax.plot(evals, median, color=f"C{j}", lw=1.2, label=label)
             ax.fill_between(evals, q25, q75, color=f"C{j}", alpha=0.25, lw=0)
         ax.set_yscale("log")
-        ax.set_title(instance_name(instance, instances), fontsize=9)
-        ax.tick_params(which="both", labelsize=7)
-        ax.set_xlabel("evaluations", fontsize=7)
-        ax.set_ylabel("IGD", fontsize=7)
-    fig.axes[0].legend(fontsize=7)
-    fig.suptitle(f"Median IGD against evaluations, IQR band ({budget:,} evaluations)", fontsize=10)
+        ax.set_title(instance_name(instance, instances))
+        ax.set_xlabel("evaluations")
+        ax.set_ylabel("IGD")
+    fig.axes[0].legend()
+    fig.suptitle(f"Median IGD against evaluations, IQR band ({budget:,} evaluations)")
     fig.tight_layout()
     drawn["IGD against evaluations"] = [_save(fig, folder / f"igd-evals-e{budget}.png")]
 
@@ -170,13 +192,14 @@ def draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list[
         present = [label for label in labels if cells.get((budget, instance, label))]
         samples = [[r.value("igd") for r in cells[budget, instance, label]] for label in present]
         ax.boxplot(samples, tick_labels=present)
+        if max(map(len, present)) * len(present) > 40:  # long labels would run into each other
+            plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")
         low, high = min(map(min, samples)), max(map(max, samples))
         if low > 0 and high / low > 100:
             ax.set_yscale("log")
-        ax.set_title(instance_name(instance, instances), fontsize=9)
-        ax.tick_params(which="both", labelsize=7)
-        ax.set_ylabel("final IGD", fontsize=7)
-    fig.suptitle(f"Final IGD over seeds ({budget:,} evaluations)", fontsize=10)
+        ax.set_title(instance_name(instance, instances))
+        ax.set_ylabel("final IGD")
+    fig.suptitle(f"Final IGD over seeds ({budget:,} evaluations)")
     fig.tight_layout()
     drawn["Final IGD (box plots)"] = [_save(fig, folder / f"box-igd-e{budget}.png")]
     return drawn

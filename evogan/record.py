@@ -15,6 +15,8 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,18 +129,30 @@ def write_record(record: RunRecord, out: Path, *, overwrite: bool = False) -> Pa
 
 
 def read_record(folder: Path) -> RunRecord:
-    """Read a record folder back; ValueError naming the file if it is incomplete or corrupt."""
+    """Read a record folder back; ValueError naming the file if it is incomplete or corrupt.
+
+    A truncated or damaged `final.npz` (an interrupted copy, a bad disk) fails inside numpy's
+    zip reader with one of several errors (BadZipFile, EOFError, zlib.error, ...); all of them
+    become the same ValueError, so that reports and campaign resume treat the record as
+    corrupt instead of stopping.
+    """
     folder = Path(folder)
+    name = "config.json"
     try:
-        config = json.loads((folder / "config.json").read_text())
-        summary = json.loads((folder / "summary.json").read_text())
-        with open(folder / "history.csv", newline="") as handle:
+        config = json.loads((folder / name).read_text())
+        name = "summary.json"
+        summary = json.loads((folder / name).read_text())
+        name = "history.csv"
+        with open(folder / name, newline="") as handle:
             history = [{key: _number(value) for key, value in row.items()}
                        for row in csv.DictReader(handle)]
-        with np.load(folder / "final.npz") as data:
+        name = "final.npz"
+        with np.load(folder / name) as data:
             X, F = data["X"], data["F"]
-    except (OSError, ValueError, KeyError) as error:
-        raise ValueError(f"run record {folder} cannot be read: {error}") from error
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error,
+            NotImplementedError) as error:  # NotImplementedError: a damaged compression field
+        raise ValueError(f"run record {folder} cannot be read: {name}: "
+                         f"{type(error).__name__}: {error}") from error
     return RunRecord(config=config, summary=summary, history=history, X=X, F=F)
 
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from evogan.errors import ConfigError
 from evogan.record import RunRecord, read_record
-from evogan.stats import ALPHA, compare, friedman, median_iqr
+from evogan.stats import ALPHA, compare, friedman, median_iqr, smallest_p
 
 __all__ = ["INDICATORS", "Collection", "Run", "Written", "add_report_arguments", "collect",
            "instance_name", "median_run", "summary_rows", "write_report",
@@ -126,14 +126,13 @@ def collect(root: Path) -> Collection:
             continue  # staging folder of a write in progress
         try:
             run = Run(folder, read_record(folder))
+            runs = _checked(run)
         except ValueError as error:
             found.unreadable.append((folder, str(error)))
             continue
         if "igd_t1" in run.record.summary:
             found.multitask.append(run)
-            found.runs += task_runs(run)
-        else:
-            found.runs.append(run)
+        found.runs += runs
     split = {run.record.summary["problem"] for run in found.multitask}
     found.problem_order = [  # a multitask problem's place goes to its tasks
         shown for name in found.problem_order for shown in (
@@ -147,6 +146,24 @@ def collect(root: Path) -> Collection:
                 message = f"(failure note unreadable: {error})"
             found.failures.append((note, message))
     return found
+
+
+def _checked(run: Run) -> list[Run]:
+    """The run (a multitask one as one run per task), after checking that it holds every field
+    the tables read: a summary.json that parses but is empty or cut short is as unreadable as
+    one that does not parse. ValueError otherwise."""
+    try:
+        if not isinstance(run.record.summary, dict) or not isinstance(run.record.config, dict):
+            raise TypeError("summary.json and config.json must each hold a JSON object")
+        runs = task_runs(run) if "igd_t1" in run.record.summary else [run]
+        for one in runs:
+            _ = one.instance, one.max_evals, one.label, int(one.record.summary["seed"])
+            for name in (*INDICATORS, "wall_s"):
+                one.value(name)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"run record {run.folder} lacks a field the report reads (summary.json "
+                         f"or config.json): {type(error).__name__}: {error}") from error
+    return runs
 
 
 def task_runs(run: Run) -> list[Run]:
@@ -302,7 +319,12 @@ def _header(found: Collection, control: str) -> list[str]:
         f"sample has <= 8 values and no ties, else the normal approximation with tie and "
         f"continuity corrections), "
         f"p < {ALPHA}, of each algorithm against the control **{control}**: `+` significantly "
-        "better, `-` significantly worse, `=` no significant difference. Mean ranks are of "
+        "better, `-` significantly worse, `=` no significant difference; the best median of a "
+        "row is in bold. Where the numbers of seeds cannot give a significant difference (an "
+        "exact two-sided rank-sum p of n1 against n2 values is at least 2/C(n1 + n2, n1), the p "
+        "of completely separated samples: the smallest possible p is 0.1 for 3 against 3 "
+        "seeds), nothing is tested or bolded: the cell shows `n/a` with the smallest possible "
+        "p, and the +/-/= counts leave it out. Mean ranks are of "
         "the cell medians per problem (1 = best); the Friedman test "
         "(`scipy.stats.friedmanchisquare`) asks whether they differ (>= 3 algorithms, >= 2 "
         "problems).", "",
@@ -341,7 +363,9 @@ def _indicator_table(found: Collection, budget: int, indicator: str, control: st
     lines = [f"### {title} ({better} is better): median (IQR) over seeds", "",
              "| problem | " + " | ".join(labels) + " |",
              "|---|" + "---:|" * len(labels)]
-    counts = {label: {"+": 0, "-": 0, "=": 0} for label in labels}
+    counts = {label: {"+": 0, "-": 0, "=": 0, "n/a": 0} for label in labels}
+    untested: set[tuple[int, int]] = set()  # (n1, n2) of the cells too small to test
+    empty_hv: list[str] = []  # per problem: which runs have HV = 0, and the reference point
     medians = np.full((len(instances), len(labels)), np.nan)  # (n_instances, n_algorithms)
     for i, instance in enumerate(instances):
         samples = {label: [r.value(indicator) for r in cells.get((budget, instance, label), [])]
@@ -349,6 +373,24 @@ def _indicator_table(found: Collection, budget: int, indicator: str, control: st
         stats = {label: median_iqr(v) for label, v in samples.items() if v}
         medians[i] = [stats[label][0] if label in stats else np.nan for label in labels]
         row_best = np.nanmax(medians[i]) if higher else np.nanmin(medians[i])
+        marks = {label: compare(samples[label], samples[control], higher_is_better=higher).mark
+                 for label in stats if label != control and samples[control]}
+        # a best median is a claim only where a test could back it: not in an untested cell, and
+        # not for the control when none of its row's comparisons could be tested
+        no_bold = {label for label, mark in marks.items() if mark == "n/a"}
+        if marks and len(no_bold) == len(marks):
+            no_bold.add(control)
+        zero = {label: [r for r in cells.get((budget, instance, label), [])
+                        if r.value(indicator) == 0] for label in labels} if indicator == "hv" else {}
+        if any(zero.values()):
+            runs = [r for found_zero in zero.values() for r in found_zero]
+            points = _distinct(runs, "hv_ref_point")
+            where = ("not in the records" if points == ["unknown"] else
+                     ", ".join(p for p in points if p != "unknown"))
+            empty_hv.append(f"{instance_name(instance, instances)} (reference point {where}): "
+                            + ", ".join(f"{label} in {len(zero[label])} of "
+                                        f"{len(samples[label])} runs"
+                                        for label in labels if zero.get(label)))
         texts = []
         for label in labels:
             if label not in stats:
@@ -356,16 +398,24 @@ def _indicator_table(found: Collection, budget: int, indicator: str, control: st
                 continue
             median, iqr = stats[label]
             text = f"{_fmt(median)} ({_fmt(iqr)})"
-            if median == row_best:
+            if median == row_best and label not in no_bold:
                 text = f"**{text}**"
-            if label != control and samples[control]:
-                mark = compare(samples[label], samples[control], higher_is_better=higher).mark
-                counts[label][mark] += 1
-                text += f" {mark}"
+            if zero.get(label):
+                text += " †"
+            if label in marks:
+                counts[label][marks[label]] += 1
+                if marks[label] == "n/a":
+                    sizes = len(samples[label]), len(samples[control])
+                    untested.add(sizes)
+                    text += (f" n/a ({sizes[0]} vs {sizes[1]} seeds: smallest possible p = "
+                             f"{smallest_p(*sizes):.2g})")
+                else:
+                    text += f" {marks[label]}"
             texts.append(text)
         lines.append(f"| {instance_name(instance, instances)} | " + " | ".join(texts) + " |")
     lines.append("| +/-/= | " + " | ".join(
         "control" if label == control else "{+}/{-}/{=}".format(**counts[label])
+        + (f" ({counts[label]['n/a']} n/a)" if counts[label]["n/a"] else "")
         for label in labels) + " |")
     complete = ~np.isnan(medians).any(axis=1)
     if complete.any():
@@ -381,6 +431,17 @@ def _indicator_table(found: Collection, budget: int, indicator: str, control: st
         else:
             lines.append("Friedman test: not applicable (it needs >= 3 algorithms and >= 2 "
                          "problems).")
+    if empty_hv:
+        lines += ["", "† HV = 0 means that no final solution dominates the HV reference point, so "
+                  "the dominated volume is empty: " + "; ".join(empty_hv) + ". HV cannot rank "
+                  "such runs; IGD and IGD+ still do."]
+    if untested:
+        floors = "; ".join(f"{n1} vs {n2} seeds: 2/C({n1 + n2}, {n1}) = {smallest_p(n1, n2):.2g}"
+                           for n1, n2 in sorted(untested))
+        lines += ["", f"n/a: too few seeds for a significant difference: the smallest possible "
+                  f"two-sided rank-sum p ({floors}) is not below {ALPHA:g}. These cells are not "
+                  "tested, marked or bolded, and not counted in +/-/=; more seeds make them "
+                  "testable."]
     lines.append("")
     return lines
 

@@ -9,10 +9,18 @@ scipy gives the exact p-value when one sample has at most 8 values and there are
 otherwise the normal approximation with tie and continuity corrections (for 11 seeds per
 algorithm, the usual case); `scipy.stats.ranksums` would always use the normal approximation
 and ignore ties, which misjudges the tied values that converged runs produce.
+
+Too few seeds can make significance impossible: a rank-sum test of n1 against n2 values has
+C(n1 + n2, n1) equally likely rank orders under the null hypothesis, so no exact two-sided p is
+below 2 / C(n1 + n2, n1), the p of two completely separated samples (`smallest_p`; 0.1 for 3
+against 3 seeds). Where that floor is not below the level, `compare` marks `n/a` instead of
+`+`, `-` or `=`, even where the normal approximation for tied values dips below the floor (two
+constant samples of 3 give p = 0.047 there, a false `+` before this rule).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -20,7 +28,7 @@ import numpy as np
 from scipy import stats as sps
 
 __all__ = ["ALPHA", "Comparison", "FriedmanResult", "compare", "friedman", "median_iqr",
-           "rank_matrix"]
+           "rank_matrix", "smallest_p"]
 
 ALPHA = 0.05
 """Significance level of the rank-sum and Friedman tests."""
@@ -33,13 +41,24 @@ def median_iqr(values: Sequence[float]) -> tuple[float, float]:
     return float(q50), float(q75 - q25)
 
 
+def smallest_p(n1: int, n2: int) -> float:
+    """The smallest two-sided rank-sum p that samples of sizes n1 and n2 can give.
+
+    It is the exact p of two completely separated samples without ties, 2 / C(n1 + n2, n1)
+    (at most 1), the value `compare` computes for them; tied values only raise an exact p.
+    """
+    return min(1.0, 2 / math.comb(n1 + n2, n1))
+
+
 @dataclass(frozen=True)
 class Comparison:
     """The rank-sum test of one algorithm's sample against the control's.
 
     Attributes:
         p: two-sided p-value (1.0 when every value of both samples is the same).
-        mark: `+` significantly better than the control, `-` significantly worse, `=` neither.
+        mark: `+` significantly better than the control, `-` significantly worse, `=` neither,
+            `n/a` when the sample sizes cannot give p < alpha (`smallest_p(n1, n2) >= alpha`),
+            whatever `p` is.
     """
 
     p: float
@@ -51,14 +70,18 @@ def compare(sample: Sequence[float], control: Sequence[float], *, higher_is_bett
     """Two-sided Wilcoxon rank-sum test of `sample` against `control`.
 
     The direction of a significant difference comes from the U statistic (which sample tends to
-    rank higher), not from the medians, so that it agrees with the test.
+    rank higher), not from the medians, so that it agrees with the test. Samples too small for
+    any exact p below `alpha` get the mark `n/a` (see `smallest_p`).
     """
     a = np.asarray(sample, dtype=float)
     b = np.asarray(control, dtype=float)
-    if np.unique(np.concatenate([a, b])).size == 1:
-        return Comparison(p=1.0, mark="=")  # no ranks to compare: scipy would return NaN
+    testable = smallest_p(a.size, b.size) < alpha
+    if np.unique(np.concatenate([a, b])).size == 1:  # no ranks to compare: scipy would give NaN
+        return Comparison(p=1.0, mark="=" if testable else "n/a")
     result = sps.mannwhitneyu(a, b, alternative="two-sided", method="auto")
     p = float(result.pvalue)
+    if not testable:
+        return Comparison(p=p, mark="n/a")
     if p >= alpha:
         return Comparison(p=p, mark="=")
     sample_higher = result.statistic > len(a) * len(b) / 2

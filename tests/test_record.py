@@ -54,3 +54,40 @@ def test_corrupt_record_is_reported(tmp_path):
     (out / "summary.json").write_text("{not json")
     with pytest.raises(ValueError, match="cannot be read"):
         read_record(out)
+
+
+def _damage(path, how: str) -> None:
+    """Damage a file the ways an interrupted copy or a bad disk would."""
+    data = path.read_bytes()
+    if how == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "empty":
+        path.write_bytes(b"")
+    else:  # flipped bytes inside the compressed data, the zip directory intact
+        path.write_bytes(data[:60] + bytes(b ^ 0xFF for b in data[60:200]) + data[200:])
+
+
+@pytest.mark.parametrize("how", ["truncated", "empty", "flipped"])
+def test_a_damaged_final_npz_is_a_corrupt_record_naming_the_file(tmp_path, how):
+    out = write_record(_record(0.5), tmp_path / "run")
+    _damage(out / "final.npz", how)
+    with pytest.raises(ValueError, match=r"cannot be read: final\.npz"):
+        read_record(out)
+
+
+def test_campaign_resume_reports_a_truncated_final_npz_and_leaves_it(tmp_path):
+    from evogan.campaign import Campaign, run_campaign
+    from evogan.run import execute
+
+    campaign = Campaign(algos=("nsga2",), problems=("zdt1",), seeds=(1,), max_evals=(24,),
+                        pop_size=12)
+    spec = campaign.runs()[0]
+    record = execute(spec.config)
+    record.config["label"] = spec.label
+    folder = write_record(record, tmp_path / spec.folder)
+    _damage(folder / "final.npz", "truncated")
+    damaged = {p.name: p.read_bytes() for p in folder.iterdir()}
+    result = run_campaign(campaign, tmp_path)  # nothing to run: no worker pool starts
+    assert result.written == [] and not result.ok
+    assert [(found, "final.npz" in why) for found, why in result.corrupt] == [(folder, True)]
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == damaged

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from evogan.stats import compare, friedman, median_iqr, rank_matrix
+from evogan.stats import ALPHA, compare, friedman, median_iqr, rank_matrix, smallest_p
 
 
 def test_median_iqr_uses_linear_percentiles():
@@ -19,7 +19,35 @@ def test_small_separated_samples_give_the_exact_rank_sum_p(n):
     low, high = np.arange(n, dtype=float), np.arange(n, 2 * n, dtype=float)
     result = compare(low, high, higher_is_better=False)
     assert result.p == pytest.approx(2 / math.comb(2 * n, n), rel=1e-12)
-    assert result.mark == ("=" if n == 3 else "+")  # 2/20 = 0.1 is not significant
+    assert result.mark == ("n/a" if n == 3 else "+")  # 2/20 = 0.1 can never be significant
+
+
+def test_smallest_p_is_the_exact_p_of_complete_separation():
+    assert smallest_p(3, 3) == pytest.approx(0.1)  # 2 / C(6, 3)
+    assert smallest_p(3, 4) == pytest.approx(2 / 35)
+    assert smallest_p(4, 4) == pytest.approx(2 / 70)
+    assert smallest_p(1, 1) == 1.0 and smallest_p(1, 5) == pytest.approx(1 / 3)
+    for n1 in range(1, 9):  # the exact p that `compare` computes for separated samples
+        for n2 in range(1, 9):
+            separated = compare(np.arange(n1), np.arange(n1, n1 + n2), higher_is_better=False)
+            assert separated.p == pytest.approx(smallest_p(n1, n2), rel=1e-12)
+
+
+@pytest.mark.parametrize("n1", range(1, 10))
+@pytest.mark.parametrize("n2", range(1, 10))
+def test_no_mark_exactly_where_no_samples_of_these_sizes_could_be_significant(n1, n2):
+    low, high = np.arange(n1, dtype=float), np.arange(n1, n1 + n2, dtype=float)
+    marks = {compare(low, high, higher_is_better=False).mark,
+             compare([0.0] * n1, [1.0] * n2, higher_is_better=False).mark}  # ties: normal approx.
+    assert marks == ({"n/a"} if smallest_p(n1, n2) >= ALPHA else {"+"})
+
+
+def test_tied_samples_too_small_for_an_exact_p_below_alpha_get_no_mark():
+    # scipy's normal approximation for two constant samples of 3 gives p = 0.047, below the
+    # exact floor 0.1 of any rank-sum test of 3 vs 3: no mark, not a false `+`
+    result = compare([1.0, 1.0, 1.0], [2.0, 2.0, 2.0], higher_is_better=False)
+    assert result.p == pytest.approx(0.0469, abs=1e-4) and result.mark == "n/a"
+    assert compare([1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0], higher_is_better=True).mark == "n/a"
 
 
 def test_eleven_seeds_use_the_normal_approximation():
@@ -57,7 +85,8 @@ def test_identical_samples_are_equal():
         [0.5] * 5, [0.5] * 5, higher_is_better=True)
     result = compare([0.5] * 5, [0.5] * 5, higher_is_better=False)
     assert (result.p, result.mark) == (1.0, "=")
-    assert compare([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], higher_is_better=False).mark == "="
+    assert compare([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 4.0], higher_is_better=False).mark == "="
+    assert compare([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], higher_is_better=False).mark == "n/a"
 
 
 def test_ranks_average_ties_and_respect_the_direction():
