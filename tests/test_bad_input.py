@@ -199,3 +199,19 @@ def test_an_empty_folder_takes_the_record(tmp_path):
     (tmp_path / "empty").mkdir()
     assert main([*RUN, "--algo", "nsga2", "--out", str(tmp_path / "empty")]) == 0
     assert read_record(tmp_path / "empty").summary["n_evals"] == 200
+
+
+def test_campaign_files_convert_values_like_the_command_line(tmp_path, capsys):
+    from evogan.campaign import Campaign
+
+    path = tmp_path / "c.toml"
+    path.write_text('algos = ["gmoea"]\nproblems = ["zdt1"]\n[algorithm.gmoea]\n'
+                    'shuffle_labels_bug = "no"\nepochs = "50"\nlr = 2e-4\n')
+    campaign = Campaign.from_toml(path)
+    assert campaign.params("gmoea") == {"shuffle_labels_bug": False, "epochs": 50, "lr": 2e-4}
+    assert "shuffle_labels_bug = false\nepochs = 50\n" in campaign.to_toml()
+    path.write_text('algos = ["gmoea"]\nproblems = ["zdt1"]\n[algorithm.gmoea]\nlr = "fast"\n')
+    assert main(["compare", str(path), "--out", str(tmp_path / "camp")]) == 2
+    err = capsys.readouterr().err
+    assert re.fullmatch(r"evogan: error: \[algorithm\.gmoea\]: parameter lr=fast .* > 0\n", err)
+    assert not (tmp_path / "camp").exists()

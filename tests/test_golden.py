@@ -1,0 +1,69 @@
+"""Golden runs: every registered algorithm's final population, pinned bit for bit on the CPU.
+
+A refactor must leave these unchanged; a change that alters a random stream or the arithmetic on
+purpose re-pins the cases it touches (run this file as a script to print the current values) and
+shows in its commit that the quality did not move.
+"""
+
+import hashlib
+import sys
+
+import numpy as np
+import pytest
+
+from evogan.config import RunConfig
+from evogan.device import set_cpu_threads
+from evogan.registry import available_algorithms
+from evogan.run import execute
+
+# (algorithm, problem) -> (first 16 hex digits of sha256 of the final F as float64, IGD to 6 digits)
+GOLDEN = {
+    ("egan", "zdt1"): ("91a68d099ae57e0b", 0.973108),
+    ("emt-gs", "cec17-cihs"): ("1b418f627bce9781", 8226.91),
+    ("ga", "dtlz2"): ("c0e7e0ab9a11dce0", 0.230535),
+    ("ga", "zdt1"): ("69b1362706ace911", 1.14397),
+    ("gmoea", "dtlz2"): ("a3880e3a310dd7a2", 0.393361),
+    ("gmoea", "zdt1"): ("37a9ffb8a8805f8d", 1.75998),
+    ("gmoea-ga", "dtlz2"): ("38bcec7619e49c1a", 0.247584),
+    ("gmoea-ga", "zdt1"): ("0353101cbff31896", 1.28057),
+    ("mo-mfea", "cec17-cihs"): ("63a343ab25531a81", 54394.1),
+    ("moead", "dtlz2"): ("c7a91d19298e7d79", 0.197017),
+    ("mt-nsga2", "cec17-cihs"): ("8d22dd55e07516d0", 47119.9),
+    ("nsga2", "dtlz2"): ("01c9ecfa4cc6a20a", 0.293954),
+    ("nsga2", "zdt1"): ("09f02c91b838149f", 1.10236),
+    ("nsga3", "dtlz2"): ("86e5b589c3e38fbd", 0.222568),
+}
+
+SETTINGS = {"pop_size": 20, "max_evals": 400, "seed": 7}
+MULTITASK_SETTINGS = {"pop_size": 20, "max_evals": 800, "seed": 7}
+
+
+def golden_run(algo: str, problem: str) -> tuple[str, float]:
+    """The pinned numbers of one short run: hash of the final F and its IGD."""
+    settings = MULTITASK_SETTINGS if problem.startswith("cec17-") else SETTINGS
+    record = execute(RunConfig(algo=algo, problem=problem, **settings))
+    F = np.ascontiguousarray(record.F, dtype=np.float64)
+    digest = hashlib.sha256(F.tobytes()).hexdigest()[:16]
+    igd = record.summary.get("igd", record.summary.get("igd_t1"))
+    return digest, float(f"{igd:.6g}")
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    set_cpu_threads(1)
+
+
+def test_every_algorithm_has_a_golden_run():
+    assert {algo for algo, _ in GOLDEN} == set(available_algorithms())
+
+
+@pytest.mark.parametrize("algo, problem", sorted(GOLDEN))
+def test_golden_run_is_unchanged(algo, problem):
+    assert golden_run(algo, problem) == GOLDEN[(algo, problem)]
+
+
+if __name__ == "__main__":  # print the current values, to re-pin after an intended change
+    set_cpu_threads(1)
+    cases = sorted(GOLDEN) if len(sys.argv) == 1 else [tuple(arg.split(":")) for arg in sys.argv[1:]]
+    for case in cases:
+        print(f"    {case!r}: {golden_run(*case)!r},")
