@@ -72,14 +72,24 @@ class Param:
         Raises:
             ConfigError: naming the parameter, the value and what is accepted.
         """
-        try:
-            converted = self._convert(value)
-        except (TypeError, ValueError):
-            converted = _INVALID
-        if converted is _INVALID or not self._inside(converted):
+        converted = self._converted(value)
+        if converted is _INVALID:
             raise ConfigError(f"parameter {name}={_show(value)} is not accepted; "
                               f"{name} must be {self.describe()}")
         return converted
+
+    def check(self, value: Any) -> str | None:
+        """None when `value` is accepted, else what is accepted (`must be a number > 0`): for
+        options that build their own message."""
+        return None if self._converted(value) is not _INVALID else f"must be {self.describe()}"
+
+    def _converted(self, value: Any) -> Any:
+        """The converted value, or _INVALID when it is not of the type or outside the range."""
+        try:
+            converted = self._convert(value)
+        except (TypeError, ValueError):
+            return _INVALID
+        return converted if converted is _INVALID or self._inside(converted) else _INVALID
 
     def _convert(self, value: Any) -> Any:
         if value is None or (isinstance(value, str) and value.strip().lower() in _NONE):

@@ -42,6 +42,7 @@ import torch
 from evogan.device import resolve_device, set_cpu_threads
 from evogan.egan import EGAN, EGANConfig, Sampler
 from evogan.errors import ConfigError, EvoganError
+from evogan.params import choice, flag, integer, real
 from evogan.report import write_bytes_atomic
 from evogan.rng import make_rng
 
@@ -329,40 +330,9 @@ def _opt(default: Any, help: str, check: Check, **argparse_kwargs: Any) -> Any:
     return field(default=default, metadata={"help": help, "check": check, **argparse_kwargs})
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _integer_from(low: int, why: str = "") -> Check:
-    def check(value: Any) -> str | None:
-        ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
-        return None if ok else f"must be an integer >= {low}{why}"
-
-    return check
-
-
-def _finite_number(*, above: float, inclusive: bool) -> Check:
-    def check(value: Any) -> str | None:
-        ok = _is_number(value) and math.isfinite(value) and (
-            value >= above if inclusive else value > above)
-        return None if ok else f"must be a finite number {'>=' if inclusive else '>'} {above:g}"
-
-    return check
-
-
-def _unit_interval(value: Any) -> str | None:
-    return None if _is_number(value) and 0 <= value <= 1 else "must be a number in [0, 1]"
-
-
-def _one_of(choices: Sequence[str]) -> Check:
-    def check(value: Any) -> str | None:
-        return None if value in choices else f"must be one of {', '.join(choices)}"
-
-    return check
-
-
-def _flag(value: Any) -> str | None:
-    return None if isinstance(value, bool) else "must be true or false"
+def _because(check: Check, reason: str) -> Check:
+    """`check` with the reason for its bound added to its message."""
+    return lambda value: None if check(value) is None else f"{check(value)} ({reason})"
 
 
 def _trainer_names(spec: str) -> list[str]:
@@ -399,40 +369,40 @@ class ToyOptions:
         ConfigError: naming the first option out of range and what it accepts.
     """
 
-    data: str = _opt("ring8", "ring8 or grid25", _one_of(tuple(DATASETS)))
+    data: str = _opt("ring8", "ring8 or grid25", choice(*DATASETS).check)
     trainer: str = _opt("egan", f"comma-separated list of: {', '.join(TRAINERS)}; or all",
                         _trainer_list)
-    seeds: int = _opt(5, "number of seeds (0..N-1)", _integer_from(1), type=int)
-    iterations: int = _opt(1500, "E-GAN generations per run", _integer_from(1), type=int)
+    seeds: int = _opt(5, "number of seeds (0..N-1)", integer(ge=1).check, type=int)
+    iterations: int = _opt(1500, "E-GAN generations per run", integer(ge=1).check, type=int)
     hidden: int = _opt(64, "width of the 3 hidden layers of G and D (paper: 512)",
-                       _integer_from(1), type=int)
+                       integer(ge=1).check, type=int)
     gamma: float = _opt(2.0, "weight of F_d = -log||grad_D L_D|| (Theano beta=1 is gamma=2); "
                              "egan-distance keeps IE-GAN's 1",
-                        _finite_number(above=0.0, inclusive=True), type=float)
+                        real(ge=0).check, type=float)
     eval_size: int = _opt(256, "noise samples per E-GAN child for its fitness (paper: 256)",
-                          _integer_from(BATCH_SIZE, " (the batch size: the survivor's samples "
-                                                    "fill the discriminator's batch)"), type=int)
+                          _because(integer(ge=BATCH_SIZE).check, "the batch size: the survivor's "
+                                   "samples fill the discriminator's batch"), type=int)
     lr: float = _opt(1e-3, "Adam learning rate of G and D (paper: 1e-4 for 100k iterations)",
-                     _finite_number(above=0.0, inclusive=False), type=float)
+                     real(gt=0).check, type=float)
     decay_start: float = _opt(0.5, "fraction of the run after which the learning rates decay "
-                                   "linearly to zero (1 = constant)", _unit_interval, type=float)
+                                   "linearly to zero (1 = constant)", real(ge=0, le=1).check, type=float)
     optimizer_state: str = _opt(
         "per_mutation", "E-GAN's Adam state: per generator (PyTorch port) or per loss (Theano)",
-        _one_of(("per_individual", "per_mutation")), choices=("per_individual", "per_mutation"))
+        choice("per_individual", "per_mutation").check, choices=("per_individual", "per_mutation"))
     common_noise: bool = _opt(
-        True, "score E-GAN's children on the same noise z (official code: fresh z)", _flag,
+        True, "score E-GAN's children on the same noise z (official code: fresh z)", flag().check,
         action=argparse.BooleanOptionalAction)
     out: str = _opt("runs/toy", "folder for runs.csv, runs.json, samples_seed0.npz and the "
                                 "figure; new or empty, unless --overwrite or --resume",
                     _folder_path)
     overwrite: bool = _opt(False, "replace the toy results in --out (a folder of other files is "
-                                  "never replaced)", _flag, action="store_true",
+                                  "never replaced)", flag().check, action="store_true",
                            exclusive="existing")
     resume: bool = _opt(False, "keep the runs recorded in --out (made with the same options) "
-                               "and run only the missing ones", _flag, action="store_true",
+                               "and run only the missing ones", flag().check, action="store_true",
                         exclusive="existing")
     device: str = _opt("cpu", "auto, cpu, cuda or cuda:N", _device_name)
-    threads: int = _opt(1, "torch CPU threads", _integer_from(1), type=int)
+    threads: int = _opt(1, "torch CPU threads", integer(ge=1).check, type=int)
 
     def __post_init__(self) -> None:
         for f in fields(self):
