@@ -14,9 +14,10 @@ import io
 import json
 import os
 import shutil
-import tempfile
+import uuid
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ import numpy as np
 from evogan.errors import ConfigError
 
 __all__ = ["RECORD_FILES", "RunRecord", "check_writable", "is_record_folder", "read_record",
-           "write_record"]
+           "replace_folder", "write_record"]
 
 RECORD_FILES = ("config.json", "history.csv", "final.npz", "summary.json")
 
@@ -104,9 +105,8 @@ def write_record(record: RunRecord, out: Path, *, overwrite: bool = False) -> Pa
     """
     out = Path(out)
     check_writable(out, overwrite=overwrite)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
+
+    def write(staging: Path) -> None:
         (staging / "config.json").write_text(json.dumps(record.config, indent=2, default=str))
         (staging / "history.csv").write_text(_history_csv(record.history))
         np.savez_compressed(staging / "final.npz", X=record.X, F=record.F)
@@ -115,9 +115,25 @@ def write_record(record: RunRecord, out: Path, *, overwrite: bool = False) -> Pa
         for name in RECORD_FILES:
             with open(staging / name, "rb") as handle:
                 os.fsync(handle.fileno())
+
+    replace_folder(out, write)
+    return out
+
+
+def replace_folder(out: Path, write: Callable[[Path], None]) -> None:
+    """Call `write` on a new folder next to `out`, then put that folder in the place of `out`.
+
+    The folder is `.NAME.TAG.tmp` while it is written and an existing `out` becomes
+    `.NAME.TAG.old` for the moment of the swap, so an interruption leaves `out` whole (old or
+    new) and at most a hidden folder that `evogan compare` cleans up when it resumes.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tag = uuid.uuid4().hex[:8]  # mkdir, not mkdtemp, so that the folder gets the umask's mode
+    staging, retired = (out.with_name(f".{out.name}.{tag}.{end}") for end in ("tmp", "old"))
+    staging.mkdir()
+    try:
+        write(staging)
         if out.exists():
-            retired = out.with_name(f".{out.name}.old")
-            shutil.rmtree(retired, ignore_errors=True)
             out.rename(retired)
             staging.rename(out)
             shutil.rmtree(retired)
@@ -125,7 +141,6 @@ def write_record(record: RunRecord, out: Path, *, overwrite: bool = False) -> Pa
             staging.rename(out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return out
 
 
 def read_record(folder: Path) -> RunRecord:

@@ -27,9 +27,7 @@ import logging
 import math
 import os
 import re
-import shutil
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from os import PathLike
@@ -43,6 +41,7 @@ from evogan.device import resolve_device, set_cpu_threads
 from evogan.egan import EGAN, EGANConfig, Sampler
 from evogan.errors import ConfigError, EvoganError
 from evogan.params import choice, flag, integer, real
+from evogan.record import replace_folder
 from evogan.report import write_bytes_atomic
 from evogan.rng import make_rng
 
@@ -480,7 +479,7 @@ def run_toy_benchmark(options: ToyOptions | argparse.Namespace) -> list[ToyRun]:
                                config=config, decay_start=options.decay_start, device=device))
         logger.info("%s", fresh[-1].record())
     runs = merge_runs(done, fresh)
-    _replace_folder(out, lambda folder: _write_toy_files(runs, folder))
+    replace_folder(out, lambda folder: _write_toy_files(runs, folder))
     return runs
 
 
@@ -490,24 +489,6 @@ def _write_toy_files(runs: Sequence[ToyRun], folder: Path) -> None:
     for name in dict.fromkeys(run.data for run in runs):
         plot_samples([r for r in runs if r.data == name and r.seed == 0 and len(r.samples)],
                      folder / f"samples_{name}.png")
-
-
-def _replace_folder(out: Path, write: Callable[[Path], None]) -> None:
-    """Call `write` on a new folder next to `out`, then put that folder in the place of `out`."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tag = uuid.uuid4().hex[:8]  # mkdir, not mkdtemp, so that the folder gets the umask's mode
-    staging, retired = (out.with_name(f".{out.name}.{tag}.{end}") for end in ("tmp", "old"))
-    staging.mkdir()
-    try:
-        write(staging)
-        if out.exists():
-            out.rename(retired)
-            staging.rename(out)
-            shutil.rmtree(retired)
-        else:
-            staging.rename(out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------- result folders
