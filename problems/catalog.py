@@ -1,4 +1,4 @@
-"""Benchmark problems by name: ZDT, DTLZ, WFG (pymoo's code) and IMF (evogan's own)."""
+"""Benchmark problems by name: ZDT, DTLZ, WFG (pymoo's code), IMF and LSMOP (evogan's own)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pymoo.problems.multi import zdt
 
 from evogan.errors import ConfigError
 from evogan.problems.imf import IMF, IMF_NUMBERS
+from evogan.problems.lsmop import LSMOP, LSMOP_NUMBERS, min_n_var
 
 __all__ = ["available_problems", "get_problem", "problem_info", "wfg_position_parameter"]
 
@@ -91,6 +92,27 @@ def _imf_entry(number: int) -> _Entry:
     )
 
 
+_LSMOP_DESCRIPTIONS = {
+    1: "sphere, linear linkage, linear front sum f = 1",
+    2: "Griewank / Schwefel 2.21, linear linkage, linear front",
+    3: "Rastrigin / Rosenbrock, linear linkage, linear front",
+    4: "Ackley / Griewank, linear linkage, linear front",
+    5: "sphere, nonlinear linkage, spherical front sum f^2 = 1",
+    6: "Rosenbrock / Schwefel 2.21, nonlinear linkage, spherical front",
+    7: "Ackley / Rosenbrock, nonlinear linkage, spherical front",
+    8: "Griewank / sphere, nonlinear linkage, spherical front",
+    9: "sphere / Ackley, nonlinear linkage, disconnected front (2^(M-1) pieces)",
+}
+
+
+def _lsmop_entry(number: int) -> _Entry:
+    return _Entry(
+        description=f"LSMOP{number}: {_LSMOP_DESCRIPTIONS[number]}",
+        build=lambda n, m: LSMOP(number, n_var=n, n_obj=m), default_n_var=lambda m: 100 * m,
+        min_n_var=min_n_var,
+    )
+
+
 _CATALOG: dict[str, _Entry] = {
     "zdt1": _zdt_entry(zdt.ZDT1, "ZDT1: convex front f2 = 1 - sqrt(f1)", 30),
     "zdt2": _zdt_entry(zdt.ZDT2, "ZDT2: concave front f2 = 1 - f1^2", 30),
@@ -114,6 +136,7 @@ _CATALOG: dict[str, _Entry] = {
     "wfg8": _wfg_entry(8, "WFG8: parameter-dependent, non-separable, concave front"),
     "wfg9": _wfg_entry(9, "WFG9: deceptive, multimodal, non-separable, concave front"),
     **{f"imf{i}": _imf_entry(i) for i in IMF_NUMBERS},
+    **{f"lsmop{i}": _lsmop_entry(i) for i in LSMOP_NUMBERS},
 }
 
 
@@ -159,8 +182,8 @@ def get_problem(name: str, *, n_var: int | None = None, n_obj: int | None = None
         name: One of `available_problems()` (case-insensitive).
         n_var: Number of decision variables; None takes the problem's default
             (see `problem_info`).
-        n_obj: Number of objectives; None takes the default (2 for ZDT, 3 for DTLZ/WFG, fixed
-            for IMF).
+        n_obj: Number of objectives; None takes the default (2 for ZDT, 3 for DTLZ/WFG/LSMOP,
+            fixed for IMF).
 
     Returns:
         A pymoo Problem with attribute ``benchmark_name`` (lowercase, e.g. ``"dtlz2"``), so

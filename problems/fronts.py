@@ -4,9 +4,10 @@ Nothing is downloaded: pymoo's own ``pareto_front()`` fetches the three-objectiv
 fronts from the internet, samples WFG fronts at random, and caches its first result whatever the
 later arguments, so evogan never calls it. Every front below is built from the problem's
 analytic Pareto-optimal shape (WFG: f_m = S_m h_m with S_m = 2m, Huband et al., IEEE TEVC 2006;
-IMF: ``shared/specs/imf.md`` §4, IMF6 concave), filtered to its non-dominated points
-(``moocore.is_nondominated``, duplicates dropped), cached in memory per
-``(benchmark_name, n_obj)`` (no front depends on n_var) and returned as a read-only array.
+IMF: ``shared/specs/imf.md`` §4, IMF6 concave; LSMOP: ``lsmop.py``, LSMOP9's front is DTLZ7's),
+filtered to its non-dominated points (``moocore.is_nondominated``, duplicates dropped), cached
+in memory per ``(benchmark_name, n_obj)`` (no front depends on n_var) and returned as a
+read-only array.
 
 Sizes, with N2 = 2,000 (two objectives) and the three-objective lattice of H = 139 divisions:
 
@@ -17,9 +18,11 @@ zdt1, zdt2, zdt4, imf1/2/5/6/9/10      f1 evenly spaced on [0, 1]          2,000
 zdt6, imf3, imf7                       f1 evenly spaced on [phi_min, 1]    2,000        --
 zdt3                                   f1 evenly spaced on its 5 pieces    2,000        --
 dtlz1                                  Das-Dennis simplex, scaled by 0.5   2,000        9,870
+lsmop1-4                               Das-Dennis simplex (sum f = 1)      2,000        9,870
 dtlz2-4, imf4, imf8, wfg4-9 (x S_m)    Das-Dennis, projected to sphere     2,000        9,870
+lsmop5-8                               Das-Dennis, projected to sphere     2,000        9,870
 dtlz5, dtlz6                           degenerate curve, angle evenly      2,000        2,000
-dtlz7                                  per-axis even grid on its pieces    2,000        10,000
+dtlz7, lsmop9                          per-axis even grid on its pieces    2,000        10,000
 wfg1                                   position grid (x_1 x rest)          2,000        9,901
 wfg2                                   position grid, x_1 on its pieces    2,000        9,901
 wfg3                                   degenerate line, x_1 evenly         2,000        2,000
@@ -187,11 +190,13 @@ def _analytic_front(name: str, n_obj: int) -> np.ndarray:
         return np.column_stack([f1, _zdt3_f2(f1)])
     if name == "dtlz1":
         return 0.5 * _simplex(n_obj)
-    if name in ("dtlz2", "dtlz3", "dtlz4", "imf4", "imf8"):
+    if name in ("lsmop1", "lsmop2", "lsmop3", "lsmop4"):
+        return _simplex(n_obj)
+    if name in ("dtlz2", "dtlz3", "dtlz4", "imf4", "imf8", "lsmop5", "lsmop6", "lsmop7", "lsmop8"):
         return _sphere(n_obj)
     if name in ("dtlz5", "dtlz6"):
         return _curve(n_obj, _COS, _SIN, rest=0.5)
-    if name == "dtlz7":
+    if name in ("dtlz7", "lsmop9"):
         return _dtlz7(n_obj)
     if name in ("wfg1", "wfg2"):
         return _wfg_mixed_front(n_obj, disconnected=name == "wfg2")

@@ -75,7 +75,7 @@ def test_defaults_follow_the_documented_rules():
     assert get_problem("dtlz7", n_obj=5).n_var == 24
     assert get_problem("dtlz2", n_var=np.int64(14), n_obj=np.int64(4)).n_var == 14
     assert get_problem("wfg4", n_obj=5).n_var == 28  # k = 8, l = 20
-    assert len(available_problems()) == 31
+    assert len(available_problems()) == 40
 
 
 def test_problem_info_describes_each_problem():
