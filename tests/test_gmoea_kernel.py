@@ -79,3 +79,22 @@ def test_training_is_the_same_bits_for_every_cpu_target_and_blas_kernel():
                                "OPENBLAS_CORETYPE": "Nehalem"}
     digests = {name: _digest(env) for name, env in variants.items()}
     assert set(digests.values()) == {X86_64_DIGEST}, digests
+
+
+def test_first_training_in_a_process_logs_that_the_kernel_loads_then_that_it_is_ready():
+    listen = (
+        "import logging\n"
+        "from evogan.engine import KERNEL_EVENT\n"
+        "events = []\n"
+        "class Events(logging.Handler):\n"
+        "    def emit(self, record):\n"
+        "        events.append(getattr(record, KERNEL_EVENT, None))\n"
+        "logging.getLogger('evogan').addHandler(Events())\n"
+        "logging.getLogger('evogan').setLevel(logging.INFO)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", listen + TRAINING + "print(events)"], capture_output=True,
+        text=True, timeout=300, check=True,
+    )
+    # two trainings: only the first loads (or compiles) the kernel
+    assert result.stdout.splitlines()[-1] == "['loading', 'ready']"

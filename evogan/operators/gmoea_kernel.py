@@ -13,16 +13,16 @@ install time) and over `torch.compile` (which still pays a call per step and com
 tens of seconds in every fresh process); the compiled code is cached on disk.
 
 The maths is `FusedGanTrainer`'s in float32, computed so that the trained parameters are the
-same bits on every x86-64 CPU (a test compiles the loop for SSE2, AVX2 and the host and forces
-numpy's OpenBLAS onto other kernels, and compares against a pinned digest): every matrix
-product is the loop's own, each sum in one fixed order, compiled without fastmath (no
-reassociation, no FMA contraction), and exp (for tanh, sigmoid and the BCE value) is computed
-from additions and multiplications in float64, not by libm, whose variants dispatch on CPU
-features. BLAS through `np.dot` was as fast, but OpenBLAS picks its kernel per CPU, and
-fastmath let LLVM reassociate sums differently for each vector width: the same seed gave
-different runs on different machines. The loops are laid out so that LLVM vectorises across
-independent outputs (which changes no rounding): 0.19 s per training at N = 100, n_var = 30,
-200 epochs against 0.22 s for the BLAS/fastmath version on the same loaded core.
+same bits on every x86-64 CPU: every matrix product is the loop's own, each sum in one fixed
+order, compiled without fastmath (no reassociation, no FMA contraction), and exp (in tanh,
+sigmoid and the BCE value) is computed from additions and multiplications in float64 rather
+than by libm, whose variants dispatch on CPU features. An earlier version sent the products
+to BLAS through `np.dot` and allowed fastmath: OpenBLAS picks its kernel per CPU and LLVM
+reassociated the sums differently for each vector width, so a seed gave different runs on
+different machines. The loops are laid out so that LLVM vectorises them across independent
+outputs, which changes no rounding; this is about as fast as the BLAS version (see
+`results/gmoea_training_speed`). `tests/test_gmoea_kernel.py` compiles the loop for SSE2,
+AVX2 and the host, forces numpy's OpenBLAS onto other kernels, and checks a pinned digest.
 Results agree with the torch loops to float32 round-off (a test holds the three together).
 The one reordering: the generator's two training-mode passes of a minibatch (the D step's and
 the G step's noise) run back to back, before the D step, since G does not change in between;
@@ -31,12 +31,15 @@ the BatchNorm running statistics still see them in the torch order.
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 
 import numpy as np
 import torch
 from numba import njit
 
+from evogan.engine import KERNEL_EVENT
 from evogan.operators.gmoea import (
     ADAM_BETAS,
     ADAM_EPS,
@@ -49,6 +52,8 @@ from evogan.operators.gmoea import (
 )
 
 __all__ = ["CompiledGanTrainer"]
+
+logger = logging.getLogger(__name__)
 
 
 class CompiledGanTrainer(GanTrainer):
@@ -76,11 +81,20 @@ class CompiledGanTrainer(GanTrainer):
         )  # (3 layers, 2, n_var)
         losses = np.zeros(2)
         steps = np.array([int(self.adam_g.step_count), int(self.adam_d.step_count)])
+        first = not _train.signatures  # the first call in this process loads or compiles it
+        if first:
+            logger.info("GAN training kernel: loading it, or compiling it (once per machine)",
+                        extra={KERNEL_EVENT: "loading"})
+            start = time.perf_counter()
         _train(
             np.ascontiguousarray(X.numpy()[order]), np.ascontiguousarray(y_epochs),
             draws.noise.numpy(), bounds, running, steps,
             *_adam_arrays(self.adam_g), *_adam_arrays(self.adam_d), losses,
         )
+        if first:
+            how = "compiled" if _train.stats.cache_misses else "loaded from numba's cache"
+            logger.info("GAN training kernel %s in %.1f s (first training included)", how,
+                        time.perf_counter() - start, extra={KERNEL_EVENT: "ready"})
         for bn, (mean, var) in zip(bns, running, strict=True):
             bn.running_mean.copy_(torch.from_numpy(mean))
             bn.running_var.copy_(torch.from_numpy(var))
@@ -112,7 +126,7 @@ def _adam_arrays(adam: _FlatAdam) -> tuple[np.ndarray, ...]:
 # that the innermost loops have no scalar remainder; the padding never enters a real column.
 
 _LANES = 8
-_EXP_LIMIT = 120.0  # |x| beyond which exp(x) only matters as 0 or inf in float32 results
+_EXP_LIMIT = 120.0  # exp clamps |x| to this: no float32 tanh or sigmoid changes beyond it
 _ROUND = 6755399441055744.0  # 1.5 * 2**52: x + _ROUND - _ROUND rounds x to an integer
 _LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10  # fdlibm's split
 
