@@ -19,7 +19,7 @@ from evogan.campaign import (
 )
 from evogan.campaign import ProgressLine as CampaignProgressLine
 from evogan.config import add_config_arguments, config_from_args
-from evogan.engine import RunState
+from evogan.engine import KERNEL_EVENT, RunState
 from evogan.errors import ConfigError, EvaluationError, EvoganError, OperatorError
 from evogan.registry import AlgorithmEntry
 from evogan.report import add_report_arguments, write_report
@@ -36,24 +36,78 @@ class _Parser(argparse.ArgumentParser):
 
 
 class ProgressLine:
-    """A one-line progress display on a terminal: evaluations, IGD, HV, elapsed, time left."""
+    """A one-line progress display on a terminal: evaluations, IGD, HV, elapsed, time left.
+
+    The time left extrapolates the pace since the first generation, or, once a compiled kernel
+    has been prepared (the log records that carry `engine.KERNEL_EVENT`), since the first
+    generation after it: the one-off 15-30 s compile of the GAN training kernel on a new machine
+    would otherwise count as part of every generation's pace. While the kernel loads or
+    compiles, the line says so. The events arrive through a logging handler on the "evogan"
+    logger, attached from `on_start` to `on_end`: the library itself never prints.
+    """
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
+        self._handler = _KernelEvents(self)
+        self._logger = logging.getLogger("evogan")
+        self._level = logging.NOTSET  # the logger's own level, restored by `on_end`
+        self._pace_from: tuple[float, int] | None = None  # (elapsed s, evaluations)
+        self._evals = ""  # the evaluation count of the last generation
+        self._line = ""
+
+    def on_start(self, state: RunState) -> None:
+        self._level = self._logger.level
+        if not self._logger.isEnabledFor(logging.INFO):
+            self._logger.setLevel(logging.INFO)
+        self._logger.addHandler(self._handler)
 
     def on_generation(self, state: RunState) -> None:
         row = state.latest
-        done = state.n_evals / state.max_evals
-        left = state.elapsed_s * (1 - done) / done if done > 0 else float("nan")
-        self.stream.write(
-            f"\r{state.n_evals:>8}/{state.max_evals} evals  "
-            f"IGD {row.get('igd', row.get('igd_t1', float('nan'))):.4g}"
-            f"  HV {row.get('hv', float('nan')):.4g}  {state.elapsed_s:6.1f}s  ~{left:5.0f}s left "
+        if self._pace_from is None:
+            self._pace_from = (state.elapsed_s, state.n_evals)
+        since_s, since_evals = self._pace_from
+        if state.n_evals > since_evals:
+            pace = (state.elapsed_s - since_s) / (state.n_evals - since_evals)  # s per evaluation
+            left = f"~{pace * (state.max_evals - state.n_evals):5.0f}s left"
+        else:
+            left = "estimating time left"
+        self._evals = f"{state.n_evals:>8}/{state.max_evals} evals"
+        self._write(
+            f"{self._evals}  IGD {row.get('igd', row.get('igd_t1', float('nan'))):.4g}"
+            f"  HV {row.get('hv', float('nan')):.4g}  {state.elapsed_s:6.1f}s  {left}"
         )
-        self.stream.flush()
 
     def on_end(self, state: RunState) -> None:
+        self._logger.removeHandler(self._handler)
+        self._logger.setLevel(self._level)
         self.stream.write("\n")
+
+    def on_kernel_event(self, event: str) -> None:
+        """A compiled kernel starts loading (or compiling), or is ready."""
+        if event == "loading":
+            self._write(f"{self._evals}  loading the GAN training kernel (the first run on a "
+                        "machine compiles it: 15-30 s)")
+        else:  # measure the pace from the next generation on
+            self._pace_from = None
+
+    def _write(self, line: str) -> None:
+        """Replace the line on the terminal, blanking what a longer line left behind."""
+        self.stream.write(f"\r{line.ljust(len(self._line))} ")
+        self.stream.flush()
+        self._line = line
+
+
+class _KernelEvents(logging.Handler):
+    """Passes the kernel events among evogan's log records on to a `ProgressLine`."""
+
+    def __init__(self, progress: ProgressLine) -> None:
+        super().__init__(logging.INFO)
+        self.progress = progress
+
+    def emit(self, record: logging.LogRecord) -> None:
+        event = getattr(record, KERNEL_EVENT, None)
+        if event is not None:
+            self.progress.on_kernel_event(event)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -222,6 +276,7 @@ def _show_warnings() -> None:
     library = logging.getLogger("evogan")
     if not library.handlers:
         handler = logging.StreamHandler(sys.stderr)
+        handler.setLevel(logging.WARNING)  # ProgressLine lowers the logger's level for its events
         handler.setFormatter(_OneLine())
         library.addHandler(handler)
 

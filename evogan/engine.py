@@ -14,7 +14,13 @@ from evogan.algorithms.base import Algorithm
 from evogan.errors import ConfigError, EvaluationError, OperatorError
 from evogan.rng import make_rng
 
-__all__ = ["Callback", "Result", "RunState", "evaluate", "minimize"]
+__all__ = ["KERNEL_EVENT", "Callback", "Result", "RunState", "evaluate", "minimize"]
+
+KERNEL_EVENT = "kernel"
+"""The attribute that marks the log records around a compiled kernel's first call in a process:
+"loading" before it (numba loads the kernel from its disk cache, or compiles it, 15-30 s, the
+first time on a machine) and "ready" after it. A progress display listens for them to say why
+nothing moves and to leave that time out of its estimate; the library itself never prints."""
 
 
 @dataclass

@@ -192,14 +192,18 @@ def _package_version(name: str) -> str:
 
 
 def environment(device: str) -> dict[str, Any]:
-    """Versions, machine and device, saved with every record."""
+    """Versions, machine (CPU model, BLAS libraries and their kernels) and device, saved with
+    every record."""
+    from evogan.machine import blas_libraries, cpu_model
+
     info: dict[str, Any] = {
         "python": sys.version.split()[0],
         **{name: _package_version(name) for name in ("evogan", "torch", "numpy", "pymoo",
                                                       "moocore", "scipy")},
         "platform": platform.platform(),
         "machine": platform.machine(),
-        "processor": platform.processor() or "unknown",
+        "processor": cpu_model(),
+        "blas": blas_libraries(),
         "cpu_count": os.cpu_count(),
         "device": device,
     }
@@ -207,6 +211,7 @@ def environment(device: str) -> dict[str, Any]:
         import torch
 
         info["torch_threads"] = torch.get_num_threads()
+        info["torch_cpu_capability"] = torch.backends.cpu.get_cpu_capability()
         if device.startswith("cuda"):
             info["gpu"] = torch.cuda.get_device_name(torch.device(device))
     return info

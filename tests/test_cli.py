@@ -1,13 +1,16 @@
 """`evogan run` end to end, and a one-line error with exit status 2 for each bad input."""
 
+import io
 import json
+import logging
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from evogan.cli import main
+from evogan.cli import ProgressLine, main
+from evogan.engine import KERNEL_EVENT, RunState
 from evogan.indicators import igd
 from evogan.problems import get_problem, reference_front
 from evogan.record import read_record
@@ -140,3 +143,26 @@ def test_console_script_lists_algorithms_and_problems():
         assert f"  {name} " in listing
     assert "lr=0.0001" in listing and "a number > 0" in listing  # gmoea's lr, default and range
     assert "  mt-nsga2 " in listing
+
+
+def test_progress_line_says_the_kernel_compiles_and_times_the_run_from_after_it():
+    stream = io.StringIO()
+    progress = ProgressLine(stream)
+    state = RunState(problem=None, algorithm=None, max_evals=10_000)
+    kernel_log = logging.getLogger("evogan.operators.gmoea_kernel")
+    evogan_log = logging.getLogger("evogan")
+    level = evogan_log.level
+    progress.on_start(state)
+    state.n_evals, state.elapsed_s = 100, 0.05  # the initial population
+    progress.on_generation(state)
+    kernel_log.info("loading", extra={KERNEL_EVENT: "loading"})  # what the kernel logs
+    assert "loading the GAN training kernel" in stream.getvalue().rsplit("\r", 1)[1]
+    kernel_log.info("compiled in 20 s", extra={KERNEL_EVENT: "ready"})
+    state.n_evals, state.elapsed_s = 200, 20.1  # the first trained generation, compile included
+    progress.on_generation(state)
+    assert "estimating" in stream.getvalue().rsplit("\r", 1)[1]
+    state.n_evals, state.elapsed_s = 300, 21.1  # 1 s per 100 evaluations since
+    progress.on_generation(state)
+    assert "~   97s left" in stream.getvalue().rsplit("\r", 1)[1]  # not 682 s: compile excluded
+    progress.on_end(state)
+    assert progress._handler not in evogan_log.handlers and evogan_log.level == level

@@ -12,23 +12,34 @@ whichever trainer ran last. Numba was chosen over hand-written C (no compiler ne
 install time) and over `torch.compile` (which still pays a call per step and compiles for
 tens of seconds in every fresh process); the compiled code is cached on disk.
 
-The maths is `FusedGanTrainer`'s in float32: matrix products go to BLAS through `np.dot`
-(about 0.5 us each from compiled code), BatchNorm, activations, losses and Adam are plain
-loops, and tanh and sigmoid use float32 exp. Results agree with the torch loops to float32
-round-off (a test holds the three together). The one reordering: the generator's two
-training-mode passes of a minibatch (the D step's and the G step's noise) run back to back,
-before the D step, since G does not change in between; the BatchNorm running statistics
-still see them in the torch order.
+The maths is `FusedGanTrainer`'s in float32, computed so that the trained parameters are the
+same bits on every x86-64 CPU: every matrix product is the loop's own, each sum in one fixed
+order, compiled without fastmath (no reassociation, no FMA contraction), and exp (in tanh,
+sigmoid and the BCE value) is computed from additions and multiplications in float64 rather
+than by libm, whose variants dispatch on CPU features. An earlier version sent the products
+to BLAS through `np.dot` and allowed fastmath: OpenBLAS picks its kernel per CPU and LLVM
+reassociated the sums differently for each vector width, so a seed gave different runs on
+different machines. The loops are laid out so that LLVM vectorises them across independent
+outputs, which changes no rounding; this is about as fast as the BLAS version (see
+`results/gmoea_training_speed`). `tests/test_gmoea_kernel.py` compiles the loop for SSE2,
+AVX2 and the host, forces numpy's OpenBLAS onto other kernels, and checks a pinned digest.
+Results agree with the torch loops to float32 round-off (a test holds the three together).
+The one reordering: the generator's two training-mode passes of a minibatch (the D step's and
+the G step's noise) run back to back, before the D step, since G does not change in between;
+the BatchNorm running statistics still see them in the torch order.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 
 import numpy as np
 import torch
 from numba import njit
 
+from evogan.engine import KERNEL_EVENT
 from evogan.operators.gmoea import (
     ADAM_BETAS,
     ADAM_EPS,
@@ -41,6 +52,8 @@ from evogan.operators.gmoea import (
 )
 
 __all__ = ["CompiledGanTrainer"]
+
+logger = logging.getLogger(__name__)
 
 
 class CompiledGanTrainer(GanTrainer):
@@ -68,11 +81,20 @@ class CompiledGanTrainer(GanTrainer):
         )  # (3 layers, 2, n_var)
         losses = np.zeros(2)
         steps = np.array([int(self.adam_g.step_count), int(self.adam_d.step_count)])
+        first = not _train.signatures  # the first call in this process loads or compiles it
+        if first:
+            logger.info("GAN training kernel: loading it, or compiling it (once per machine)",
+                        extra={KERNEL_EVENT: "loading"})
+            start = time.perf_counter()
         _train(
             np.ascontiguousarray(X.numpy()[order]), np.ascontiguousarray(y_epochs),
             draws.noise.numpy(), bounds, running, steps,
             *_adam_arrays(self.adam_g), *_adam_arrays(self.adam_d), losses,
         )
+        if first:
+            how = "compiled" if _train.stats.cache_misses else "loaded from numba's cache"
+            logger.info("GAN training kernel %s in %.1f s (first training included)", how,
+                        time.perf_counter() - start, extra={KERNEL_EVENT: "ready"})
         for bn, (mean, var) in zip(bns, running, strict=True):
             bn.running_mean.copy_(torch.from_numpy(mean))
             bn.running_var.copy_(torch.from_numpy(var))
@@ -91,15 +113,25 @@ def _adam_arrays(adam: _FlatAdam) -> tuple[np.ndarray, ...]:
 
 
 # --- the compiled training ----------------------------------------------------------------
-# Sums may be reassociated (that is what lets LLVM vectorise the dot products): the result is
-# still deterministic, and differs from a sequential sum only by float32 round-off. No flag
-# that assumes finite values is set, so a saturated exp or tanh behaves as IEEE says.
-_FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
+# Bit-reproducible across x86-64 CPUs: no fastmath (no reassociation, no contraction into
+# FMA, no approximate reciprocals), no BLAS, no libm. Every sum runs in one fixed order
+# (a product accumulates over its inner index in increasing order); the loops are written so
+# that the innermost one runs over independent outputs, which LLVM vectorises for whatever
+# vector width the CPU has without changing a single operation. exp is `_exp`, built from
+# +, * and the bits of 2**k; sqrt and division are IEEE-exact everywhere; error_model="numpy"
+# only drops Python's zero-division checks, which kept LLVM from vectorising.
 # Parameter layout (`_FlatAdam`): G = [L1 | BN1 | L2 | BN2 | L3 | BN3], D = [L1 | L2], where a
 # Linear block is (out, in + 1) = [weight | bias] and a BatchNorm block is (2, n) = [scale; shift].
+# Rows of activations and products are padded with zeros to `_LANES`-multiples of columns, so
+# that the innermost loops have no scalar remainder; the padding never enters a real column.
+
+_LANES = 8
+_EXP_LIMIT = 120.0  # exp clamps |x| to this: no float32 tanh or sigmoid changes beyond it
+_ROUND = 6755399441055744.0  # 1.5 * 2**52: x + _ROUND - _ROUND rounds x to an integer
+_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10  # fdlibm's split
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, error_model="numpy")
 def _train(
     X_epochs, y_epochs, noise, bounds, running, steps,
     g_param, g_grad, g_m, g_v, g_lr, d_param, d_grad, d_m, d_v, d_lr, losses,
@@ -109,161 +141,265 @@ def _train(
     for j in range(bounds.shape[0]):
         m_max = max(m_max, bounds[j, 1] - bounds[j, 0])
     f32 = np.float32
+    w = -(-(n_var + 1) // _LANES) * _LANES  # padded row width, >= n_var + 1
     # G per (half, layer): act[:, l] is the input of layer l, with a ones column for the bias
-    act = np.ones((2, 4, m_max, n_var + 1), dtype=f32)
-    xhat = np.empty((2, 3, m_max, n_var), dtype=f32)
+    act = np.zeros((2, 4, m_max, w), dtype=f32)
+    act[:, :, :, n_var] = 1.0
+    xhat = np.zeros((2, 3, m_max, w), dtype=f32)
     invstd = np.empty((2, 3, n_var), dtype=f32)
-    d_x = np.ones((2 * m_max, n_var + 1), dtype=f32)  # D's input rows, with a ones column
-    d_hidden = np.ones((2 * m_max, n_var + 1), dtype=f32)
-    d_pre = np.empty((2 * m_max, n_var), dtype=f32)
+    stats = np.empty((2, n_var), dtype=f32)  # batch mean and variance of one layer
+    d_x = np.zeros((2 * m_max, w), dtype=f32)  # D's input rows, with a ones column
+    d_x[:, n_var] = 1.0
+    d_hidden = np.zeros((2 * m_max, w), dtype=f32)
+    d_hidden[:, n_var] = 1.0
+    d_pre = np.zeros((2 * m_max, w), dtype=f32)
     d_logit = np.empty(2 * m_max, dtype=f32)
     d_target = np.empty(2 * m_max, dtype=f32)
     grad = np.empty((m_max, n_var), dtype=f32)
-    grad_in = np.empty((m_max, n_var + 1), dtype=f32)
+    grad_in = np.zeros((m_max, w), dtype=f32)
+    grad_row = np.zeros(w, dtype=f32)
+    # each Linear block [weight | bias] (out, in + 1) transposed (in + 1, w) for the forward
+    # passes and padded (out, w) for the backward ones; refreshed after each Adam step
+    g_weight_t = np.zeros((3, n_var + 1, w), dtype=f32)
+    g_weight = np.zeros((3, n_var, w), dtype=f32)
+    d_weight_t = np.zeros((n_var + 1, w), dtype=f32)
+    d_weight = np.zeros((n_var, w), dtype=f32)
+    _copy_generator(g_param, g_weight_t, g_weight)
+    _copy_linear(d_param, 0, d_weight_t, d_weight)
     losses[0] = losses[1] = 0.0
     for epoch in range(epochs):
+        last = epoch == epochs - 1  # the last epoch also reports its losses
         for j in range(bounds.shape[0]):
             a, b = bounds[j, 0], bounds[j, 1]
             m = b - a
             for half in range(2):  # G does not change before its step: both passes now
                 act[half, 0, :m, :n_var] = noise[epoch, half, a:b]
-                _generator_forward(g_param, act[half], xhat[half], invstd[half], m, running)
+                _generator_forward(
+                    g_param, g_weight_t, act[half], xhat[half], invstd[half], stats, m, running
+                )
             # discriminator step on the minibatch (targets y) and G(z1) (target 0)
             d_x[:m, :n_var] = X_epochs[epoch, a:b]
             d_x[m : 2 * m] = act[0, 3, :m]
             d_target[:m] = y_epochs[epoch, a:b]
             d_target[m : 2 * m] = 0.0
-            _discriminator_forward(d_param, d_x[: 2 * m], d_pre, d_hidden, d_logit)
-            loss = _bce_and_logit_grad(d_logit, d_target, 2 * m, f32(1.0) / f32(m))
-            _discriminator_backward(d_param, d_logit, d_hidden, d_pre, 2 * m)
-            _linear_grad(d_grad, 0, d_pre[: 2 * m], d_x[: 2 * m])
-            np.dot(d_hidden[: 2 * m].T, d_logit[: 2 * m], d_grad[n_var * (n_var + 1) :])
+            _discriminator_forward(d_param, d_weight_t, d_x, d_pre, d_hidden, d_logit, 2 * m)
+            if last:  # mean over the 2m rows = (mean BCE on real + mean BCE on fake) / 2
+                losses[0] += _bce_sum(d_logit, d_target, 2 * m) / m / bounds.shape[0]
+            _logit_grad(d_logit, d_target, 2 * m, f32(1.0) / f32(m))
+            _discriminator_backward(d_param, d_logit, d_hidden, d_pre, n_var, 2 * m)
+            _linear_grad(d_grad, 0, d_pre, d_x, n_var, 2 * m, grad_row)
+            _linear_grad_vector(d_grad, n_var * (n_var + 1), d_logit, d_hidden, n_var + 1, 2 * m)
             steps[1] += 1
             _adam(d_param, d_grad, d_m, d_v, d_lr, steps[1])
-            if epoch == epochs - 1:
-                losses[0] += loss / bounds.shape[0]
+            _copy_linear(d_param, 0, d_weight_t, d_weight)
             # generator step on G(z2) (target 1) through the updated discriminator
             d_target[:m] = 1.0
-            _discriminator_forward(d_param, act[1, 3, :m], d_pre, d_hidden, d_logit)
-            loss = _bce_and_logit_grad(d_logit, d_target, m, f32(1.0) / f32(m))
-            _discriminator_backward(d_param, d_logit, d_hidden, d_pre, m)
-            np.dot(d_pre[:m], _block(d_param, 0, n_var), grad_in[:m])  # d(loss)/d(G(z2))
+            _discriminator_forward(d_param, d_weight_t, act[1, 3], d_pre, d_hidden, d_logit, m)
+            if last:
+                losses[1] += _bce_sum(d_logit, d_target, m) / m / bounds.shape[0]
+            _logit_grad(d_logit, d_target, m, f32(1.0) / f32(m))
+            _discriminator_backward(d_param, d_logit, d_hidden, d_pre, n_var, m)
+            _input_grad(d_weight, d_pre, grad_in, m)  # d(loss)/d(G(z2))
             grad[:m] = grad_in[:m, :n_var]
-            _generator_backward(g_param, g_grad, act[1], xhat[1], invstd[1], grad, grad_in, m)
+            _generator_backward(
+                g_param, g_grad, g_weight, act[1], xhat[1], invstd[1], grad, grad_in, grad_row, m
+            )
             steps[0] += 1
             _adam(g_param, g_grad, g_m, g_v, g_lr, steps[0])
-            if epoch == epochs - 1:
-                losses[1] += loss / bounds.shape[0]
+            _copy_generator(g_param, g_weight_t, g_weight)
 
 
-@njit(cache=True)
-def _block(param, offset, n):  # pragma: no cover - compiled
-    """The Linear block (n, n + 1) = [weight | bias] at `offset` of a flat parameter vector."""
-    return param[offset : offset + n * (n + 1)].reshape((n, n + 1))
+@njit(cache=True, error_model="numpy")
+def _copy_linear(param, offset, weight_t, weight):  # pragma: no cover - compiled
+    """weight_t[:, :out] := the Linear block (out, in + 1) at `offset`, transposed;
+    weight[:, :in + 1] := the block itself (the padding columns stay zero)."""
+    cols, rows = weight_t.shape[0], weight.shape[0]
+    for j in range(rows):
+        for k in range(cols):
+            weight_t[k, j] = weight[j, k] = param[offset + j * cols + k]
 
 
-@njit(cache=True)
-def _linear_grad(grad_param, offset, grad_out, x):  # pragma: no cover - compiled
-    """The Linear block's gradient [dW | db] = grad_out.T @ [x | 1]; `x` carries the ones."""
-    np.dot(grad_out.T, x, _block(grad_param, offset, grad_out.shape[1]))
+@njit(cache=True, error_model="numpy")
+def _copy_generator(param, weight_t, weight):  # pragma: no cover - compiled
+    """`_copy_linear` for G's three Linear blocks."""
+    n = weight.shape[1]
+    for layer in range(3):
+        _copy_linear(param, layer * (n * (n + 1) + 2 * n), weight_t[layer], weight[layer])
 
 
-@njit(cache=True, fastmath=_FASTMATH)
-def _generator_forward(param, act, xhat, invstd, m, running):  # pragma: no cover - compiled
+@njit(cache=True, error_model="numpy")
+def _forward_product(x, weight_t, out, rows):  # pragma: no cover - compiled
+    """out[:rows] := x[:rows] @ weight_t: a Linear layer on inputs that carry a ones column.
+
+    Each output sums its products in the order of the inputs; the innermost loop runs over
+    the (padded) outputs.
+    """
+    cols, w = weight_t.shape
+    for r in range(rows):
+        for c in range(w):
+            out[r, c] = 0.0
+        for k in range(cols):
+            v = x[r, k]
+            for c in range(w):
+                out[r, c] += v * weight_t[k, c]
+
+
+@njit(cache=True, error_model="numpy")
+def _linear_grad(grad_param, offset, grad_out, x, n, rows, acc):  # pragma: no cover - compiled
+    """The (n, n + 1) Linear block's gradient [dW | db] = grad_out[:rows, :n].T @ x[:rows].
+
+    `x` carries the ones column; each row of the block is summed over the rows of the
+    minibatch in order, in the padded scratch row `acc`.
+    """
+    cols, w = n + 1, acc.shape[0]
+    for j in range(n):
+        for k in range(w):
+            acc[k] = 0.0
+        for r in range(rows):
+            g = grad_out[r, j]
+            for k in range(w):
+                acc[k] += g * x[r, k]
+        grad_param[offset + j * cols : offset + (j + 1) * cols] = acc[:cols]
+
+
+@njit(cache=True, error_model="numpy")
+def _linear_grad_vector(grad_param, offset, grad_out, x, cols, rows):  # pragma: no cover
+    """The gradient of a Linear layer with one output: grad_out[:rows] @ x[:rows, :cols]."""
+    for k in range(cols):
+        grad_param[offset + k] = 0.0
+    for r in range(rows):
+        g = grad_out[r]
+        for k in range(cols):
+            grad_param[offset + k] += g * x[r, k]
+
+
+@njit(cache=True, error_model="numpy")
+def _input_grad(weight, grad_out, out, rows):  # pragma: no cover - compiled
+    """out[:rows] := grad_out[:rows, :n] @ weight, the padded Linear block (n, w).
+
+    The bias column's entry out[:, n] is a by-product that callers ignore.
+    """
+    n, w = weight.shape
+    for r in range(rows):
+        for k in range(w):
+            out[r, k] = 0.0
+        for j in range(n):
+            g = grad_out[r, j]
+            for k in range(w):
+                out[r, k] += g * weight[j, k]
+
+
+@njit(cache=True, error_model="numpy")
+def _generator_forward(param, weight_t, act, xhat, invstd, stats, m, running):  # pragma: no cover
     """Training-mode pass: act[l + 1] = activation(BN(Linear(act[l]))) for l = 0, 1, 2.
 
     `xhat` keeps each layer's normalised pre-activations and `invstd` its 1 / std, which the
     backward pass needs; the running statistics move as `nn.BatchNorm1d` moves them.
     """
-    n = xhat.shape[2]
+    n = invstd.shape[1]
     f32 = np.float32
     block = n * (n + 1) + 2 * n
     momentum, keep = f32(BN_MOMENTUM), f32(1.0 - BN_MOMENTUM)
+    mean, var = stats[0], stats[1]
     for layer in range(3):
-        offset = layer * block
-        bn = offset + n * (n + 1)
-        pre = xhat[layer, :m]
-        np.dot(act[layer, :m], _block(param, offset, n).T, pre)
+        bn = layer * block + n * (n + 1)
+        pre = xhat[layer]
+        _forward_product(act[layer], weight_t[layer], pre, m)
+        # batch statistics, each a sum over the rows in row order
+        mean[:] = 0.0
+        for r in range(m):
+            for c in range(n):
+                mean[c] += pre[r, c]
         for c in range(n):
-            mean = f32(0.0)
-            for r in range(m):
-                mean += pre[r, c]
-            mean /= f32(m)
-            var = f32(0.0)
-            for r in range(m):
-                pre[r, c] -= mean
-                var += pre[r, c] * pre[r, c]
-            var /= f32(m)
-            inv = f32(1.0) / math.sqrt(var + f32(BN_EPS))
-            invstd[layer, c] = inv
-            gamma, beta = param[bn + c], param[bn + n + c]
-            for r in range(m):
-                pre[r, c] *= inv
-                y = gamma * pre[r, c] + beta
-                act[layer + 1, r, c] = _tanh(y) if layer < 2 else _sigmoid(y)
-            running[layer, 0, c] = keep * running[layer, 0, c] + momentum * mean
-            unbiased = var * f32(m) / f32(m - 1)
+            mean[c] /= f32(m)
+        var[:] = 0.0
+        for r in range(m):
+            for c in range(n):
+                pre[r, c] -= mean[c]
+                var[c] += pre[r, c] * pre[r, c]
+        for c in range(n):
+            var[c] /= f32(m)
+            invstd[layer, c] = f32(1.0) / math.sqrt(var[c] + f32(BN_EPS))
+            running[layer, 0, c] = keep * running[layer, 0, c] + momentum * mean[c]
+            unbiased = var[c] * f32(m) / f32(m - 1)
             running[layer, 1, c] = keep * running[layer, 1, c] + momentum * unbiased
+        for r in range(m):
+            for c in range(n):
+                pre[r, c] *= invstd[layer, c]
+                y = param[bn + c] * pre[r, c] + param[bn + n + c]
+                act[layer + 1, r, c] = _tanh(y) if layer < 2 else _sigmoid(y)
 
 
-@njit(cache=True, fastmath=_FASTMATH)
-def _generator_backward(param, grad_param, act, xhat, invstd, grad, grad_in, m):  # pragma: no cover
+@njit(cache=True, error_model="numpy")
+def _generator_backward(
+    param, grad_param, weight, act, xhat, invstd, grad, grad_in, grad_row, m
+):  # pragma: no cover - compiled
     """Backward through G from `grad` = d(loss)/d(G output) (m, n); fills `grad_param`."""
-    n = xhat.shape[2]
+    n = invstd.shape[1]
     f32 = np.float32
     block = n * (n + 1) + 2 * n
     for layer in range(2, -1, -1):
         offset = layer * block
         bn = offset + n * (n + 1)
-        for c in range(n):
-            g_sum, gx_sum = f32(0.0), f32(0.0)
-            for r in range(m):
+        gx_sum = grad_param[bn : bn + n]  # d(scale)
+        g_sum = grad_param[bn + n : bn + 2 * n]  # d(shift)
+        g_sum[:] = 0.0
+        gx_sum[:] = 0.0
+        for r in range(m):
+            for c in range(n):
                 y = act[layer + 1, r, c]
                 d = grad[r, c] * (y * (f32(1.0) - y) if layer == 2 else f32(1.0) - y * y)
                 grad[r, c] = d
-                g_sum += d
-                gx_sum += d * xhat[layer, r, c]
-            grad_param[bn + c], grad_param[bn + n + c] = gx_sum, g_sum
-            scale = param[bn + c] * invstd[layer, c]
-            g_mean, gx_mean = g_sum / f32(m), gx_sum / f32(m)
-            for r in range(m):  # d(pre) = gamma * invstd * (g - mean(g) - xhat * mean(g xhat))
-                grad[r, c] = scale * (grad[r, c] - g_mean - xhat[layer, r, c] * gx_mean)
-        _linear_grad(grad_param, offset, grad[:m], act[layer, :m])
+                g_sum[c] += d
+                gx_sum[c] += d * xhat[layer, r, c]
+        for r in range(m):  # d(pre) = gamma * invstd * (g - mean(g) - xhat * mean(g xhat))
+            for c in range(n):
+                scale = param[bn + c] * invstd[layer, c]
+                grad[r, c] = scale * (
+                    grad[r, c] - g_sum[c] / f32(m) - xhat[layer, r, c] * (gx_sum[c] / f32(m))
+                )
+        _linear_grad(grad_param, offset, grad, act[layer], n, m, grad_row)
         if layer > 0:  # the ones column's gradient lands in grad_in[:, n] and is ignored
-            np.dot(grad[:m], _block(param, offset, n), grad_in[:m])
+            _input_grad(weight[layer], grad, grad_in, m)
             grad[:m] = grad_in[:m, :n]
 
 
-@njit(cache=True, fastmath=_FASTMATH)
-def _discriminator_forward(param, x, pre, hidden, logit):  # pragma: no cover - compiled
-    """hidden = tanh(L1(x)) (with a ones column), logit = L2(hidden), for the rows of `x`."""
-    rows, n = x.shape[0], pre.shape[1]
-    np.dot(x, _block(param, 0, n).T, pre[:rows])
+@njit(cache=True, error_model="numpy")
+def _discriminator_forward(param, weight_t, x, pre, hidden, logit, rows):  # pragma: no cover
+    """hidden = tanh(L1(x)) (with a ones column), logit = L2(hidden), for x[:rows]."""
+    n = weight_t.shape[0] - 1
+    offset2 = n * (n + 1)
+    _forward_product(x, weight_t, pre, rows)
     for r in range(rows):
         for c in range(n):
             hidden[r, c] = _tanh(pre[r, c])
-    np.dot(hidden[:rows], param[n * (n + 1) :], logit[:rows])
+    for r in range(rows):
+        z = np.float32(0.0)
+        for c in range(n + 1):
+            z += hidden[r, c] * param[offset2 + c]
+        logit[r] = z
 
 
-@njit(cache=True, fastmath=_FASTMATH)
-def _bce_and_logit_grad(logit, target, rows, inv_m):  # pragma: no cover - compiled
-    """Mean BCE of sigmoid(logit) over `rows` rows (times rows * inv_m), logit := its gradient.
-
-    The losses are means over m rows each: the D loss over 2m rows is twice their mean, so
-    it is returned as sum / m; the logit gradient of each is (sigmoid(logit) - target) / m.
-    """
+@njit(cache=True, error_model="numpy")
+def _bce_sum(logit, target, rows):  # pragma: no cover - compiled
+    """The sum over `rows` rows of BCE(sigmoid(logit), target), in float64."""
     loss = 0.0
     for r in range(rows):
         z = np.float64(logit[r])
-        loss += max(z, 0.0) - z * target[r] + math.log1p(math.exp(-abs(z)))
+        loss += max(z, 0.0) - z * target[r] + _log1p_exp_neg(abs(z))
+    return loss
+
+
+@njit(cache=True, error_model="numpy")
+def _logit_grad(logit, target, rows, inv_m):  # pragma: no cover - compiled
+    """logit := (sigmoid(logit) - target) * inv_m, BCE's gradient for a mean over m rows."""
+    for r in range(rows):
         logit[r] = (_sigmoid(logit[r]) - target[r]) * inv_m
-    return loss * inv_m
 
 
-@njit(cache=True, fastmath=_FASTMATH)
-def _discriminator_backward(param, d_logit, hidden, pre, rows):  # pragma: no cover - compiled
+@njit(cache=True, error_model="numpy")
+def _discriminator_backward(param, d_logit, hidden, pre, n, rows):  # pragma: no cover
     """pre := d(loss)/d(D's hidden pre-activation), from the logit gradient `d_logit`."""
-    n = pre.shape[1]
     offset2 = n * (n + 1)
     for r in range(rows):
         for c in range(n):
@@ -271,13 +407,13 @@ def _discriminator_backward(param, d_logit, hidden, pre, rows):  # pragma: no co
             pre[r, c] = d_logit[r] * param[offset2 + c] * (np.float32(1.0) - h * h)
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, error_model="numpy")
 def _adam(param, grad, exp_avg, exp_avg_sq, lr, step):  # pragma: no cover - compiled
     """One `torch.optim.Adam` update (default betas and eps) of the flat parameters."""
     f32 = np.float32
     beta1, beta2 = f32(ADAM_BETAS[0]), f32(ADAM_BETAS[1])
-    step_size = lr / (f32(1.0) - beta1**step)
-    bias_correction2_sqrt = math.sqrt(f32(1.0) - beta2**step)
+    step_size = f32(lr / (1.0 - _power(np.float64(beta1), step)))
+    bias_correction2_sqrt = f32(math.sqrt(1.0 - _power(np.float64(beta2), step)))
     for i in range(param.shape[0]):
         g = grad[i]
         exp_avg[i] += (f32(1.0) - beta1) * (g - exp_avg[i])
@@ -286,15 +422,59 @@ def _adam(param, grad, exp_avg, exp_avg_sq, lr, step):  # pragma: no cover - com
         param[i] -= step_size * exp_avg[i] / denom
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
+def _power(base, exponent):  # pragma: no cover - compiled
+    """base ** exponent for an integer exponent >= 0, by squaring (libm's pow varies by CPU)."""
+    result, factor = 1.0, base
+    while exponent > 0:
+        if exponent & 1:
+            result *= factor
+        factor *= factor
+        exponent >>= 1
+    return result
+
+
+@njit(cache=True, error_model="numpy")
+def _exp(x):  # pragma: no cover - compiled
+    """exp(x) in float64 from +, * and the bits of 2**k, the same on every CPU (libm's is not).
+
+    x = k ln2 + r with |r| <= ln2 / 2 (Cody-Waite: k ln2_hi is exact), exp(r) by its Taylor
+    series to r**9 (relative error below 1e-10, far under float32's 6e-8), times 2**k.
+    Arguments are clamped to +-120, which changes no float32 result of `_tanh` or `_sigmoid`.
+    """
+    x = min(max(x, -_EXP_LIMIT), _EXP_LIMIT)
+    k = (x * 1.4426950408889634 + _ROUND) - _ROUND  # round(x / ln 2), an integer in +-174
+    r = (x - k * _LN2_HI) - k * _LN2_LO
+    p = 1.0 + r * (1.0 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (
+        1 / 720 + r * (1 / 5040 + r * (1 / 40320 + r * (1 / 362880)))))))))
+    return p * np.int64((np.int64(k) + 1023) << 52).view(np.float64)  # p * 2**k
+
+
+@njit(cache=True, error_model="numpy")
+def _log1p_exp_neg(a):  # pragma: no cover - compiled
+    """log(1 + exp(-a)) for a >= 0, in float64, from +, *, / only (for BCE's value).
+
+    With e = exp(-a) in (0, 1] and s = e / (2 + e) <= 1/3, log(1 + e) = 2 atanh(s) =
+    2 (s + s**3/3 + s**5/5 + ...); 18 terms leave an error below 1e-17.
+    """
+    e = _exp(-a)
+    s = e / (2.0 + e)
+    s2 = s * s
+    series = 1.0 / 35.0
+    for i in range(16, -1, -1):
+        series = series * s2 + 1.0 / (2 * i + 1)
+    return 2.0 * s * series
+
+
+@njit(cache=True, error_model="numpy")
 def _sigmoid(x):  # pragma: no cover - compiled
-    """1 / (1 + exp(-x)) in float32 (float32 exp is about twice as fast as libm's tanh)."""
-    return np.float32(1.0) / (np.float32(1.0) + np.exp(-np.float32(x)))
+    """1 / (1 + exp(-x)) in float64, rounded to float32."""
+    return np.float32(1.0 / (1.0 + _exp(-np.float64(x))))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _tanh(x):  # pragma: no cover - compiled
-    """tanh(x) = sign(x) (1 - e) / (1 + e) with e = exp(-2|x|), in float32."""
-    e = np.exp(np.float32(-2.0) * abs(np.float32(x)))
-    t = (np.float32(1.0) - e) / (np.float32(1.0) + e)
+    """tanh(x) = sign(x) (1 - e) / (1 + e) with e = exp(-2|x|), in float64, rounded to float32."""
+    e = _exp(-2.0 * abs(np.float64(x)))
+    t = np.float32((1.0 - e) / (1.0 + e))
     return t if x >= 0 else -t
