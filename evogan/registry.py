@@ -128,8 +128,22 @@ def register_algorithm(
     return decorate
 
 
+BUILTIN_MODULES = (
+    "evogan.algorithms.ga",
+    "evogan.algorithms.gmoea",
+    "evogan.algorithms.egan",
+    "evogan.algorithms.pymoo_baselines",
+    "evogan.multitask.emtgs",
+    "evogan.multitask.mfea",
+    "evogan.multitask.nsga2",
+)
+"""The modules that register the built-in algorithms; none imports torch at import time (their
+GAN parts are imported when an algorithm is built), so listing and checking names stays cheap."""
+
+
 def _load_builtin() -> None:
-    importlib.import_module("evogan.algorithms")
+    for module in BUILTIN_MODULES:
+        importlib.import_module(module)
 
 
 def available_algorithms() -> list[str]:

@@ -9,6 +9,7 @@ import numpy as np
 from scipy.spatial.distance import cdist
 
 __all__ = [
+    "ELITE_SELECTIONS",
     "crowding_by_front",
     "binary_tournament",
     "crowding_distance",
@@ -292,3 +293,8 @@ def crowding_by_front(F: np.ndarray, rank: np.ndarray) -> np.ndarray:
         share = np.divide(gap, span, out=np.zeros(n), where=span > 0)
         crowding[order] += np.where(first | last, np.inf, share)
     return crowding
+
+
+ELITE_SELECTIONS = {"spea2": spea2_select, "rank-crowding": rank_crowding_select}
+"""Environmental selections by name, for operators that pick an elite set (E-GAN's "real"
+data): SPEA2's, as GMOEA does, or NSGA-II's."""

@@ -13,17 +13,21 @@ offspring. The networks persist between generations (warm start).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from evogan.algorithms.ga import GeneticAlgorithm
 from evogan.bounds import from_unit
 from evogan.errors import ConfigError
 from evogan.operators import SBX, PolynomialMutation
-from evogan.operators.egan import ELITE_SELECTIONS, EGANOffspring
 from evogan.params import choice, flag, integer, real
 from evogan.registry import register_algorithm
-from evogan.survival import binary_tournament, spea2_fitness
+from evogan.survival import ELITE_SELECTIONS, binary_tournament, spea2_fitness
 from evogan.variation import Chain, Hybrid, Variation, checked_offspring, quadratic_decay
+
+if TYPE_CHECKING:
+    from evogan.operators.egan import EGANOffspring
 
 __all__ = ["EGANAlgorithm", "TournamentMating", "make_egan"]
 
@@ -120,6 +124,8 @@ def make_egan(
     if n_elite > pop_size:
         raise ConfigError(f"parameter n_elite={n_elite} is larger than the population "
                           f"({pop_size}); the GAN's real set is n_elite of its solutions")
+    from evogan.operators.egan import EGANOffspring  # torch, imported when an egan is built
+
     offspring = EGANOffspring(n_elite=n_elite, elite_selection=elite_selection,
                               iterations=iterations, mu=mu, selection=selection, gamma=gamma,
                               lr_g=lr_g, lr_d=lr_d, common_noise=common_noise,

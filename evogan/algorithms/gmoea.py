@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pymoo.core.problem import Problem
@@ -11,11 +12,13 @@ from evogan.bounds import from_unit
 from evogan.device import DEFAULT_CPU_THREADS
 from evogan.errors import ConfigError
 from evogan.operators import SBX, PolynomialMutation
-from evogan.operators.gmoea import GMOEAGAN
 from evogan.params import flag, integer, real
 from evogan.registry import register_algorithm
 from evogan.survival import binary_tournament, spea2_fitness, spea2_select
 from evogan.variation import Chain, quadratic_decay, reset_variation
+
+if TYPE_CHECKING:
+    from evogan.operators.gmoea import GMOEAGAN
 
 __all__ = ["GMOEA", "make_gmoea", "make_gmoea_ga"]
 
@@ -199,6 +202,8 @@ def make_gmoea(
     if k > pop_size:
         raise ConfigError(f"parameter k={k} is larger than the population ({pop_size}); the GAN's "
                           "real set is k of its solutions")
+    from evogan.operators.gmoea import GMOEAGAN  # torch, imported when a GMOEA is built
+
     gan = GMOEAGAN(
         k=k, epochs=epochs, batch_size=batch_size, lr=lr, eta_m=eta_m,
         cpu_threads=cpu_threads, shuffle_labels_bug=shuffle_labels_bug,

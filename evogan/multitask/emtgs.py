@@ -16,7 +16,6 @@ import numpy as np
 from evogan.device import set_cpu_threads
 from evogan.errors import ConfigError
 from evogan.multitask.base import MultitaskAlgorithm
-from evogan.multitask.gan import GANConfig, TransferGANs
 from evogan.params import choice, flag, integer, real
 from evogan.registry import register_algorithm
 from evogan.rng import torch_generator
@@ -188,6 +187,8 @@ class EMTGS(MultitaskAlgorithm):
         self.layout = layout
         self.retrain_interval = retrain_interval
         self.initial_epochs, self.retrain_epochs = initial_epochs, retrain_epochs
+        from evogan.multitask.gan import GANConfig  # torch, imported when EMT-GS is built
+
         self.gan_config = GANConfig(
             batch_size=batch_size, lr_g=lr_g, lr_d=lr_d, discriminator_batch=discriminator_batch,
             loss=gan_loss,
@@ -201,7 +202,7 @@ class EMTGS(MultitaskAlgorithm):
         self.torch_generator_ = torch_generator(self.rng_, self.device_)
         n_tasks = self.problem_.n_tasks
         self.pairs_ = [(t, k) for t in range(n_tasks) for k in range(n_tasks) if t != k]
-        self.gans_: TransferGANs | None = None  # built on the first offspring call
+        self.gans_ = None  # TransferGANs, built on the first offspring call
         self.gen_ = 1  # the initial population is generation 1
         self.epochs_trained_ = 0  # in the current generation
         self.losses_ = (float("nan"), float("nan"))
@@ -241,6 +242,8 @@ class EMTGS(MultitaskAlgorithm):
                 "EMT-GS: %d GAN samples per task < batch size %d, so the GANs are never "
                 "trained (as in the reference code)", n_samples, self.gan_config.batch_size,
             )
+        from evogan.multitask.gan import TransferGANs
+
         self.gans_ = TransferGANs(
             len(self.pairs_), width, config=self.gan_config, generator=self.torch_generator_,
             device=self.device_,

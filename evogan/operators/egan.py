@@ -22,15 +22,13 @@ from evogan.egan import EGAN, EGANConfig
 from evogan.errors import ConfigError
 from evogan.operators.elite_noise import EliteGaussian
 from evogan.rng import torch_generator
-from evogan.survival import rank_crowding_select, spea2_select
+from evogan.survival import ELITE_SELECTIONS
 from evogan.variation import LearnedVariation
 
 __all__ = ["ELITE_SELECTIONS", "EGANOffspring"]
 
 logger = logging.getLogger(__name__)
 
-ELITE_SELECTIONS = {"spea2": spea2_select, "rank-crowding": rank_crowding_select}
-"""How the elites ("real" data) are chosen from the parents: SPEA2 as GMOEA does, or NSGA-II's."""
 
 
 class EGANOffspring(LearnedVariation):
