@@ -12,7 +12,7 @@ point; the reverse KL compares the histogram of high-quality points over the mod
 uniform mode distribution. MMD^2 (unbiased, RBF kernel with the median-heuristic bandwidth, as in
 MO-EGAN) compares 1,000 of the generated points with as many fresh real points.
 
-Every trainer is the same `evogan.egan.EGAN` harness: `egan` evolves the generator with all three
+Every trainer is the same `evogan.gan.egan.EGAN` harness: `egan` evolves the generator with all three
 losses; `gan-<loss>` uses that single loss, which makes E-GAN's selection trivial and leaves a
 plain GAN with the same networks, optimisers and iteration budget.
 """
@@ -38,8 +38,8 @@ import numpy as np
 import torch
 
 from evogan.device import resolve_device, set_cpu_threads
-from evogan.egan import EGAN, EGANConfig, Sampler
 from evogan.errors import ConfigError, EvoganError
+from evogan.gan.egan import EGAN, EGANConfig, Sampler
 from evogan.params import choice, flag, integer, real
 from evogan.record import replace_folder
 from evogan.report import write_bytes_atomic

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from evogan.device import set_cpu_threads
-from evogan.egan import EGAN
+from evogan.gan.egan import EGAN
 from evogan.report import write_text_atomic
 from evogan.rng import make_rng
 from evogan.toy import linear_decay, toy_config, toy_data

@@ -29,8 +29,8 @@ import scipy.stats
 import torch
 
 from evogan.device import set_cpu_threads
-from evogan.egan import egan_fitness, init_mlp
 from evogan.errors import ConfigError, EvoganError
+from evogan.gan.egan import egan_fitness, init_mlp
 from evogan.report import write_text_atomic
 from evogan.toy import (
     TRAINERS,

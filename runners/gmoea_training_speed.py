@@ -30,17 +30,17 @@ import torch
 from torch import nn
 
 from evogan.device import resolve_device, set_cpu_threads
-from evogan.operators.elite_noise import EliteGaussian
-from evogan.operators.gmoea import (
+from evogan.gan.elite_noise import EliteGaussian
+from evogan.gan.gmoea_compiled import CompiledGanTrainer
+from evogan.gan.gmoea_fused import FusedGanTrainer
+from evogan.gan.gmoea_training import (
     G_LR_FACTOR,
-    FusedGanTrainer,
     GMOEADiscriminator,
     GMOEAGenerator,
     TrainingDraws,
     build_networks,
     minibatch_bounds,
 )
-from evogan.operators.gmoea_kernel import CompiledGanTrainer
 
 OUT = Path(__file__).resolve().parents[1] / "results" / "gmoea_training_speed"
 

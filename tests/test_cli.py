@@ -149,7 +149,7 @@ def test_progress_line_says_the_kernel_compiles_and_times_the_run_from_after_it(
     stream = io.StringIO()
     progress = ProgressLine(stream)
     state = RunState(problem=None, algorithm=None, max_evals=10_000)
-    kernel_log = logging.getLogger("evogan.operators.gmoea_kernel")
+    kernel_log = logging.getLogger("evogan.gan.gmoea_compiled")
     evogan_log = logging.getLogger("evogan")
     level = evogan_log.level
     progress.on_start(state)

@@ -7,7 +7,9 @@ import pytest
 import torch
 
 from evogan.algorithms.egan import make_egan
-from evogan.egan import (
+from evogan.engine import minimize
+from evogan.errors import ConfigError
+from evogan.gan.egan import (
     EGAN,
     GENERATOR_LOSSES,
     EGANConfig,
@@ -17,10 +19,8 @@ from evogan.egan import (
     init_mlp,
     mlp_forward,
 )
-from evogan.engine import minimize
-from evogan.errors import ConfigError
+from evogan.gan.egan_offspring import EGANOffspring
 from evogan.indicators import igd
-from evogan.operators.egan import EGANOffspring
 from evogan.problems import get_problem, reference_front
 from evogan.rng import make_rng
 from evogan.toy import toy_data

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from evogan.operators.elite_noise import EliteGaussian
+from evogan.gan.elite_noise import EliteGaussian
 
 
 def _elites(k: int, n_var: int, seed: int = 0) -> np.ndarray:

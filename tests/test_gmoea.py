@@ -11,17 +11,13 @@ import torch
 from evogan.algorithms.gmoea import GMOEA, make_gmoea, make_gmoea_ga
 from evogan.engine import minimize
 from evogan.errors import ConfigError
+from evogan.gan.elite_noise import EliteGaussian
+from evogan.gan.gmoea import GMOEAGAN
+from evogan.gan.gmoea_compiled import CompiledGanTrainer
+from evogan.gan.gmoea_fused import FusedGanTrainer
+from evogan.gan.gmoea_training import TrainingDraws, build_networks, minibatch_bounds
 from evogan.indicators import igd
 from evogan.operators import OPERATORS
-from evogan.operators.elite_noise import EliteGaussian
-from evogan.operators.gmoea import (
-    GMOEAGAN,
-    FusedGanTrainer,
-    TrainingDraws,
-    build_networks,
-    minibatch_bounds,
-)
-from evogan.operators.gmoea_kernel import CompiledGanTrainer
 from evogan.problems import get_problem, reference_front
 from evogan.registry import algorithm_entry
 from evogan.survival import spea2_select

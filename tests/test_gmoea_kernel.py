@@ -15,8 +15,8 @@ TRAINING = """
 import hashlib
 import numpy as np
 import torch
-from evogan.operators.gmoea import TrainingDraws, build_networks
-from evogan.operators.gmoea_kernel import CompiledGanTrainer
+from evogan.gan.gmoea_training import TrainingDraws, build_networks
+from evogan.gan.gmoea_compiled import CompiledGanTrainer
 
 n, n_var, k, epochs = 21, 5, 6, 4  # minibatches of 8, 8 and 5 rows
 rng = np.random.default_rng(7)

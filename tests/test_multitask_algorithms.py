@@ -6,10 +6,10 @@ import torch
 
 from evogan.engine import minimize
 from evogan.errors import ConfigError
+from evogan.gan.transfer import GANConfig, TransferGANs, _Adam
 from evogan.multitask import EMTGS, MOMFEA, PerTaskNSGA2
 from evogan.multitask.base import nsga2_order
 from evogan.multitask.emtgs import ide_offspring
-from evogan.multitask.gan import GANConfig, TransferGANs, _Adam
 from evogan.multitask.metrics import (
     MultitaskHistory,
     multitask_quality,

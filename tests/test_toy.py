@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from evogan.cli import main, run_toy_command
-from evogan.egan import EGANConfig
 from evogan.errors import ConfigError
+from evogan.gan.egan import EGANConfig
 from evogan.toy import (
     ToyOptions,
     add_toy_arguments,

@@ -27,7 +27,7 @@ from evogan.survival import ELITE_SELECTIONS, binary_tournament, spea2_fitness
 from evogan.variation import Chain, Hybrid, Variation, checked_offspring, quadratic_decay
 
 if TYPE_CHECKING:
-    from evogan.operators.egan import EGANOffspring
+    from evogan.gan.egan_offspring import EGANOffspring
 
 __all__ = ["EGANAlgorithm", "TournamentMating", "make_egan"]
 
@@ -124,7 +124,7 @@ def make_egan(
     if n_elite > pop_size:
         raise ConfigError(f"parameter n_elite={n_elite} is larger than the population "
                           f"({pop_size}); the GAN's real set is n_elite of its solutions")
-    from evogan.operators.egan import EGANOffspring  # torch, imported when an egan is built
+    from evogan.gan.egan_offspring import EGANOffspring  # torch, imported when an egan is built
 
     offspring = EGANOffspring(n_elite=n_elite, elite_selection=elite_selection,
                               iterations=iterations, mu=mu, selection=selection, gamma=gamma,

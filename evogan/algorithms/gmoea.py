@@ -18,7 +18,7 @@ from evogan.survival import binary_tournament, spea2_fitness, spea2_select
 from evogan.variation import Chain, quadratic_decay, reset_variation
 
 if TYPE_CHECKING:
-    from evogan.operators.gmoea import GMOEAGAN
+    from evogan.gan.gmoea import GMOEAGAN
 
 __all__ = ["GMOEA", "make_gmoea", "make_gmoea_ga"]
 
@@ -202,7 +202,7 @@ def make_gmoea(
     if k > pop_size:
         raise ConfigError(f"parameter k={k} is larger than the population ({pop_size}); the GAN's "
                           "real set is k of its solutions")
-    from evogan.operators.gmoea import GMOEAGAN  # torch, imported when a GMOEA is built
+    from evogan.gan.gmoea import GMOEAGAN  # torch, imported when a GMOEA is built
 
     gan = GMOEAGAN(
         k=k, epochs=epochs, batch_size=batch_size, lr=lr, eta_m=eta_m,

@@ -187,7 +187,7 @@ class EMTGS(MultitaskAlgorithm):
         self.layout = layout
         self.retrain_interval = retrain_interval
         self.initial_epochs, self.retrain_epochs = initial_epochs, retrain_epochs
-        from evogan.multitask.gan import GANConfig  # torch, imported when EMT-GS is built
+        from evogan.gan.transfer import GANConfig  # torch, imported when EMT-GS is built
 
         self.gan_config = GANConfig(
             batch_size=batch_size, lr_g=lr_g, lr_d=lr_d, discriminator_batch=discriminator_batch,
@@ -242,7 +242,7 @@ class EMTGS(MultitaskAlgorithm):
                 "EMT-GS: %d GAN samples per task < batch size %d, so the GANs are never "
                 "trained (as in the reference code)", n_samples, self.gan_config.batch_size,
             )
-        from evogan.multitask.gan import TransferGANs
+        from evogan.gan.transfer import TransferGANs
 
         self.gans_ = TransferGANs(
             len(self.pairs_), width, config=self.gan_config, generator=self.torch_generator_,

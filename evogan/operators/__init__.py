@@ -19,7 +19,7 @@ from evogan.operators.sbx import SBX
 __all__ = ["GMOEAGAN", "OPERATORS", "SBX", "DifferentialEvolution", "EGANOffspring",
            "PolynomialMutation"]
 
-_LAZY = {"GMOEAGAN": "evogan.operators.gmoea", "EGANOffspring": "evogan.operators.egan"}
+_LAZY = {"GMOEAGAN": "evogan.gan.gmoea", "EGANOffspring": "evogan.gan.egan_offspring"}
 
 
 def __getattr__(name: str) -> Any:

@@ -6,7 +6,7 @@ dispatch however small its arrays, and a step needs about fifty of them, so the 
 latency-bound (about 0.65 ms in the fused torch loop and 6 ms in the eager one on one idle
 core; a NumPy port of the fused loop was tried and was only 1.4x faster than torch).
 Here the whole training, all epochs and minibatches, is one numba-compiled function over
-the flat parameter, gradient and Adam buffers of `_FlatAdam`, which hold the modules'
+the flat parameter, gradient and Adam buffers of `FlatAdam`, which hold the modules'
 parameters, so the modules (used for sampling) and the optimiser state are the same memory
 whichever trainer ran last. Numba was chosen over hand-written C (no compiler needed at
 install time) and over `torch.compile` (which still pays a call per step and compiles for
@@ -40,14 +40,14 @@ import torch
 from numba import njit
 
 from evogan.engine import KERNEL_EVENT
-from evogan.operators.gmoea import (
+from evogan.gan.gmoea_training import (
     ADAM_BETAS,
     ADAM_EPS,
     BN_EPS,
     BN_MOMENTUM,
+    FlatAdam,
     GanTrainer,
     TrainingDraws,
-    _FlatAdam,
     minibatch_bounds,
 )
 
@@ -104,7 +104,7 @@ class CompiledGanTrainer(GanTrainer):
         return float(losses[0]), float(losses[1])
 
 
-def _adam_arrays(adam: _FlatAdam) -> tuple[np.ndarray, ...]:
+def _adam_arrays(adam: FlatAdam) -> tuple[np.ndarray, ...]:
     """Parameters, gradients, Adam moments (flat, views of the torch buffers) and lr."""
     return (
         adam.param.numpy(), adam.grad.numpy(), adam.exp_avg.numpy(), adam.exp_avg_sq.numpy(),
@@ -120,7 +120,7 @@ def _adam_arrays(adam: _FlatAdam) -> tuple[np.ndarray, ...]:
 # vector width the CPU has without changing a single operation. exp is `_exp`, built from
 # +, * and the bits of 2**k; sqrt and division are IEEE-exact everywhere; error_model="numpy"
 # only drops Python's zero-division checks, which kept LLVM from vectorising.
-# Parameter layout (`_FlatAdam`): G = [L1 | BN1 | L2 | BN2 | L3 | BN3], D = [L1 | L2], where a
+# Parameter layout (`FlatAdam`): G = [L1 | BN1 | L2 | BN2 | L3 | BN3], D = [L1 | L2], where a
 # Linear block is (out, in + 1) = [weight | bias] and a BatchNorm block is (2, n) = [scale; shift].
 # Rows of activations and products are padded with zeros to `_LANES`-multiples of columns, so
 # that the innermost loops have no scalar remainder; the padding never enters a real column.

@@ -2,10 +2,10 @@
 
 Design A of the E-GAN spec (§3.2), which combines
 - E-GAN (Wang, Xu, Yao, Tao, IEEE TEVC 23(6), 2019): generators mutated by several losses and
-  selected by F = F_q + gamma * F_d (`evogan.egan`);
+  selected by F = F_q + gamma * F_d (`evogan.gan.egan`);
 - GMOEA (He, Huang, Cheng, Tan, Jin, IEEE TCYB 2021): the discriminator learns the elite
   solutions as "real" and the rest of the population as "fake", and generator noise is drawn
-  from a Gaussian fitted to the elites (`evogan.operators.elite_noise.EliteGaussian`).
+  from a Gaussian fitted to the elites (`evogan.gan.elite_noise.EliteGaussian`).
 
 Every `fit` runs a few E-GAN generations on the current population, continuing from the
 networks of the previous call (warm start), so the operator follows the population as it moves.
@@ -18,9 +18,9 @@ import logging
 import numpy as np
 import torch
 
-from evogan.egan import EGAN, EGANConfig
 from evogan.errors import ConfigError
-from evogan.operators.elite_noise import EliteGaussian
+from evogan.gan.egan import EGAN, EGANConfig
+from evogan.gan.elite_noise import EliteGaussian
 from evogan.rng import torch_generator
 from evogan.survival import ELITE_SELECTIONS
 from evogan.variation import LearnedVariation
