@@ -73,3 +73,18 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_every_package_is_installed():
+    """pyproject.toml lists the packages (evogan.problems is the top-level `problems/` folder, which
+    setuptools' discovery cannot map), so a new sub-package must be added there: this says so."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {".".join(("evogan", *init.parent.relative_to(ROOT / "evogan").parts))
+             for init in (ROOT / "evogan").rglob("__init__.py")}
+    assert listed == found | {"evogan.problems"}
