@@ -37,11 +37,14 @@ import contextlib
 import json
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import platform
 import re
 import shutil
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -64,6 +67,7 @@ else:  # pragma: no cover - Python 3.10
 __all__ = [
     "THREAD_ENV",
     "Campaign",
+    "CampaignInterrupted",
     "CampaignResult",
     "LocalPool",
     "Progress",
@@ -415,6 +419,114 @@ class CampaignResult:
         return not self.failed and not self.corrupt
 
 
+class CampaignInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) or SIGTERM stopped a campaign: its workers are stopped and the runs they
+    had in flight are lost, every record written is kept, and the same campaign started again
+    resumes where this one stopped. The message is one line, for the user.
+
+    Attributes:
+        result: what the campaign did before it stopped.
+        total: how many runs the campaign has.
+        signum: the signal that stopped it, `signal.SIGINT` or `signal.SIGTERM`.
+    """
+
+    def __init__(self, result: CampaignResult, *, total: int, signum: int) -> None:
+        self.result, self.total, self.signum = result, total, signum
+        failed = f", {len(result.failed)} failed" if result.failed else ""
+        super().__init__(
+            f"interrupted by {signal.Signals(signum).name}: {self.kept} of {total} runs recorded "
+            f"in {result.out} ({len(result.written)} in this session{failed}); the same command "
+            "resumes the campaign")
+
+    @property
+    def kept(self) -> int:
+        """The campaign's runs with a complete record in OUT."""
+        return len(self.result.written) + len(self.result.skipped)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the driver's main thread as Ctrl-C raises KeyboardInterrupt."""
+
+
+class _StopSignals:
+    """Ctrl-C and SIGTERM while a campaign runs.
+
+    SIGTERM (what `timeout`, systemd and batch schedulers send) stops the campaign the way Ctrl-C
+    does, by an exception in the main thread, so that the driver stops its workers before it
+    ends; a second SIGTERM ends it at once. Inside `held()` both wait for the end of the block,
+    so that a record on disk and its count are never split. Handlers that the application set
+    are left alone, and so is a campaign run from a thread other than the main one (only the
+    main thread may set handlers).
+    """
+
+    _DEFAULTS = ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, signal.SIG_DFL))
+
+    def __init__(self) -> None:
+        self.holding = False
+        self.pending: int | None = None
+        self.replaced: dict[int, Any] = {}
+
+    def __enter__(self) -> _StopSignals:
+        if threading.current_thread() is threading.main_thread():
+            for signum, default in self._DEFAULTS:
+                if signal.getsignal(signum) is default:
+                    self.replaced[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for signum, previous in self.replaced.items():
+            signal.signal(signum, previous)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if signum == signal.SIGTERM:
+            signal.signal(signum, signal.SIG_DFL)
+        if self.holding:
+            self.pending = signum
+        else:
+            self._raise(signum)
+
+    @staticmethod
+    def _raise(signum: int) -> None:
+        raise _Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+        if self.pending is not None:
+            self._raise(self.pending)
+
+
+def _start_worker() -> None:
+    """Initializer of every local worker."""
+    _limit_threads()
+    _end_with_driver()
+
+
+def _end_with_driver() -> None:
+    """End this worker when its driver ends, however it ends (kill -9 included).
+
+    A watcher thread waits on the sentinel of multiprocessing's parent process, a pipe whose
+    only writer is the driver: it reads as closed once the driver is gone. (A parent-death
+    signal would not do: a worker's parent is the fork server, not the driver.) The fork server
+    and the resource tracker then end by themselves, each at the end of a pipe that the driver
+    and the workers hold. A worker inside a long call that holds the GIL ends when the call
+    returns.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="evogan-end-with-driver", daemon=True).start()
+
+
 def _limit_threads() -> None:
     """Worker initializer: one thread for torch and the BLAS/OpenMP pools."""
     for name in THREAD_ENV:
@@ -475,7 +587,7 @@ class LocalPool:
         """Yield (spec, record or the exception the run raised) as runs finish."""
         with _thread_env():
             executor = ProcessPoolExecutor(max_workers=min(self.workers, len(specs)),
-                                           mp_context=_context(), initializer=_limit_threads)
+                                           mp_context=_context(), initializer=_start_worker)
             pending: dict[Future[RunRecord], RunSpec] = {}
             try:
                 pending.update({executor.submit(run, spec.config): spec for spec in specs})
@@ -491,14 +603,20 @@ class LocalPool:
             executor.shutdown()
 
 
-def _terminate(executor: ProcessPoolExecutor) -> None:
-    """Drop queued runs and stop the workers now instead of letting them finish their runs."""
+def _terminate(executor: ProcessPoolExecutor, *, grace_s: float = 5.0) -> None:
+    """Drop queued runs and stop the workers now instead of letting them finish their runs;
+    return once they have ended (SIGTERM, then SIGKILL for any still there after `grace_s`)."""
+    # before shutdown(), which forgets the processes
+    processes = list((getattr(executor, "_processes", None) or {}).values())
     executor.shutdown(wait=False, cancel_futures=True)
-    if hasattr(executor, "terminate_workers"):  # Python >= 3.14
-        executor.terminate_workers()
-        return
-    for process in list((getattr(executor, "_processes", None) or {}).values()):
+    for process in processes:
         process.terminate()
+    deadline = time.monotonic() + grace_s
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.exitcode is None:
+            process.kill()
+            process.join()
 
 
 class RayBackend:
@@ -581,11 +699,13 @@ def run_campaign(
 
     Raises:
         ConfigError: bad campaign, or OUT holds records of a different campaign.
+        CampaignInterrupted: Ctrl-C or SIGTERM stopped the campaign (SIGTERM stops it as
+            Ctrl-C does while it runs in the main thread, unless the application handles it).
     """
     out = Path(out)
     campaign.validate()
     out.mkdir(parents=True, exist_ok=True)
-    with _lock(out):
+    with _StopSignals() as signals, _lock(out):
         _remove_staging(out)
         state = plan(campaign, out)
         if state.conflicts:
@@ -602,10 +722,17 @@ def run_campaign(
             on_progress(progress)
         if state.todo:
             backend = backend or LocalPool()
-            for spec, outcome in backend.run(run, state.todo):
-                _finish(spec, outcome, out, result, progress)
-                if on_progress is not None:
-                    on_progress(progress)
+            try:
+                # closing(): a stop between two runs reaches the backend, which stops its workers
+                with contextlib.closing(backend.run(run, state.todo)) as outcomes:
+                    for spec, outcome in outcomes:
+                        with signals.held():
+                            _finish(spec, outcome, out, result, progress)
+                        if on_progress is not None:
+                            on_progress(progress)
+            except KeyboardInterrupt as stop:
+                signum = signal.SIGTERM if isinstance(stop, _Terminated) else signal.SIGINT
+                raise CampaignInterrupted(result, total=progress.total, signum=signum) from None
         result.wall_s = progress.elapsed_s
     return result
 

@@ -1,6 +1,7 @@
 """Campaigns end to end at a tiny budget: records, report, resume, kill -9, failures, Ray."""
 
 import argparse
+import contextlib
 import csv
 import dataclasses
 import io
@@ -25,6 +26,7 @@ from evogan.campaign import (
     RayBackend,
     add_compare_arguments,
     parse_seeds,
+    plan,
     run_campaign,
 )
 from evogan.cli import run_compare_command
@@ -275,3 +277,91 @@ def test_progress_line_counts_runs_failures_and_time_left():
     line = stream.getvalue()
     assert line.startswith("\r    6/10 runs (2 already done)  1 failed  0:40 elapsed")
     assert "~0:40 left" in line  # 4 runs in 40 s, 4 to go
+
+
+# --- the driver alone is killed or stopped: its workers, fork server and resource tracker go too
+
+LONG_RUNS = ["compare", "--algos", "nsga2", "--problems", "zdt1", "--seeds", "2",
+             "--max-evals", "120,10000000", "--pop-size", "12", "--workers", "2", "--no-report"]
+needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+
+
+def session_processes(sid: int) -> list[int]:
+    """The live (not zombie) processes of session `sid`, from /proc (psutil is no dependency)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:  # ended meanwhile
+            continue
+        fields = stat.rpartition(")")[2].split()  # state, ppid, pgrp, session, ...
+        if fields and fields[0] != "Z" and int(fields[3]) == sid:
+            pids.append(int(entry.name))
+    return pids
+
+
+@contextlib.contextmanager
+def campaign_in_flight(out: Path):
+    """`evogan compare` in a session of its own, once its two short runs are recorded and its two
+    long ones (minutes each) run on two workers; whatever of the session is left at the end is
+    killed, so that a failing test leaks nothing."""
+    log = open(out.parent / f"{out.name}.stderr", "w+")
+    process = subprocess.Popen([sys.executable, "-m", "evogan.cli", *LONG_RUNS, "--out", str(out)],
+                               start_new_session=True, stdout=log, stderr=log, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        # driver, resource tracker, fork server and two workers
+        while len(record_folders(out)) < 2 or len(session_processes(process.pid)) < 5:
+            assert process.poll() is None and time.monotonic() < deadline, log.read()
+            time.sleep(0.05)
+        yield process, log
+    finally:
+        for pid in session_processes(process.pid):
+            os.kill(pid, signal.SIGKILL)
+        process.wait()
+        log.close()
+
+
+def left_after(sid: int, seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while session_processes(sid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return session_processes(sid)
+
+
+@needs_proc
+def test_killing_only_the_driver_ends_every_process_of_the_campaign(tmp_path):
+    out = tmp_path / "orphans"
+    with campaign_in_flight(out) as (process, _):
+        process.kill()  # kill -9 of the driver alone, not of its process group
+        process.wait()
+        assert left_after(process.pid, 10) == []
+    for folder in record_folders(out):
+        read_record(folder)
+
+
+@needs_proc
+@pytest.mark.parametrize("signum, status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)],
+                         ids=["SIGTERM", "SIGINT"])
+def test_sigterm_or_ctrl_c_on_the_driver_stops_the_campaign_and_keeps_its_records(
+        tmp_path, signum, status, capsys):
+    out = tmp_path / "stopped"
+    with campaign_in_flight(out) as (process, log):
+        process.send_signal(signum)
+        assert process.wait(timeout=30) == status
+        assert left_after(process.pid, 10) == []
+        log.seek(0)
+        lines = log.read().splitlines()
+    assert lines[-1] == (f"evogan: interrupted by {signal.Signals(signum).name}: 2 of 4 runs "
+                         f"recorded in {out} (2 in this session); the same command resumes "
+                         "the campaign")
+    for folder in record_folders(out):
+        read_record(folder)
+    assert not [p for p in out.rglob(".*") if p.name != ".campaign.lock"]  # no staging folder
+    state = plan(Campaign.from_toml(out / "campaign.toml"), out)
+    assert (len(state.complete), len(state.todo), state.corrupt) == (2, 2, [])
+    parser = argparse.ArgumentParser()
+    add_compare_arguments(parser)
+    assert run_compare_command(parser.parse_args([*LONG_RUNS[1:], "--max-evals", "120",
+                                                  "--out", str(out)])) == 0
+    assert "0 run(s) written, 2 already complete, 0 failed" in capsys.readouterr().out
