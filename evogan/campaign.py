@@ -660,18 +660,43 @@ class RayBackend:
 
 @contextlib.contextmanager
 def _lock(out: Path) -> Iterator[None]:
-    """Hold OUT/.campaign.lock, so that two campaigns never write the same folder at once."""
+    """Hold OUT/.campaign.lock, so that two campaigns never write the same folder at once; the
+    file goes when the campaign ends.
+
+    The holder removes the file while it still holds the lock. A campaign that opened the file
+    just before may then lock the removed file, so after locking it checks that the path still
+    names the file it locked, and starts again if not.
+    """
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: no lock
         yield
         return
-    with open(out / ".campaign.lock", "w") as handle:
+    path = out / ".campaign.lock"
+    while True:
+        handle = open(path, "a")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            handle.close()
             raise ConfigError(f"--out {out}: another campaign is running there") from None
+        if _names(path, handle):
+            break
+        handle.close()
+    try:
         yield
+    finally:
+        if _names(path, handle):  # not, if someone removed it meanwhile: leave theirs alone
+            path.unlink()
+        handle.close()
+
+
+def _names(path: Path, handle: TextIO) -> bool:
+    """Whether `path` names the file open as `handle`."""
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(handle.fileno()))
+    except FileNotFoundError:
+        return False
 
 
 def _remove_staging(out: Path) -> None:

@@ -24,6 +24,7 @@ from evogan.campaign import (
     Progress,
     ProgressLine,
     RayBackend,
+    _lock,
     add_compare_arguments,
     parse_seeds,
     plan,
@@ -357,7 +358,7 @@ def test_sigterm_or_ctrl_c_on_the_driver_stops_the_campaign_and_keeps_its_record
                          "the campaign")
     for folder in record_folders(out):
         read_record(folder)
-    assert not [p for p in out.rglob(".*") if p.name != ".campaign.lock"]  # no staging folder
+    assert not list(out.rglob(".*"))  # no staging folder, no lock file
     state = plan(Campaign.from_toml(out / "campaign.toml"), out)
     assert (len(state.complete), len(state.todo), state.corrupt) == (2, 2, [])
     parser = argparse.ArgumentParser()
@@ -365,3 +366,40 @@ def test_sigterm_or_ctrl_c_on_the_driver_stops_the_campaign_and_keeps_its_record
     assert run_compare_command(parser.parse_args([*LONG_RUNS[1:], "--max-evals", "120",
                                                   "--out", str(out)])) == 0
     assert "0 run(s) written, 2 already complete, 0 failed" in capsys.readouterr().out
+
+
+# --- OUT/.campaign.lock
+
+
+def test_the_lock_file_goes_when_the_campaign_ends(finished, tmp_path):
+    assert not (finished / ".campaign.lock").exists()
+    out = tmp_path / "copy"
+    shutil.copytree(finished, out)
+    with pytest.raises(ConfigError, match="different campaign"):
+        run_campaign(dataclasses.replace(TINY, pop_size=16), out)
+    assert not (out / ".campaign.lock").exists()
+
+
+def test_the_lock_keeps_a_second_campaign_out_even_while_the_first_removes_it(tmp_path,
+                                                                             monkeypatch):
+    with _lock(tmp_path):
+        with pytest.raises(ConfigError, match="another campaign is running there"), _lock(tmp_path):
+            pass
+    assert not (tmp_path / ".campaign.lock").exists()
+    # A campaign opens the lock file; before it locks it, the holder ends and removes the file.
+    fcntl = pytest.importorskip("fcntl")
+    flock = fcntl.flock
+
+    def holder_ends_first(handle, operation):
+        monkeypatch.setattr(fcntl, "flock", flock)
+        with _lock(tmp_path):  # the holder locks the file the campaign has open
+            pass
+        flock(handle, operation)
+
+    monkeypatch.setattr(fcntl, "flock", holder_ends_first)
+    with _lock(tmp_path):  # it must not hold a lock on the removed file, but on the one at the path
+        assert (tmp_path / ".campaign.lock").exists()
+        with pytest.raises(ConfigError, match="another campaign is running there"), \
+                _lock(tmp_path):
+            pass
+    assert not (tmp_path / ".campaign.lock").exists()
