@@ -1,12 +1,15 @@
 """Campaigns: algorithms x problems x budgets x seeds, run in a process pool or on Ray, resumable.
 
 A campaign writes one run record (see `evogan.record`) per run under
-`OUT/runs/<algorithm label>/<problem>/evals-<max_evals>/seed-<seed>/`, and saves its own
-definition as `OUT/campaign.toml`. Workers only compute (`evogan.run.execute` returns a
+`OUT/runs/<algorithm label>/<problem>/evals-<max_evals>/seed-<seed>/`, and saves its definition
+as `OUT/campaign.toml`, joined with the one stored there before (`Campaign.union`), so that the
+file describes every record in OUT. Workers only compute (`evogan.run.execute` returns a
 `RunRecord`); the driver alone writes records, each atomically. Starting the same campaign again
 skips the complete records whose configuration matches, redoes the missing or incomplete ones,
 and reports (never overwrites) records that do not parse. A failed run leaves a failure note
-`seed-<seed>.failed.json` next to where its record would be, and the campaign goes on.
+`seed-<seed>.failed.json` next to where its record would be, and the campaign goes on. Ctrl-C
+or SIGTERM stops the workers and raises `CampaignInterrupted`; local workers also end when the
+driver is killed.
 
 A campaign file (`evogan compare campaign.toml --out DIR`) looks like this; every key but
 `algos` and `problems` is optional, and a label may name a registered algorithm with settings:
@@ -210,6 +213,50 @@ class Campaign:
             except TypeError as error:  # a factory's own argument check
                 raise ConfigError(f"[algorithm.{spec.label}]: {error}") from None
 
+    def union(self, other: Campaign) -> Campaign:
+        """This campaign joined with `other`: every algorithm, problem, seed and budget of either,
+        in this campaign's order, then the new ones in `other`'s (a new algorithm goes before
+        this campaign's last one, which stays the report's default control); `other`'s device.
+
+        Raises:
+            ConfigError: the two disagree on pop_size, or on the settings of a label or a
+                problem that both have (one line, naming the first difference).
+        """
+        if self.pop_size != other.pop_size:
+            raise ConfigError(f"pop_size is {self.pop_size} in one campaign and "
+                              f"{other.pop_size} in the other")
+        for label in (a for a in self.algos if a in other.algos):
+            mine, theirs = ((c.algo_name(label), c.params(label)) for c in (self, other))
+            if mine != theirs:
+                raise ConfigError(f"label {label!r} is {mine[0]} {mine[1]} in one campaign and "
+                                  f"{theirs[0]} {theirs[1]} in the other")
+        for name in (p for p in self.problems if p in other.problems):
+            mine, theirs = (dict(c.problem.get(name, {})) for c in (self, other))
+            if mine != theirs:
+                raise ConfigError(f"problem {name!r} is {mine} in one campaign and {theirs} in "
+                                  "the other")
+        new_algos = tuple(a for a in other.algos if a not in self.algos)
+        return Campaign(
+            algos=(*self.algos[:-1], *new_algos, self.algos[-1]),
+            problems=_joined(self.problems, other.problems),
+            seeds=_joined(self.seeds, other.seeds),
+            max_evals=_joined(self.max_evals, other.max_evals),
+            pop_size=self.pop_size, device=other.device,
+            algorithm={**other.algorithm, **self.algorithm},
+            problem={**other.problem, **self.problem})
+
+    def describe(self) -> str:
+        """One line: `2 algorithms (ga, nsga2) x 1 problem (zdt1) x 3 seeds (1-3) x ...`."""
+        seeds = self.seeds
+        seed_text = (f"{seeds[0]}-{seeds[-1]}" if len(seeds) > 2 and
+                     seeds == tuple(range(seeds[0], seeds[-1] + 1)) else ", ".join(map(str, seeds)))
+        parts = [(len(self.algos), "algorithm", ", ".join(self.algos)),
+                 (len(self.problems), "problem", ", ".join(self.problems)),
+                 (len(seeds), "seed", seed_text),
+                 (len(self.max_evals), "budget", ", ".join(map(str, self.max_evals)))]
+        return " x ".join(f"{n} {noun}{'s' if n != 1 else ''} ({items})" for n, noun, items in
+                          parts) + f" = {len(self.runs())} runs"
+
     @classmethod
     def from_toml(cls, path: Path) -> Campaign:
         """Read a campaign file (the format is in the module docstring)."""
@@ -263,6 +310,10 @@ class Campaign:
                 lines += ["", f"[{section}.{_toml_key(name)}]"]
                 lines += [f"{_toml_key(k)} = {_toml(v)}" for k, v in settings.items()]
         return "\n".join(lines) + "\n"
+
+
+def _joined(first: tuple[Any, ...], second: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (*first, *(value for value in second if value not in first))
 
 
 def _str_list(values: Any, key: str) -> list[str]:
@@ -413,6 +464,8 @@ class CampaignResult:
     failed: list[tuple[Path, str]] = field(default_factory=list)
     corrupt: list[tuple[Path, str]] = field(default_factory=list)
     wall_s: float = 0.0
+    campaign: Campaign | None = None
+    """What OUT/campaign.toml now holds: the campaign run, joined with the one stored before."""
 
     @property
     def ok(self) -> bool:
@@ -737,9 +790,11 @@ def run_campaign(
             spec, reason = state.conflicts[0]
             raise ConfigError(f"--out {out} holds {len(state.conflicts)} record(s) of a different "
                               f"campaign (first: {reason}); use another --out")
-        write_text_atomic(out / "campaign.toml", campaign.to_toml())
+        definition = _join_stored(campaign, out)
+        write_text_atomic(out / "campaign.toml", definition.to_toml())
         result = CampaignResult(out=out, skipped=[out / s.folder for s in state.complete],
-                                corrupt=[(out / s.folder, why) for s, why in state.corrupt])
+                                corrupt=[(out / s.folder, why) for s, why in state.corrupt],
+                                campaign=definition)
         for _, why in state.corrupt:
             logger.warning("not redone, left as it is: %s", why)
         progress = Progress(total=len(campaign.runs()), skipped=len(state.complete))
@@ -760,6 +815,19 @@ def run_campaign(
                 raise CampaignInterrupted(result, total=progress.total, signum=signum) from None
         result.wall_s = progress.elapsed_s
     return result
+
+
+def _join_stored(campaign: Campaign, out: Path) -> Campaign:
+    """`campaign` joined with the one OUT/campaign.toml holds, if any, so that the file goes on
+    describing every record in OUT when a campaign adds to the folder or redoes a part of it."""
+    path = out / "campaign.toml"
+    if not path.exists():
+        return campaign
+    try:
+        return Campaign.from_toml(path).union(campaign)
+    except ConfigError as error:
+        raise ConfigError(f"--out {out}: this campaign does not join the one in {path}: {error}; "
+                          "use another --out") from None
 
 
 def run_published_campaign(campaign: Campaign, out: Path, *, workers: int) -> CampaignResult:

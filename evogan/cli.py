@@ -220,6 +220,9 @@ def run_compare_command(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"{len(result.written)} run(s) written, {len(result.skipped)} already complete, "
               f"{len(result.failed)} failed, in {result.wall_s:.1f} s: {args.out}")
+        if result.campaign is not None and result.campaign != campaign:
+            print(f"  {args.out / 'campaign.toml'} keeps the union with the campaign stored "
+                  f"there: {result.campaign.describe()}")
         for folder, message in result.failed:
             print(f"  failed: {folder}: {message}")
         for _, message in result.corrupt:

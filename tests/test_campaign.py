@@ -403,3 +403,61 @@ def test_the_lock_keeps_a_second_campaign_out_even_while_the_first_removes_it(tm
                 _lock(tmp_path):
             pass
     assert not (tmp_path / ".campaign.lock").exists()
+
+
+# --- a campaign into a folder that holds another one: OUT/campaign.toml keeps their union
+
+
+def test_part_of_a_campaign_run_again_keeps_the_whole_definition(finished, tmp_path, capsys):
+    out = tmp_path / "copy"
+    shutil.copytree(finished, out)
+    parser = argparse.ArgumentParser()
+    add_compare_arguments(parser)
+    part = parser.parse_args(["--algos", "nsga2", "--problems", "zdt1", "--seeds", "2",
+                              "--max-evals", "120", "--pop-size", "12", "--out", str(out)])
+    assert run_compare_command(part) == 0
+    assert Campaign.from_toml(out / "campaign.toml") == TINY
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("0 run(s) written, 2 already complete, 0 failed")  # seeds 1, 2
+    assert printed[1] == (f"  {out / 'campaign.toml'} keeps the union with the campaign stored "
+                          "there: 2 algorithms (ga, nsga2) x 2 problems (zdt1, dtlz2) x 3 seeds "
+                          "(1-3) x 1 budget (120) = 12 runs")
+    report = (out / "report.md").read_text()  # the report still covers the whole campaign
+    assert "control **nsga2**" in report and "seeds: 1-3 (3 seeds)" in report
+
+
+def test_new_algorithms_and_seeds_join_the_stored_campaign(finished, tmp_path):
+    out = tmp_path / "copy"
+    shutil.copytree(finished, out)
+    more = Campaign(algos=("ga2",), problems=("zdt1",), seeds=(4,), max_evals=(120,), pop_size=12,
+                    algorithm={"ga2": {"algo": "ga"}})
+    result = run_campaign(more, out, backend=LocalPool(1))
+    assert result.ok and len(result.written) == 1
+    stored = Campaign.from_toml(out / "campaign.toml")
+    # the stored control (the last algorithm) stays last
+    assert stored == dataclasses.replace(TINY, algos=("ga", "ga2", "nsga2"), seeds=(1, 2, 3, 4),
+                                         algorithm={**TINY.algorithm, "ga2": {"algo": "ga"}})
+    assert result.campaign == stored
+    state = plan(stored, out)  # it describes every record in OUT, and resumes the rest
+    assert (len(state.complete), len(state.todo), state.conflicts) == (13, 11, [])
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"algos": ("ga",)}, r"label 'ga' is ga \{'survival': 'spea2'\} in one campaign and ga \{\} "
+                         "in the other"),
+    ({"pop_size": 16}, "pop_size is 12 in one campaign and 16 in the other"),
+    ({"problems": ("dtlz2",), "problem": {"dtlz2": {"n_obj": 4}}},
+     r"problem 'dtlz2' is \{\} in one campaign and \{'n_obj': 4\} in the other"),
+])
+def test_a_campaign_that_contradicts_the_stored_one_is_refused(finished, tmp_path, change,
+                                                               message):
+    out = tmp_path / "copy"
+    shutil.copytree(finished, out)
+    before = (out / "campaign.toml").read_text()
+    other = Campaign(**{"algos": ("nsga2",), "problems": ("zdt1",), "seeds": (9,),
+                        "max_evals": (120,), "pop_size": 12, **change})
+    with pytest.raises(ConfigError, match=f"--out {out}: .*campaign.toml.*: {message}") as error:
+        run_campaign(other, out, backend=LocalPool(1))
+    assert "\n" not in str(error.value)
+    assert (out / "campaign.toml").read_text() == before
+    assert not list((out / "runs").rglob("seed-9*"))
