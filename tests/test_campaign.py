@@ -1,4 +1,5 @@
-"""Campaigns end to end at a tiny budget: records, report, resume, kill -9, failures, Ray."""
+"""Campaigns end to end at a tiny budget: records, report, resume, kill -9 and SIGTERM, the lock,
+the stored definition, failures, Ray."""
 
 import argparse
 import contextlib
@@ -18,8 +19,10 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
+import evogan.campaign as campaign_module
 from evogan.campaign import (
     Campaign,
+    CampaignInterrupted,
     LocalPool,
     Progress,
     ProgressLine,
@@ -313,12 +316,14 @@ def campaign_in_flight(out: Path):
         deadline = time.monotonic() + 60
         # driver, resource tracker, fork server and two workers
         while len(record_folders(out)) < 2 or len(session_processes(process.pid)) < 5:
-            assert process.poll() is None and time.monotonic() < deadline, log.read()
+            assert process.poll() is None and time.monotonic() < deadline, \
+                Path(log.name).read_text()
             time.sleep(0.05)
         yield process, log
     finally:
         for pid in session_processes(process.pid):
-            os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         process.wait()
         log.close()
 
@@ -461,3 +466,33 @@ def test_a_campaign_that_contradicts_the_stored_one_is_refused(finished, tmp_pat
     assert "\n" not in str(error.value)
     assert (out / "campaign.toml").read_text() == before
     assert not list((out / "runs").rglob("seed-9*"))
+
+
+class InProcess:
+    """A backend that runs every run in the test's own process, one after the other."""
+
+    def run(self, run, specs):
+        for spec in specs:
+            yield spec, run(spec.config)
+
+
+def test_a_stop_while_a_record_is_written_waits_until_it_is_counted(tmp_path, monkeypatch):
+    campaign = Campaign(algos=("nsga2",), problems=("zdt1",), seeds=(1, 2, 3), max_evals=(120,),
+                        pop_size=12)
+    write_record = campaign_module.write_record
+
+    def write_then_sigterm(record, folder, **options):
+        write_record(record, folder, **options)
+        if folder.name == "seed-2":
+            assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL  # else it ends pytest
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(campaign_module, "write_record", write_then_sigterm)
+    with pytest.raises(CampaignInterrupted) as stop:
+        run_campaign(campaign, tmp_path, backend=InProcess())
+    assert stop.value.signum == signal.SIGTERM and stop.value.total == 3
+    assert [f.name for f in stop.value.result.written] == ["seed-1", "seed-2"]
+    assert [f.name for f in record_folders(tmp_path)] == ["seed-1", "seed-2"]
+    assert str(stop.value) == (f"interrupted by SIGTERM: 2 of 3 runs recorded in {tmp_path} (2 in "
+                               "this session); the same command resumes the campaign")
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is put back
