@@ -658,18 +658,26 @@ class LocalPool:
 
 def _terminate(executor: ProcessPoolExecutor, *, grace_s: float = 5.0) -> None:
     """Drop queued runs and stop the workers now instead of letting them finish their runs;
-    return once they have ended (SIGTERM, then SIGKILL for any still there after `grace_s`)."""
-    # before shutdown(), which forgets the processes
+    return once they and the executor's manager thread have ended (SIGTERM, then SIGKILL for
+    workers still there after `grace_s`).
+
+    Waiting for the manager thread (which joins the workers) also keeps it from closing its
+    wake-up pipe while the interpreter's exit writes to it, a race of Python 3.11's executor
+    that ends the driver with a stray `OSError: [Errno 9] Bad file descriptor`.
+    """
+    # before shutdown(), which forgets both
     processes = list((getattr(executor, "_processes", None) or {}).values())
+    manager = getattr(executor, "_executor_manager_thread", None)
     executor.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
-    deadline = time.monotonic() + grace_s
-    for process in processes:
-        process.join(max(0.0, deadline - time.monotonic()))
-        if process.exitcode is None:
+    if manager is None:
+        return
+    manager.join(grace_s)
+    if manager.is_alive():
+        for process in processes:
             process.kill()
-            process.join()
+        manager.join(grace_s)
 
 
 class RayBackend:

@@ -358,9 +358,9 @@ def test_sigterm_or_ctrl_c_on_the_driver_stops_the_campaign_and_keeps_its_record
         assert left_after(process.pid, 10) == []
         log.seek(0)
         lines = log.read().splitlines()
-    assert lines[-1] == (f"evogan: interrupted by {signal.Signals(signum).name}: 2 of 4 runs "
-                         f"recorded in {out} (2 in this session); the same command resumes "
-                         "the campaign")
+    assert lines == [f"evogan: interrupted by {signal.Signals(signum).name}: 2 of 4 runs "
+                     f"recorded in {out} (2 in this session); the same command resumes the "
+                     "campaign"], "\n".join(lines)
     for folder in record_folders(out):
         read_record(folder)
     assert not list(out.rglob(".*"))  # no staging folder, no lock file
