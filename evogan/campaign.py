@@ -1,12 +1,15 @@
 """Campaigns: algorithms x problems x budgets x seeds, run in a process pool or on Ray, resumable.
 
 A campaign writes one run record (see `evogan.record`) per run under
-`OUT/runs/<algorithm label>/<problem>/evals-<max_evals>/seed-<seed>/`, and saves its own
-definition as `OUT/campaign.toml`. Workers only compute (`evogan.run.execute` returns a
+`OUT/runs/<algorithm label>/<problem>/evals-<max_evals>/seed-<seed>/`, and saves its definition
+as `OUT/campaign.toml`, joined with the one stored there before (`Campaign.union`), so that the
+file describes every record in OUT. Workers only compute (`evogan.run.execute` returns a
 `RunRecord`); the driver alone writes records, each atomically. Starting the same campaign again
 skips the complete records whose configuration matches, redoes the missing or incomplete ones,
 and reports (never overwrites) records that do not parse. A failed run leaves a failure note
-`seed-<seed>.failed.json` next to where its record would be, and the campaign goes on.
+`seed-<seed>.failed.json` next to where its record would be, and the campaign goes on. Ctrl-C
+or SIGTERM stops the workers and raises `CampaignInterrupted`; local workers also end when the
+driver is killed.
 
 A campaign file (`evogan compare campaign.toml --out DIR`) looks like this; every key but
 `algos` and `problems` is optional, and a label may name a registered algorithm with settings:
@@ -37,11 +40,14 @@ import contextlib
 import json
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import platform
 import re
 import shutil
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -64,6 +70,7 @@ else:  # pragma: no cover - Python 3.10
 __all__ = [
     "THREAD_ENV",
     "Campaign",
+    "CampaignInterrupted",
     "CampaignResult",
     "LocalPool",
     "Progress",
@@ -206,6 +213,50 @@ class Campaign:
             except TypeError as error:  # a factory's own argument check
                 raise ConfigError(f"[algorithm.{spec.label}]: {error}") from None
 
+    def union(self, other: Campaign) -> Campaign:
+        """This campaign joined with `other`: every algorithm, problem, seed and budget of either,
+        in this campaign's order, then the new ones in `other`'s (a new algorithm goes before
+        this campaign's last one, which stays the report's default control); `other`'s device.
+
+        Raises:
+            ConfigError: the two disagree on pop_size, or on the settings of a label or a
+                problem that both have (one line, naming the first difference).
+        """
+        if self.pop_size != other.pop_size:
+            raise ConfigError(f"pop_size is {self.pop_size} in one campaign and "
+                              f"{other.pop_size} in the other")
+        for label in (a for a in self.algos if a in other.algos):
+            mine, theirs = ((c.algo_name(label), c.params(label)) for c in (self, other))
+            if mine != theirs:
+                raise ConfigError(f"label {label!r} is {mine[0]} {mine[1]} in one campaign and "
+                                  f"{theirs[0]} {theirs[1]} in the other")
+        for name in (p for p in self.problems if p in other.problems):
+            mine, theirs = (dict(c.problem.get(name, {})) for c in (self, other))
+            if mine != theirs:
+                raise ConfigError(f"problem {name!r} is {mine} in one campaign and {theirs} in "
+                                  "the other")
+        new_algos = tuple(a for a in other.algos if a not in self.algos)
+        return Campaign(
+            algos=(*self.algos[:-1], *new_algos, self.algos[-1]),
+            problems=_joined(self.problems, other.problems),
+            seeds=_joined(self.seeds, other.seeds),
+            max_evals=_joined(self.max_evals, other.max_evals),
+            pop_size=self.pop_size, device=other.device,
+            algorithm={**other.algorithm, **self.algorithm},
+            problem={**other.problem, **self.problem})
+
+    def describe(self) -> str:
+        """One line: `2 algorithms (ga, nsga2) x 1 problem (zdt1) x 3 seeds (1-3) x ...`."""
+        seeds = self.seeds
+        seed_text = (f"{seeds[0]}-{seeds[-1]}" if len(seeds) > 2 and
+                     seeds == tuple(range(seeds[0], seeds[-1] + 1)) else ", ".join(map(str, seeds)))
+        parts = [(len(self.algos), "algorithm", ", ".join(self.algos)),
+                 (len(self.problems), "problem", ", ".join(self.problems)),
+                 (len(seeds), "seed", seed_text),
+                 (len(self.max_evals), "budget", ", ".join(map(str, self.max_evals)))]
+        return " x ".join(f"{n} {noun}{'s' if n != 1 else ''} ({items})" for n, noun, items in
+                          parts) + f" = {len(self.runs())} runs"
+
     @classmethod
     def from_toml(cls, path: Path) -> Campaign:
         """Read a campaign file (the format is in the module docstring)."""
@@ -259,6 +310,10 @@ class Campaign:
                 lines += ["", f"[{section}.{_toml_key(name)}]"]
                 lines += [f"{_toml_key(k)} = {_toml(v)}" for k, v in settings.items()]
         return "\n".join(lines) + "\n"
+
+
+def _joined(first: tuple[Any, ...], second: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (*first, *(value for value in second if value not in first))
 
 
 def _str_list(values: Any, key: str) -> list[str]:
@@ -409,10 +464,120 @@ class CampaignResult:
     failed: list[tuple[Path, str]] = field(default_factory=list)
     corrupt: list[tuple[Path, str]] = field(default_factory=list)
     wall_s: float = 0.0
+    campaign: Campaign | None = None
+    """What OUT/campaign.toml now holds: the campaign run, joined with the one stored before."""
 
     @property
     def ok(self) -> bool:
         return not self.failed and not self.corrupt
+
+
+class CampaignInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) or SIGTERM stopped a campaign: its workers are stopped and the runs they
+    had in flight are lost, every record written is kept, and the same campaign started again
+    resumes where this one stopped. The message is one line, for the user.
+
+    Attributes:
+        result: what the campaign did before it stopped.
+        total: how many runs the campaign has.
+        signum: the signal that stopped it, `signal.SIGINT` or `signal.SIGTERM`.
+    """
+
+    def __init__(self, result: CampaignResult, *, total: int, signum: int) -> None:
+        self.result, self.total, self.signum = result, total, signum
+        failed = f", {len(result.failed)} failed" if result.failed else ""
+        super().__init__(
+            f"interrupted by {signal.Signals(signum).name}: {self.kept} of {total} runs recorded "
+            f"in {result.out} ({len(result.written)} in this session{failed}); the same command "
+            "resumes the campaign")
+
+    @property
+    def kept(self) -> int:
+        """The campaign's runs with a complete record in OUT."""
+        return len(self.result.written) + len(self.result.skipped)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the driver's main thread as Ctrl-C raises KeyboardInterrupt."""
+
+
+class _StopSignals:
+    """Ctrl-C and SIGTERM while a campaign runs.
+
+    SIGTERM (what `timeout`, systemd and batch schedulers send) stops the campaign the way Ctrl-C
+    does, by an exception in the main thread, so that the driver stops its workers before it
+    ends; a second SIGTERM ends it at once. Inside `held()` both wait for the end of the block,
+    so that a record on disk and its count are never split. Handlers that the application set
+    are left alone, and so is a campaign run from a thread other than the main one (only the
+    main thread may set handlers).
+    """
+
+    _DEFAULTS = ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, signal.SIG_DFL))
+
+    def __init__(self) -> None:
+        self.holding = False
+        self.pending: int | None = None
+        self.replaced: dict[int, Any] = {}
+
+    def __enter__(self) -> _StopSignals:
+        if threading.current_thread() is threading.main_thread():
+            for signum, default in self._DEFAULTS:
+                if signal.getsignal(signum) is default:
+                    self.replaced[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for signum, previous in self.replaced.items():
+            signal.signal(signum, previous)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if signum == signal.SIGTERM:
+            signal.signal(signum, signal.SIG_DFL)
+        if self.holding:
+            self.pending = signum
+        else:
+            self._raise(signum)
+
+    @staticmethod
+    def _raise(signum: int) -> None:
+        raise _Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+        if self.pending is not None:
+            self._raise(self.pending)
+
+
+def _start_worker() -> None:
+    """Initializer of every local worker."""
+    _limit_threads()
+    _end_with_driver()
+
+
+def _end_with_driver() -> None:
+    """End this worker when its driver ends, however it ends (kill -9 included).
+
+    A watcher thread waits on the sentinel of multiprocessing's parent process, a pipe whose
+    only writer is the driver: it reads as closed once the driver is gone. (A parent-death
+    signal would not do: a worker's parent is the fork server, not the driver.) The fork server
+    and the resource tracker then end by themselves, each at the end of a pipe that the driver
+    and the workers hold. A worker inside a long call that holds the GIL ends when the call
+    returns.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="evogan-end-with-driver", daemon=True).start()
 
 
 def _limit_threads() -> None:
@@ -475,7 +640,7 @@ class LocalPool:
         """Yield (spec, record or the exception the run raised) as runs finish."""
         with _thread_env():
             executor = ProcessPoolExecutor(max_workers=min(self.workers, len(specs)),
-                                           mp_context=_context(), initializer=_limit_threads)
+                                           mp_context=_context(), initializer=_start_worker)
             pending: dict[Future[RunRecord], RunSpec] = {}
             try:
                 pending.update({executor.submit(run, spec.config): spec for spec in specs})
@@ -491,14 +656,28 @@ class LocalPool:
             executor.shutdown()
 
 
-def _terminate(executor: ProcessPoolExecutor) -> None:
-    """Drop queued runs and stop the workers now instead of letting them finish their runs."""
+def _terminate(executor: ProcessPoolExecutor, *, grace_s: float = 5.0) -> None:
+    """Drop queued runs and stop the workers now instead of letting them finish their runs;
+    return once they and the executor's manager thread have ended (SIGTERM, then SIGKILL for
+    workers still there after `grace_s`).
+
+    Waiting for the manager thread (which joins the workers) also keeps it from closing its
+    wake-up pipe while the interpreter's exit writes to it, a race of Python 3.11's executor
+    that ends the driver with a stray `OSError: [Errno 9] Bad file descriptor`.
+    """
+    # before shutdown(), which forgets both
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    manager = getattr(executor, "_executor_manager_thread", None)
     executor.shutdown(wait=False, cancel_futures=True)
-    if hasattr(executor, "terminate_workers"):  # Python >= 3.14
-        executor.terminate_workers()
-        return
-    for process in list((getattr(executor, "_processes", None) or {}).values()):
+    for process in processes:
         process.terminate()
+    if manager is None:
+        return
+    manager.join(grace_s)
+    if manager.is_alive():
+        for process in processes:
+            process.kill()
+        manager.join(grace_s)
 
 
 class RayBackend:
@@ -542,18 +721,43 @@ class RayBackend:
 
 @contextlib.contextmanager
 def _lock(out: Path) -> Iterator[None]:
-    """Hold OUT/.campaign.lock, so that two campaigns never write the same folder at once."""
+    """Hold OUT/.campaign.lock, so that two campaigns never write the same folder at once; the
+    file goes when the campaign ends.
+
+    The holder removes the file while it still holds the lock. A campaign that opened the file
+    just before may then lock the removed file, so after locking it checks that the path still
+    names the file it locked, and starts again if not.
+    """
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: no lock
         yield
         return
-    with open(out / ".campaign.lock", "w") as handle:
+    path = out / ".campaign.lock"
+    while True:
+        handle = open(path, "a")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            handle.close()
             raise ConfigError(f"--out {out}: another campaign is running there") from None
+        if _names(path, handle):
+            break
+        handle.close()
+    try:
         yield
+    finally:
+        if _names(path, handle):  # not, if someone removed it meanwhile: leave theirs alone
+            path.unlink()
+        handle.close()
+
+
+def _names(path: Path, handle: TextIO) -> bool:
+    """Whether `path` names the file open as `handle`."""
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(handle.fileno()))
+    except FileNotFoundError:
+        return False
 
 
 def _remove_staging(out: Path) -> None:
@@ -581,20 +785,24 @@ def run_campaign(
 
     Raises:
         ConfigError: bad campaign, or OUT holds records of a different campaign.
+        CampaignInterrupted: Ctrl-C or SIGTERM stopped the campaign (SIGTERM stops it as
+            Ctrl-C does while it runs in the main thread, unless the application handles it).
     """
     out = Path(out)
     campaign.validate()
     out.mkdir(parents=True, exist_ok=True)
-    with _lock(out):
+    with _StopSignals() as signals, _lock(out):
         _remove_staging(out)
         state = plan(campaign, out)
         if state.conflicts:
             spec, reason = state.conflicts[0]
             raise ConfigError(f"--out {out} holds {len(state.conflicts)} record(s) of a different "
                               f"campaign (first: {reason}); use another --out")
-        write_text_atomic(out / "campaign.toml", campaign.to_toml())
+        definition = _join_stored(campaign, out)
+        write_text_atomic(out / "campaign.toml", definition.to_toml())
         result = CampaignResult(out=out, skipped=[out / s.folder for s in state.complete],
-                                corrupt=[(out / s.folder, why) for s, why in state.corrupt])
+                                corrupt=[(out / s.folder, why) for s, why in state.corrupt],
+                                campaign=definition)
         for _, why in state.corrupt:
             logger.warning("not redone, left as it is: %s", why)
         progress = Progress(total=len(campaign.runs()), skipped=len(state.complete))
@@ -602,12 +810,32 @@ def run_campaign(
             on_progress(progress)
         if state.todo:
             backend = backend or LocalPool()
-            for spec, outcome in backend.run(run, state.todo):
-                _finish(spec, outcome, out, result, progress)
-                if on_progress is not None:
-                    on_progress(progress)
+            try:
+                # closing(): a stop between two runs reaches the backend, which stops its workers
+                with contextlib.closing(backend.run(run, state.todo)) as outcomes:
+                    for spec, outcome in outcomes:
+                        with signals.held():
+                            _finish(spec, outcome, out, result, progress)
+                        if on_progress is not None:
+                            on_progress(progress)
+            except KeyboardInterrupt as stop:
+                signum = signal.SIGTERM if isinstance(stop, _Terminated) else signal.SIGINT
+                raise CampaignInterrupted(result, total=progress.total, signum=signum) from None
         result.wall_s = progress.elapsed_s
     return result
+
+
+def _join_stored(campaign: Campaign, out: Path) -> Campaign:
+    """`campaign` joined with the one OUT/campaign.toml holds, if any, so that the file goes on
+    describing every record in OUT when a campaign adds to the folder or redoes a part of it."""
+    path = out / "campaign.toml"
+    if not path.exists():
+        return campaign
+    try:
+        return Campaign.from_toml(path).union(campaign)
+    except ConfigError as error:
+        raise ConfigError(f"--out {out}: this campaign does not join the one in {path}: {error}; "
+                          "use another --out") from None
 
 
 def run_published_campaign(campaign: Campaign, out: Path, *, workers: int) -> CampaignResult:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from evogan.campaign import (
+    CampaignInterrupted,
     LocalPool,
     RayBackend,
     add_compare_arguments,
@@ -184,7 +185,8 @@ def _print_algorithm(entry: AlgorithmEntry) -> None:
 def run_compare_command(args: argparse.Namespace) -> int:
     """`evogan compare`: run (or resume) a campaign, then write its report.
 
-    Returns 0 when every run is complete, 1 when some failed or are corrupt.
+    Returns 0 when every run is complete, 1 when some failed or are corrupt, 128 + the signal
+    number when Ctrl-C or SIGTERM stopped the campaign.
     """
     campaign = campaign_from_args(args)
     if args.out is None:
@@ -205,13 +207,22 @@ def run_compare_command(args: argparse.Namespace) -> int:
     backend = (RayBackend(args.ray, gpus_per_run=args.gpus_per_run) if args.ray is not None
                else LocalPool(args.workers))
     show = not args.quiet and sys.stderr.isatty()
-    result = run_campaign(campaign, args.out, backend=backend,
-                          on_progress=CampaignProgressLine(sys.stderr) if show else None)
+    try:
+        result = run_campaign(campaign, args.out, backend=backend,
+                              on_progress=CampaignProgressLine(sys.stderr) if show else None)
+    except CampaignInterrupted as stop:
+        if show:
+            sys.stderr.write("\n")  # end the progress line
+        print(f"evogan: {stop}", file=sys.stderr)
+        return 128 + stop.signum  # 130 for Ctrl-C, 143 for SIGTERM, as a shell reports them
     if show:
         sys.stderr.write("\n")
     if not args.quiet:
         print(f"{len(result.written)} run(s) written, {len(result.skipped)} already complete, "
               f"{len(result.failed)} failed, in {result.wall_s:.1f} s: {args.out}")
+        if result.campaign is not None and result.campaign != campaign:
+            print(f"  {args.out / 'campaign.toml'} keeps the union with the campaign stored "
+                  f"there: {result.campaign.describe()}")
         for folder, message in result.failed:
             print(f"  failed: {folder}: {message}")
         for _, message in result.corrupt:

@@ -1,6 +1,8 @@
-"""Campaigns end to end at a tiny budget: records, report, resume, kill -9, failures, Ray."""
+"""Campaigns end to end at a tiny budget: records, report, resume, kill -9 and SIGTERM, the lock,
+the stored definition, failures, Ray."""
 
 import argparse
+import contextlib
 import csv
 import dataclasses
 import io
@@ -17,14 +19,18 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
+import evogan.campaign as campaign_module
 from evogan.campaign import (
     Campaign,
+    CampaignInterrupted,
     LocalPool,
     Progress,
     ProgressLine,
     RayBackend,
+    _lock,
     add_compare_arguments,
     parse_seeds,
+    plan,
     run_campaign,
 )
 from evogan.cli import run_compare_command
@@ -275,3 +281,224 @@ def test_progress_line_counts_runs_failures_and_time_left():
     line = stream.getvalue()
     assert line.startswith("\r    6/10 runs (2 already done)  1 failed  0:40 elapsed")
     assert "~0:40 left" in line  # 4 runs in 40 s, 4 to go
+
+
+# --- the driver alone is killed or stopped: its workers, fork server and resource tracker go too
+
+LONG_RUNS = ["compare", "--algos", "nsga2", "--problems", "zdt1", "--seeds", "2",
+             "--max-evals", "120,10000000", "--pop-size", "12", "--workers", "2", "--no-report"]
+needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+
+
+def session_processes(sid: int) -> list[int]:
+    """The live (not zombie) processes of session `sid`, from /proc (psutil is no dependency)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:  # ended meanwhile
+            continue
+        fields = stat.rpartition(")")[2].split()  # state, ppid, pgrp, session, ...
+        if fields and fields[0] != "Z" and int(fields[3]) == sid:
+            pids.append(int(entry.name))
+    return pids
+
+
+@contextlib.contextmanager
+def campaign_in_flight(out: Path):
+    """`evogan compare` in a session of its own, once its two short runs are recorded and its two
+    long ones (minutes each) run on two workers; whatever of the session is left at the end is
+    killed, so that a failing test leaks nothing."""
+    log = open(out.parent / f"{out.name}.stderr", "w+")
+    process = subprocess.Popen([sys.executable, "-m", "evogan.cli", *LONG_RUNS, "--out", str(out)],
+                               start_new_session=True, stdout=log, stderr=log, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        # driver, resource tracker, fork server and two workers
+        while len(record_folders(out)) < 2 or len(session_processes(process.pid)) < 5:
+            assert process.poll() is None and time.monotonic() < deadline, \
+                Path(log.name).read_text()
+            time.sleep(0.05)
+        yield process, log
+    finally:
+        for pid in session_processes(process.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait()
+        log.close()
+
+
+def left_after(sid: int, seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while session_processes(sid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return session_processes(sid)
+
+
+@needs_proc
+def test_killing_only_the_driver_ends_every_process_of_the_campaign(tmp_path):
+    out = tmp_path / "orphans"
+    with campaign_in_flight(out) as (process, _):
+        process.kill()  # kill -9 of the driver alone, not of its process group
+        process.wait()
+        assert left_after(process.pid, 10) == []
+    for folder in record_folders(out):
+        read_record(folder)
+
+
+@needs_proc
+@pytest.mark.parametrize("signum, status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)],
+                         ids=["SIGTERM", "SIGINT"])
+def test_sigterm_or_ctrl_c_on_the_driver_stops_the_campaign_and_keeps_its_records(
+        tmp_path, signum, status, capsys):
+    out = tmp_path / "stopped"
+    with campaign_in_flight(out) as (process, log):
+        process.send_signal(signum)
+        assert process.wait(timeout=30) == status
+        assert left_after(process.pid, 10) == []
+        log.seek(0)
+        lines = log.read().splitlines()
+    assert lines == [f"evogan: interrupted by {signal.Signals(signum).name}: 2 of 4 runs "
+                     f"recorded in {out} (2 in this session); the same command resumes the "
+                     "campaign"], "\n".join(lines)
+    for folder in record_folders(out):
+        read_record(folder)
+    assert not list(out.rglob(".*"))  # no staging folder, no lock file
+    state = plan(Campaign.from_toml(out / "campaign.toml"), out)
+    assert (len(state.complete), len(state.todo), state.corrupt) == (2, 2, [])
+    parser = argparse.ArgumentParser()
+    add_compare_arguments(parser)
+    assert run_compare_command(parser.parse_args([*LONG_RUNS[1:], "--max-evals", "120",
+                                                  "--out", str(out)])) == 0
+    assert "0 run(s) written, 2 already complete, 0 failed" in capsys.readouterr().out
+
+
+# --- OUT/.campaign.lock
+
+
+def test_the_lock_file_goes_when_the_campaign_ends(finished, tmp_path):
+    assert not (finished / ".campaign.lock").exists()
+    out = tmp_path / "copy"
+    shutil.copytree(finished, out)
+    with pytest.raises(ConfigError, match="different campaign"):
+        run_campaign(dataclasses.replace(TINY, pop_size=16), out)
+    assert not (out / ".campaign.lock").exists()
+
+
+def test_the_lock_keeps_a_second_campaign_out_even_while_the_first_removes_it(tmp_path,
+                                                                             monkeypatch):
+    with _lock(tmp_path):
+        with pytest.raises(ConfigError, match="another campaign is running there"), _lock(tmp_path):
+            pass
+    assert not (tmp_path / ".campaign.lock").exists()
+    # A campaign opens the lock file; before it locks it, the holder ends and removes the file.
+    fcntl = pytest.importorskip("fcntl")
+    flock = fcntl.flock
+
+    def holder_ends_first(handle, operation):
+        monkeypatch.setattr(fcntl, "flock", flock)
+        with _lock(tmp_path):  # the holder locks the file the campaign has open
+            pass
+        flock(handle, operation)
+
+    monkeypatch.setattr(fcntl, "flock", holder_ends_first)
+    with _lock(tmp_path):  # it must not hold a lock on the removed file, but on the one at the path
+        assert (tmp_path / ".campaign.lock").exists()
+        with pytest.raises(ConfigError, match="another campaign is running there"), \
+                _lock(tmp_path):
+            pass
+    assert not (tmp_path / ".campaign.lock").exists()
+
+
+# --- a campaign into a folder that holds another one: OUT/campaign.toml keeps their union
+
+
+def test_part_of_a_campaign_run_again_keeps_the_whole_definition(finished, tmp_path, capsys):
+    out = tmp_path / "copy"
+    shutil.copytree(finished, out)
+    parser = argparse.ArgumentParser()
+    add_compare_arguments(parser)
+    part = parser.parse_args(["--algos", "nsga2", "--problems", "zdt1", "--seeds", "2",
+                              "--max-evals", "120", "--pop-size", "12", "--out", str(out)])
+    assert run_compare_command(part) == 0
+    assert Campaign.from_toml(out / "campaign.toml") == TINY
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("0 run(s) written, 2 already complete, 0 failed")  # seeds 1, 2
+    assert printed[1] == (f"  {out / 'campaign.toml'} keeps the union with the campaign stored "
+                          "there: 2 algorithms (ga, nsga2) x 2 problems (zdt1, dtlz2) x 3 seeds "
+                          "(1-3) x 1 budget (120) = 12 runs")
+    report = (out / "report.md").read_text()  # the report still covers the whole campaign
+    assert "control **nsga2**" in report and "seeds: 1-3 (3 seeds)" in report
+
+
+def test_new_algorithms_and_seeds_join_the_stored_campaign(finished, tmp_path):
+    out = tmp_path / "copy"
+    shutil.copytree(finished, out)
+    more = Campaign(algos=("ga2",), problems=("zdt1",), seeds=(4,), max_evals=(120,), pop_size=12,
+                    algorithm={"ga2": {"algo": "ga"}})
+    result = run_campaign(more, out, backend=LocalPool(1))
+    assert result.ok and len(result.written) == 1
+    stored = Campaign.from_toml(out / "campaign.toml")
+    # the stored control (the last algorithm) stays last
+    assert stored == dataclasses.replace(TINY, algos=("ga", "ga2", "nsga2"), seeds=(1, 2, 3, 4),
+                                         algorithm={**TINY.algorithm, "ga2": {"algo": "ga"}})
+    assert result.campaign == stored
+    state = plan(stored, out)  # it describes every record in OUT, and resumes the rest
+    assert (len(state.complete), len(state.todo), state.conflicts) == (13, 11, [])
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"algos": ("ga",)}, r"label 'ga' is ga \{'survival': 'spea2'\} in one campaign and ga \{\} "
+                         "in the other"),
+    ({"pop_size": 16}, "pop_size is 12 in one campaign and 16 in the other"),
+    ({"problems": ("dtlz2",), "problem": {"dtlz2": {"n_obj": 4}}},
+     r"problem 'dtlz2' is \{\} in one campaign and \{'n_obj': 4\} in the other"),
+])
+def test_a_campaign_that_contradicts_the_stored_one_is_refused(finished, tmp_path, change,
+                                                               message):
+    out = tmp_path / "copy"
+    shutil.copytree(finished, out)
+    before = (out / "campaign.toml").read_text()
+    other = Campaign(**{"algos": ("nsga2",), "problems": ("zdt1",), "seeds": (9,),
+                        "max_evals": (120,), "pop_size": 12, **change})
+    with pytest.raises(ConfigError, match=f"--out {out}: .*campaign.toml.*: {message}") as error:
+        run_campaign(other, out, backend=LocalPool(1))
+    assert "\n" not in str(error.value)
+    assert (out / "campaign.toml").read_text() == before
+    assert not list((out / "runs").rglob("seed-9*"))
+
+
+class InProcess:
+    """A backend that runs every run in the test's own process, one after the other."""
+
+    def run(self, run, specs):
+        for spec in specs:
+            yield spec, run(spec.config)
+
+
+def test_a_stop_while_a_record_is_written_waits_until_it_is_counted(tmp_path, monkeypatch):
+    campaign = Campaign(algos=("nsga2",), problems=("zdt1",), seeds=(1, 2, 3), max_evals=(120,),
+                        pop_size=12)
+    write_record = campaign_module.write_record
+
+    def write_then_sigterm(record, folder, **options):
+        write_record(record, folder, **options)
+        if folder.name == "seed-2":
+            # the campaign's handler, else SIGTERM ends pytest
+            assert getattr(signal.getsignal(signal.SIGTERM), "__name__", "") == "_handle"
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(campaign_module, "write_record", write_then_sigterm)
+    # the default, which the campaign replaces (ray.init, in an earlier test, leaves its own)
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        with pytest.raises(CampaignInterrupted) as stop:
+            run_campaign(campaign, tmp_path, backend=InProcess())
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is put back
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert stop.value.signum == signal.SIGTERM and stop.value.total == 3
+    assert [f.name for f in stop.value.result.written] == ["seed-1", "seed-2"]
+    assert [f.name for f in record_folders(tmp_path)] == ["seed-1", "seed-2"]
+    assert str(stop.value) == (f"interrupted by SIGTERM: 2 of 3 runs recorded in {tmp_path} (2 in "
+                               "this session); the same command resumes the campaign")
