@@ -1,30 +1,29 @@
-"""The `evogan` command line: run, list (and the subcommands other modules add)."""
+"""The `evogan` command line: every subcommand's options and what it prints.
+
+All argparse definitions live here; the library modules under `evogan.lab` do the work and never
+print. The heavy modules (torch, matplotlib, scipy.stats) are imported by the subcommand that
+needs them, so that a bad command line fails fast.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import inspect
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from evogan.campaign import (
-    CampaignInterrupted,
-    LocalPool,
-    RayBackend,
-    add_compare_arguments,
-    campaign_from_args,
-    run_campaign,
-)
-from evogan.campaign import ProgressLine as CampaignProgressLine
-from evogan.config import add_config_arguments, config_from_args
 from evogan.engine import KERNEL_EVENT, RunState
 from evogan.errors import ConfigError, EvaluationError, EvoganError, OperatorError
+from evogan.lab.config import RunConfig, parse_param
 from evogan.registry import AlgorithmEntry
-from evogan.report import add_report_arguments, write_report
-from evogan.toy import add_toy_arguments, run_toy_benchmark, summary_table
+
+if TYPE_CHECKING:
+    from evogan.lab.campaign import Campaign, Progress
 
 __all__ = ["main"]
 
@@ -34,6 +33,168 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"evogan: error: {message} (see `{self.prog} --help`)\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# options of `evogan run`
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """One `--option` per RunConfig field, with the field's default and help."""
+    for f in dataclasses.fields(RunConfig):
+        flag = "--" + f.name.replace("_", "-")
+        if f.name == "params":
+            parser.add_argument("--param", dest="params", action="append", default=[],
+                                metavar="KEY=VALUE", help=f.metadata["help"])
+            continue
+        parser.add_argument(flag, dest=f.name, default=f.default, type=f.metadata.get("type", str),
+                            help=f"{f.metadata['help']} (default: {f.default})")
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    """The RunConfig of an `evogan run` command line; a key given twice is refused."""
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(RunConfig)}
+    params: dict[str, str] = {}
+    for key, value in map(parse_param, args.params):
+        if key in params and params[key] != value:
+            raise ConfigError(f"--param {key} is given twice ({params[key]!r} and {value!r})")
+        params[key] = value
+    values["params"] = params
+    return RunConfig(**values)
+
+
+# ---------------------------------------------------------------------------------------------
+# options of `evogan report` and `evogan toy`
+
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `evogan report`."""
+    parser.add_argument("dir", type=Path, metavar="DIR", help="a folder of run records")
+    parser.add_argument("--control", default=None,
+                        help="the algorithm every other one is tested against (default: the last "
+                        "listed in DIR/campaign.toml, else the last alphabetically)")
+    parser.add_argument("--out", type=Path, default=None, help="where to write (default: DIR)")
+    parser.add_argument("--no-figures", action="store_true", help="tables only")
+
+
+def add_toy_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `evogan toy`: one per ToyOptions field, with its default and help."""
+    from evogan.lab.toy_options import ToyOptions
+
+    groups: dict[str, Any] = {}
+    for f in dataclasses.fields(ToyOptions):
+        settings = {key: value for key, value in f.metadata.items()
+                    if key not in ("check", "exclusive")}
+        exclusive = f.metadata.get("exclusive")
+        target = (groups.setdefault(exclusive, parser.add_mutually_exclusive_group())
+                  if exclusive else parser)
+        target.add_argument("--" + f.name.replace("_", "-"), dest=f.name, default=f.default,
+                            **settings)
+
+
+# ---------------------------------------------------------------------------------------------
+# options of `evogan compare`
+
+
+class CampaignProgressLine:
+    """One campaign-level progress line on a terminal: runs done/total, failures, time."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def __call__(self, progress: Progress) -> None:
+        finished = progress.skipped + progress.done + progress.failed
+        left = progress.left_s
+        self.stream.write(
+            f"\r{finished:>5}/{progress.total} runs ({progress.skipped} already done)  "
+            f"{progress.failed} failed  {_clock(progress.elapsed_s)} elapsed  "
+            f"~{_clock(left) if left == left else '?'} left ")
+        self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+def _dotted(text: str, option: str) -> tuple[str, str, Any]:
+    """`NAME.KEY=VALUE` -> (NAME, KEY, VALUE parsed as JSON where it parses)."""
+    name, dot, rest = text.partition(".")
+    if not dot or not name or "=" not in rest:
+        raise ConfigError(f"{option} {text!r} is not of the form NAME.KEY=VALUE")
+    key, value = parse_param(rest)
+    return name, key, value
+
+
+_CAMPAIGN_OPTIONS = ("algos", "problems", "seeds", "max_evals", "pop_size", "device", "param",
+                     "setting")
+
+
+def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `evogan compare`."""
+    parser.add_argument("campaign_file", nargs="?", type=Path, default=None,
+                        metavar="CAMPAIGN.toml",
+                        help="a campaign file (instead of --algos/--problems/...)")
+    what = parser.add_argument_group("what to run (or a campaign file)")
+    what.add_argument("--algos", help="algorithm names, comma-separated; the last is the control")
+    what.add_argument("--problems", help="problem names, comma-separated")
+    what.add_argument("--seeds", help="N (seeds 1..N), a list 3,7,9 or a range A-B (default 11)")
+    what.add_argument("--max-evals", help="evaluation budget(s), comma-separated (default 10000)")
+    what.add_argument("--pop-size", type=int, help="population size (default 100)")
+    what.add_argument("--device", help="where GAN training runs: auto, cpu, cuda (default cpu)")
+    what.add_argument("--param", action="append", metavar="ALGO.KEY=VALUE",
+                      help="a hyperparameter of one algorithm, e.g. ga.survival=spea2 (repeatable)")
+    what.add_argument("--setting", action="append", metavar="PROBLEM.KEY=VALUE",
+                      help="n_obj or n_var of one problem, e.g. dtlz2.n_obj=5 (repeatable)")
+    how = parser.add_argument_group("where and how")
+    how.add_argument("--out", type=Path, required=False, help="the campaign folder (required)")
+    how.add_argument("--workers", type=int, default=None,
+                     help=f"local worker processes (default: the number of cores, "
+                     f"{os.cpu_count()})")
+    how.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                     help="run on Ray: an existing cluster at ADDRESS, else a fresh local one")
+    how.add_argument("--gpus-per-run", type=float, default=0.0,
+                     help="GPUs Ray gives each run (a fraction shares a GPU; needs --ray)")
+    how.add_argument("--control", default=None, help="control algorithm of the report's tests "
+                     "(default: the last listed)")
+    how.add_argument("--no-report", action="store_true", help="do not write the report at the end")
+    how.add_argument("--quiet", action="store_true", help="no progress line and no summary")
+
+
+def campaign_from_args(args: argparse.Namespace) -> Campaign:
+    """The campaign an `evogan compare` command line describes."""
+    from evogan.lab.campaign import Campaign, parse_seeds
+
+    given = [name for name in _CAMPAIGN_OPTIONS if getattr(args, name) is not None]
+    if args.campaign_file is not None:
+        if given:
+            raise ConfigError(f"give either a campaign file or --{given[0].replace('_', '-')} "
+                              "and the other campaign options, not both")
+        return Campaign.from_toml(args.campaign_file)
+    if not args.algos or not args.problems:
+        raise ConfigError("give a campaign file, or --algos and --problems")
+    algorithm: dict[str, dict[str, Any]] = {}
+    for text in args.param or ():
+        label, key, value = _dotted(text, "--param")
+        algorithm.setdefault(label, {})[key] = value
+    problem: dict[str, dict[str, Any]] = {}
+    for text in args.setting or ():
+        name, key, value = _dotted(text, "--setting")
+        problem.setdefault(name, {})[key] = value
+    try:
+        budgets = tuple(int(b) for b in _split(args.max_evals or "10000"))
+    except ValueError:
+        raise ConfigError(f"--max-evals {args.max_evals!r} is not a list of integers") from None
+    return Campaign(
+        algos=_split(args.algos), problems=_split(args.problems),
+        seeds=parse_seeds(args.seeds or "11"), max_evals=budgets,
+        pop_size=args.pop_size or 100, device=args.device or "cpu",
+        algorithm=algorithm, problem=problem)
 
 
 class ProgressLine:
@@ -112,8 +273,8 @@ class _KernelEvents(logging.Handler):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from evogan.record import check_writable, write_record
-    from evogan.run import default_out, execute, prepare
+    from evogan.lab.record import check_writable, write_record
+    from evogan.lab.run import default_out, execute, prepare
 
     config = config_from_args(args)
     prepare(config)  # every check that needs the problem, before anything is written
@@ -188,6 +349,10 @@ def run_compare_command(args: argparse.Namespace) -> int:
     Returns 0 when every run is complete, 1 when some failed or are corrupt, 128 + the signal
     number when Ctrl-C or SIGTERM stopped the campaign.
     """
+    from evogan.lab.backends import LocalPool, RayBackend
+    from evogan.lab.campaign import CampaignInterrupted, run_campaign
+    from evogan.lab.report import write_report
+
     campaign = campaign_from_args(args)
     if args.out is None:
         raise ConfigError("--out is required: the folder the campaign writes")
@@ -234,9 +399,10 @@ def run_compare_command(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
-
 def run_report_command(args: argparse.Namespace) -> int:
     """`evogan report DIR`: returns 0, or 1 when some records did not read."""
+    from evogan.lab.report import write_report
+
     written = write_report(args.dir, control=args.control, out=args.out,
                            figures=not args.no_figures)
     for _, message in written.collection.unreadable:
@@ -247,6 +413,8 @@ def run_report_command(args: argparse.Namespace) -> int:
 
 def run_toy_command(args: argparse.Namespace) -> int:
     """`evogan toy`: train and record the runs, then print their summary table."""
+    from evogan.lab.toy import run_toy_benchmark, summary_table
+
     sys.stdout.write(summary_table(run_toy_benchmark(args)))
     return 0
 

@@ -30,9 +30,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from evogan.campaign import Campaign, LocalPool, run_campaign, run_published_campaign
-from evogan.record import read_record
-from evogan.report import write_report
+from evogan.lab.backends import LocalPool
+from evogan.lab.campaign import Campaign, run_campaign, run_published_campaign
+from evogan.lab.record import read_record
+from evogan.lab.report import write_report
 
 CAMPAIGN = Campaign(
     algos=("ga", "nsga2", "nsga3"),

@@ -25,9 +25,11 @@ import argparse
 import logging
 from pathlib import Path
 
-from evogan.campaign import Campaign, run_published_campaign
-from evogan.report import collect, write_report, write_text_atomic
-from evogan.stats import median_iqr
+from evogan.lab.campaign import Campaign, run_published_campaign
+from evogan.lab.collection import collect
+from evogan.lab.record import write_text_atomic
+from evogan.lab.report import write_report
+from evogan.lab.stats import median_iqr
 
 PROBLEMS = ("zdt1", "zdt2", "zdt3", "zdt4", "zdt6",
             "dtlz1", "dtlz2", "dtlz3", "dtlz4", "dtlz5", "dtlz6", "dtlz7")

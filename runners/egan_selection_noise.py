@@ -31,9 +31,9 @@ import torch
 
 from evogan.device import set_cpu_threads
 from evogan.gan.egan import EGAN
-from evogan.report import write_text_atomic
+from evogan.lab.record import write_text_atomic
+from evogan.lab.toy import linear_decay, toy_config, toy_data
 from evogan.rng import make_rng
-from evogan.toy import linear_decay, toy_config, toy_data
 
 OUT = Path(__file__).resolve().parent.parent / "results" / "egan_selection_noise"
 

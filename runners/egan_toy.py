@@ -31,9 +31,8 @@ import torch
 from evogan.device import set_cpu_threads
 from evogan.errors import ConfigError, EvoganError
 from evogan.gan.egan import egan_fitness, init_mlp
-from evogan.report import write_text_atomic
-from evogan.toy import (
-    TRAINERS,
+from evogan.lab.record import write_text_atomic
+from evogan.lab.toy import (
     ToyRun,
     load_runs,
     merge_runs,
@@ -47,6 +46,7 @@ from evogan.toy import (
     with_seed0_samples,
     write_runs,
 )
+from evogan.lab.toy_options import TRAINERS
 
 OUT = Path(__file__).resolve().parent.parent / "results" / "egan_toy"
 BASELINES = [name for name, fields in TRAINERS.items() if len(fields["mutations"]) == 1]

@@ -21,8 +21,8 @@ from pymoo.algorithms.moo.nsga2 import NSGA2
 from pymoo.optimize import minimize as pymoo_minimize
 
 from evogan import get_problem, igd, reference_front
-from evogan.config import RunConfig
-from evogan.run import execute
+from evogan.lab.config import RunConfig
+from evogan.lab.run import execute
 
 OUT = Path(__file__).resolve().parents[1] / "results" / "foundation_check"
 

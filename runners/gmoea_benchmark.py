@@ -25,9 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from evogan.campaign import Campaign, run_published_campaign
-from evogan.report import Collection, collect, write_report, write_text_atomic
-from evogan.stats import median_iqr
+from evogan.lab.campaign import Campaign, run_published_campaign
+from evogan.lab.collection import Collection, collect
+from evogan.lab.record import write_text_atomic
+from evogan.lab.report import write_report
+from evogan.lab.stats import median_iqr
 
 SUITES = {
     "imf": ([f"imf{i}" for i in range(1, 11)], {f"imf{i}": {"n_var": 30} for i in range(1, 11)}),

@@ -16,9 +16,9 @@ import argparse
 import logging
 from pathlib import Path
 
-from evogan.campaign import Campaign, run_published_campaign
+from evogan.lab.campaign import Campaign, run_published_campaign
+from evogan.lab.report import write_report
 from evogan.problems.multitask import available_multitask_problems
-from evogan.report import write_report
 
 
 def main() -> None:

@@ -11,14 +11,14 @@ from pymoo.problems import get_problem as pymoo_problem
 
 from evogan.bridge import PymooMating
 from evogan.cli import main
-from evogan.config import RunConfig
 from evogan.engine import minimize
 from evogan.errors import ConfigError
 from evogan.indicators import igd
+from evogan.lab.config import RunConfig
+from evogan.lab.run import execute
 from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation
 from evogan.registry import available_algorithms, get_algorithm
 from evogan.rng import derive_seed, make_rng
-from evogan.run import execute
 from evogan.variation import Chain
 
 

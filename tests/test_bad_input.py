@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from evogan.cli import main
-from evogan.record import read_record
+from evogan.lab.record import read_record
 
 RUN = ["run", "--quiet", "--problem", "zdt1", "--max-evals", "200"]
 
@@ -202,7 +202,7 @@ def test_an_empty_folder_takes_the_record(tmp_path):
 
 
 def test_campaign_files_convert_values_like_the_command_line(tmp_path, capsys):
-    from evogan.campaign import Campaign
+    from evogan.lab.campaign import Campaign
 
     path = tmp_path / "c.toml"
     path.write_text('algos = ["gmoea"]\nproblems = ["zdt1"]\n[algorithm.gmoea]\n'

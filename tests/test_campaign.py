@@ -19,25 +19,23 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-import evogan.campaign as campaign_module
-from evogan.campaign import (
+import evogan.lab.campaign as campaign_module
+from evogan.cli import CampaignProgressLine as ProgressLine
+from evogan.cli import add_compare_arguments, run_compare_command
+from evogan.errors import ConfigError
+from evogan.lab.backends import LocalPool, RayBackend
+from evogan.lab.campaign import (
     Campaign,
     CampaignInterrupted,
-    LocalPool,
     Progress,
-    ProgressLine,
-    RayBackend,
     _lock,
-    add_compare_arguments,
     parse_seeds,
     plan,
     run_campaign,
 )
-from evogan.cli import run_compare_command
-from evogan.errors import ConfigError
-from evogan.record import read_record
-from evogan.report import write_report
-from evogan.run import execute
+from evogan.lab.record import read_record
+from evogan.lab.report import write_report
+from evogan.lab.run import execute
 
 ARGS = ["--algos", "ga,nsga2", "--problems", "zdt1,dtlz2", "--seeds", "3", "--max-evals", "120",
         "--pop-size", "12", "--param", "ga.survival=spea2", "--quiet"]
@@ -167,7 +165,7 @@ def test_records_of_a_different_campaign_are_not_overwritten(finished, tmp_path)
 def test_sigkill_mid_campaign_loses_only_runs_in_flight(finished, tmp_path):
     out = tmp_path / "killed"
     script = ("import argparse, sys\n"
-              "from evogan.campaign import add_compare_arguments\n"
+              "from evogan.cli import add_compare_arguments\n"
               "from evogan.cli import run_compare_command\n"
               "parser = argparse.ArgumentParser(); add_compare_arguments(parser)\n"
               "sys.exit(run_compare_command(parser.parse_args(sys.argv[1:])))\n")

@@ -12,8 +12,8 @@ import pytest
 from evogan.cli import ProgressLine, main
 from evogan.engine import KERNEL_EVENT, RunState
 from evogan.indicators import igd
+from evogan.lab.record import read_record
 from evogan.problems import get_problem, reference_front
-from evogan.record import read_record
 
 
 def _run(*args: str) -> int:
@@ -112,9 +112,9 @@ def test_unwritable_output_folder_is_refused(tmp_path, capsys):
 def test_nan_objectives_end_the_run_with_one_line(tmp_path, capsys, monkeypatch):
     from tests.test_engine import NaNProblem
 
-    monkeypatch.setattr("evogan.run.get_problem", lambda *a, **k: NaNProblem())
-    monkeypatch.setattr("evogan.run.reference_front", lambda p: np.array([[0.0, 1.0], [1.0, 0.0]]))
-    monkeypatch.setattr("evogan.run.hv_reference_point", lambda p: np.array([1.1, 1.1]))
+    monkeypatch.setattr("evogan.lab.run.get_problem", lambda *a, **k: NaNProblem())
+    monkeypatch.setattr("evogan.lab.run.reference_front", lambda p: np.array([[0.0, 1.0], [1.0, 0.0]]))
+    monkeypatch.setattr("evogan.lab.run.hv_reference_point", lambda p: np.array([1.1, 1.1]))
     status = _run("--algo", "ga", "--max-evals", "500", "--out", str(tmp_path / "r"))
     err = capsys.readouterr().err
     assert status == 1

@@ -21,9 +21,9 @@ from evogan.gan.egan import (
 )
 from evogan.gan.egan_offspring import EGANOffspring
 from evogan.indicators import igd
+from evogan.lab.toy import toy_data
 from evogan.problems import get_problem, reference_front
 from evogan.rng import make_rng
-from evogan.toy import toy_data
 from tests.variation_contract import assert_variation_contract
 
 torch.set_num_threads(1)

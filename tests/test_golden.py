@@ -11,10 +11,10 @@ import sys
 import numpy as np
 import pytest
 
-from evogan.config import RunConfig
 from evogan.device import set_cpu_threads
+from evogan.lab.config import RunConfig
+from evogan.lab.run import execute
 from evogan.registry import available_algorithms
-from evogan.run import execute
 
 # (algorithm, problem) -> (first 16 hex digits of sha256 of the final F as float64, IGD to 6 digits)
 GOLDEN = {

@@ -88,3 +88,7 @@ def test_every_package_is_installed():
     found = {".".join(("evogan", *init.parent.relative_to(ROOT / "evogan").parts))
              for init in (ROOT / "evogan").rglob("__init__.py")}
     assert listed == found | {"evogan.problems"}
+def test_no_import_cycles():
+    modules = _modules()
+    graph = {name: _imports(path, modules) - {name} for name, path in modules.items()}
+    assert _cycles(graph) == []

@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from evogan.machine import blas_libraries, cpu_model
-from evogan.run import environment
+from evogan.lab.machine import blas_libraries, cpu_model
+from evogan.lab.run import environment
 
 CPUINFO = """processor\t: 0
 vendor_id\t: GenuineIntel

@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 
-from evogan.config import RunConfig
+from evogan.lab.collection import collect
+from evogan.lab.config import RunConfig
+from evogan.lab.record import write_record
+from evogan.lab.report import write_report
+from evogan.lab.run import execute
 from evogan.multitask.metrics import multitask_score
-from evogan.record import write_record
-from evogan.report import collect, write_report
-from evogan.run import execute
 
 
 @pytest.fixture(scope="module")

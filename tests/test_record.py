@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from evogan.errors import ConfigError
-from evogan.record import RECORD_FILES, RunRecord, read_record, write_record
+from evogan.lab.record import RECORD_FILES, RunRecord, read_record, write_record
 
 
 def _record(value: float) -> RunRecord:
@@ -76,8 +76,8 @@ def test_a_damaged_final_npz_is_a_corrupt_record_naming_the_file(tmp_path, how):
 
 
 def test_campaign_resume_reports_a_truncated_final_npz_and_leaves_it(tmp_path):
-    from evogan.campaign import Campaign, run_campaign
-    from evogan.run import execute
+    from evogan.lab.campaign import Campaign, run_campaign
+    from evogan.lab.run import execute
 
     campaign = Campaign(algos=("nsga2",), problems=("zdt1",), seeds=(1,), max_evals=(24,),
                         pop_size=12)

@@ -10,14 +10,15 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from evogan import plots
-from evogan.cli import run_report_command
-from evogan.config import RunConfig
+from evogan.cli import add_report_arguments, run_report_command
 from evogan.errors import ConfigError
-from evogan.plots import convergence_band
-from evogan.record import RunRecord, write_record
-from evogan.report import Run, add_report_arguments, median_run, write_report
-from evogan.run import execute
+from evogan.lab import plots
+from evogan.lab.collection import Run, median_run
+from evogan.lab.config import RunConfig
+from evogan.lab.plots import convergence_band
+from evogan.lab.record import RunRecord, write_record
+from evogan.lab.report import write_report
+from evogan.lab.run import execute
 
 ALGOS, PROBLEMS, SEEDS = ("ga", "nsga2", "nsga3"), ("zdt1", "dtlz2"), (1, 2)
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from evogan.stats import ALPHA, compare, friedman, median_iqr, rank_matrix, smallest_p
+from evogan.lab.stats import ALPHA, compare, friedman, median_iqr, rank_matrix, smallest_p
 
 
 def test_median_iqr_uses_linear_percentiles():

@@ -10,12 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from evogan.cli import main, run_toy_command
+from evogan.cli import add_toy_arguments, main, run_toy_command
 from evogan.errors import ConfigError
 from evogan.gan.egan import EGANConfig
-from evogan.toy import (
-    ToyOptions,
-    add_toy_arguments,
+from evogan.lab.toy import (
     linear_decay,
     mmd2_unbiased,
     mode_metrics,
@@ -23,6 +21,7 @@ from evogan.toy import (
     toy_data,
     train_toy,
 )
+from evogan.lab.toy_options import ToyOptions
 
 torch.set_num_threads(1)
 

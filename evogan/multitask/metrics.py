@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from evogan.callbacks import IndicatorLog
 from evogan.indicators import hv, igd, nondominated, quality
+from evogan.lab.callbacks import IndicatorLog
 from evogan.problems.multitask import DEFAULT_FRONT_POINTS, MultitaskProblem
 
 __all__ = [
@@ -70,7 +70,7 @@ def multitask_quality(
 
 
 class MultitaskHistory(IndicatorLog):
-    """The multitask counterpart of `evogan.callbacks.History`: rows hold `igd_t1`, `hv_t1`,
+    """The multitask counterpart of `evogan.lab.callbacks.History`: rows hold `igd_t1`, `hv_t1`,
     ... (one per task) in place of `igd`, `hv`; IGD+ and GD only in the final summary.
 
     Args:

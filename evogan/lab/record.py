@@ -27,7 +27,8 @@ import numpy as np
 from evogan.errors import ConfigError
 
 __all__ = ["RECORD_FILES", "RunRecord", "check_writable", "is_record_folder", "read_record",
-           "replace_folder", "write_record"]
+           "replace_folder", "write_bytes_atomic", "write_record",
+           "write_text_atomic"]
 
 RECORD_FILES = ("config.json", "history.csv", "final.npz", "summary.json")
 
@@ -179,3 +180,17 @@ def _number(text: str | None) -> float | str:
         return float(text)
     except ValueError:
         return text
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write `path` through a temporary file and a rename, so a reader never sees half of it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(data)
+    temporary.replace(path)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """`write_bytes_atomic` for UTF-8 text."""
+    write_bytes_atomic(path, text.encode("utf-8"))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 from evogan.errors import ConfigError
 
-__all__ = ["RunConfig", "add_config_arguments", "config_from_args", "parse_param"]
+__all__ = ["RunConfig", "parse_param"]
 
 
 def _opt(default: Any, help: str, **kwargs: Any) -> Any:
@@ -73,27 +72,3 @@ def parse_param(text: str) -> tuple[str, str]:
     if not sep or not key.strip():
         raise ConfigError(f"--param {text!r} is not of the form KEY=VALUE")
     return key.strip().replace("-", "_"), value
-
-
-def add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    """One `--option` per RunConfig field, with the field's default and help."""
-    for f in dataclasses.fields(RunConfig):
-        flag = "--" + f.name.replace("_", "-")
-        if f.name == "params":
-            parser.add_argument("--param", dest="params", action="append", default=[],
-                                metavar="KEY=VALUE", help=f.metadata["help"])
-            continue
-        parser.add_argument(flag, dest=f.name, default=f.default, type=f.metadata.get("type", str),
-                            help=f"{f.metadata['help']} (default: {f.default})")
-
-
-def config_from_args(args: argparse.Namespace) -> RunConfig:
-    """The RunConfig of an `evogan run` command line; a key given twice is refused."""
-    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(RunConfig)}
-    params: dict[str, str] = {}
-    for key, value in map(parse_param, args.params):
-        if key in params and params[key] != value:
-            raise ConfigError(f"--param {key} is given twice ({params[key]!r} and {value!r})")
-        params[key] = value
-    values["params"] = params
-    return RunConfig(**values)

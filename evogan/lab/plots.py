@@ -19,7 +19,7 @@ from evogan.errors import ConfigError  # noqa: E402
 from evogan.indicators import front_hash, nondominated  # noqa: E402
 
 if TYPE_CHECKING:
-    from evogan.report import Collection, Run
+    from evogan.lab.collection import Collection, Run
 
 __all__ = ["convergence_band", "draw_budget", "true_front"]
 
@@ -104,7 +104,7 @@ def _fronts(cells: dict, labels: Sequence[str], budget: int,
     present = [label for label in labels if cells.get((budget, instance, label))]
     if not present:
         return None
-    from evogan.report import median_run
+    from evogan.lab.collection import median_run
 
     n_obj = instance[1]
     front = true_front(cells[budget, instance, present[0]][0])
@@ -154,7 +154,7 @@ def draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list[
 
 
 def _draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list[Path]]:
-    from evogan.report import instance_name
+    from evogan.lab.collection import instance_name
 
     cells = found.cells()
     labels = found.labels()

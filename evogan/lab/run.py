@@ -17,15 +17,15 @@ import numpy as np
 from pymoo.core.problem import Problem
 
 from evogan.algorithms.base import Algorithm
-from evogan.callbacks import History
-from evogan.config import RunConfig
 from evogan.engine import Callback, minimize
 from evogan.errors import ConfigError
 from evogan.indicators import front_hash, quality
+from evogan.lab.callbacks import History
+from evogan.lab.config import RunConfig
+from evogan.lab.record import RunRecord
 from evogan.multitask.metrics import MultitaskHistory, multitask_quality
 from evogan.problems import get_problem, hv_reference_point, reference_front
 from evogan.problems.multitask import is_multitask
-from evogan.record import RunRecord
 from evogan.registry import algorithm_entry, available_algorithms, get_algorithm
 from evogan.variation import Variation
 
@@ -194,7 +194,7 @@ def _package_version(name: str) -> str:
 def environment(device: str) -> dict[str, Any]:
     """Versions, machine (CPU model, BLAS libraries and their kernels) and device, saved with
     every record."""
-    from evogan.machine import blas_libraries, cpu_model
+    from evogan.lab.machine import blas_libraries, cpu_model
 
     info: dict[str, Any] = {
         "python": sys.version.split()[0],

@@ -1,9 +1,9 @@
 """Campaigns: algorithms x problems x budgets x seeds, run in a process pool or on Ray, resumable.
 
-A campaign writes one run record (see `evogan.record`) per run under
+A campaign writes one run record (see `evogan.lab.record`) per run under
 `OUT/runs/<algorithm label>/<problem>/evals-<max_evals>/seed-<seed>/`, and saves its definition
 as `OUT/campaign.toml`, joined with the one stored there before (`Campaign.union`), so that the
-file describes every record in OUT. Workers only compute (`evogan.run.execute` returns a
+file describes every record in OUT. Workers only compute (`evogan.lab.run.execute` returns a
 `RunRecord`); the driver alone writes records, each atomically. Starting the same campaign again
 skips the complete records whose configuration matches, redoes the missing or incomplete ones,
 and reports (never overwrites) records that do not parse. A failed run leaves a failure note
@@ -35,12 +35,9 @@ future's result is checked.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import logging
-import multiprocessing
-import multiprocessing.connection
 import os
 import platform
 import re
@@ -50,17 +47,16 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from evogan.config import RunConfig, parse_param
 from evogan.errors import ConfigError
+from evogan.lab.backends import LocalPool, RayBackend, RunFunction, execute_in_worker
+from evogan.lab.config import RunConfig
+from evogan.lab.record import RunRecord, read_record, write_record, write_text_atomic
 from evogan.params import integer
-from evogan.record import RunRecord, read_record, write_record
-from evogan.report import write_text_atomic
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -68,15 +64,11 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 __all__ = [
-    "THREAD_ENV",
     "Campaign",
     "CampaignInterrupted",
     "CampaignResult",
-    "LocalPool",
     "Progress",
-    "RayBackend",
     "RunSpec",
-    "add_compare_arguments",
     "parse_seeds",
     "plan",
     "run_campaign",
@@ -85,10 +77,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-"""Thread-pool variables set to 1 in every worker, so that parallel runs do not fight."""
-
-RunFunction = Callable[[RunConfig], RunRecord]
 
 _PROBLEM_KEYS = ("n_obj", "n_var")
 _SIZE = integer(ge=1)
@@ -192,9 +180,9 @@ class Campaign:
 
     def validate(self) -> None:
         """Check names and sizes before any run starts (ConfigError on the first bad value)."""
+        from evogan.lab.run import prepare
         from evogan.problems import get_problem
         from evogan.registry import available_algorithms
-        from evogan.run import prepare
 
         known = available_algorithms()
         for label in self.algos:
@@ -553,172 +541,6 @@ class _StopSignals:
             self._raise(self.pending)
 
 
-def _start_worker() -> None:
-    """Initializer of every local worker."""
-    _limit_threads()
-    _end_with_driver()
-
-
-def _end_with_driver() -> None:
-    """End this worker when its driver ends, however it ends (kill -9 included).
-
-    A watcher thread waits on the sentinel of multiprocessing's parent process, a pipe whose
-    only writer is the driver: it reads as closed once the driver is gone. (A parent-death
-    signal would not do: a worker's parent is the fork server, not the driver.) The fork server
-    and the resource tracker then end by themselves, each at the end of a pipe that the driver
-    and the workers hold. A worker inside a long call that holds the GIL ends when the call
-    returns.
-    """
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def watch() -> None:
-        multiprocessing.connection.wait([parent.sentinel])
-        os._exit(1)
-
-    threading.Thread(target=watch, name="evogan-end-with-driver", daemon=True).start()
-
-
-def _limit_threads() -> None:
-    """Worker initializer: one thread for torch and the BLAS/OpenMP pools."""
-    for name in THREAD_ENV:
-        os.environ[name] = "1"
-    from evogan.device import set_cpu_threads
-
-    set_cpu_threads(1)
-
-
-def _execute(config: RunConfig) -> RunRecord:
-    from evogan.run import execute
-
-    return execute(config)
-
-
-def _ray_task(run: RunFunction, config: RunConfig) -> RunRecord:
-    _limit_threads()
-    return run(config)
-
-
-@contextlib.contextmanager
-def _thread_env() -> Iterator[None]:
-    """Set THREAD_ENV to 1 while a pool runs, so that its workers inherit it when they start
-    (before numpy loads its BLAS)."""
-    saved = {name: os.environ.get(name) for name in THREAD_ENV}
-    os.environ.update({name: "1" for name in THREAD_ENV})
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """Workers start from a fork server that has imported torch and evogan.run once (Python
-    3.14's default on Linux): cheap starts, and no fork of a process whose torch may hold threads.
-    Where there is no fork server (Windows), each worker is spawned."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["torch", "evogan.run"])
-    return context
-
-
-class LocalPool:
-    """A local process pool of `workers` processes, each with one torch thread."""
-
-    def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or os.cpu_count() or 1
-        if self.workers < 1:
-            raise ConfigError(f"--workers {workers} must be a positive integer")
-
-    def run(self, run: RunFunction, specs: Sequence[RunSpec]
-            ) -> Iterator[tuple[RunSpec, RunRecord | BaseException]]:
-        """Yield (spec, record or the exception the run raised) as runs finish."""
-        with _thread_env():
-            executor = ProcessPoolExecutor(max_workers=min(self.workers, len(specs)),
-                                           mp_context=_context(), initializer=_start_worker)
-            pending: dict[Future[RunRecord], RunSpec] = {}
-            try:
-                pending.update({executor.submit(run, spec.config): spec for spec in specs})
-                while pending:
-                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        spec = pending.pop(future)
-                        error = future.exception()
-                        yield spec, error if error is not None else future.result()
-            except BaseException:  # Ctrl-C, or the driver failed: the runs in flight are lost
-                _terminate(executor)
-                raise
-            executor.shutdown()
-
-
-def _terminate(executor: ProcessPoolExecutor, *, grace_s: float = 5.0) -> None:
-    """Drop queued runs and stop the workers now instead of letting them finish their runs;
-    return once they and the executor's manager thread have ended (SIGTERM, then SIGKILL for
-    workers still there after `grace_s`).
-
-    Waiting for the manager thread (which joins the workers) also keeps it from closing its
-    wake-up pipe while the interpreter's exit writes to it, a race of Python 3.11's executor
-    that ends the driver with a stray `OSError: [Errno 9] Bad file descriptor`.
-    """
-    # before shutdown(), which forgets both
-    processes = list((getattr(executor, "_processes", None) or {}).values())
-    manager = getattr(executor, "_executor_manager_thread", None)
-    executor.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.terminate()
-    if manager is None:
-        return
-    manager.join(grace_s)
-    if manager.is_alive():
-        for process in processes:
-            process.kill()
-        manager.join(grace_s)
-
-
-class RayBackend:
-    """A Ray cluster: an existing one at `address` (e.g. `auto`, `ray://host:10001`), else a
-    fresh local one. Each run takes one CPU and `gpus_per_run` GPUs (a fraction shares a GPU)."""
-
-    def __init__(self, address: str | None = None, *, gpus_per_run: float = 0.0) -> None:
-        if gpus_per_run < 0:
-            raise ConfigError(f"--gpus-per-run {gpus_per_run} must be >= 0")
-        self.address, self.gpus_per_run = address or None, gpus_per_run
-
-    def run(self, run: RunFunction, specs: Sequence[RunSpec]
-            ) -> Iterator[tuple[RunSpec, RunRecord | BaseException]]:
-        try:
-            import ray
-        except ImportError:
-            raise ConfigError("--ray needs Ray: pip install 'evogan[ray]'") from None
-        started_here = not ray.is_initialized()
-        if started_here:
-            ray.init(address=self.address, logging_level=logging.WARNING)
-        pending: dict[Any, RunSpec] = {}
-        try:
-            task = ray.remote(num_cpus=1, num_gpus=self.gpus_per_run)(_ray_task)
-            pending.update({task.remote(run, spec.config): spec for spec in specs})
-            while pending:
-                finished, _ = ray.wait(list(pending), num_returns=1)
-                for ref in finished:
-                    spec = pending.pop(ref)
-                    try:
-                        yield spec, ray.get(ref)
-                    except ray.exceptions.RayTaskError as error:
-                        yield spec, error.as_instanceof_cause()
-                    except ray.exceptions.RayError as error:  # worker died, task cancelled
-                        yield spec, error
-        finally:
-            for ref in pending:
-                ray.cancel(ref, force=True)
-            if started_here:
-                ray.shutdown()
-
-
 @contextlib.contextmanager
 def _lock(out: Path) -> Iterator[None]:
     """Hold OUT/.campaign.lock, so that two campaigns never write the same folder at once; the
@@ -771,7 +593,7 @@ def _remove_staging(out: Path) -> None:
 
 def run_campaign(
     campaign: Campaign, out: Path, *, backend: LocalPool | RayBackend | None = None,
-    run: RunFunction = _execute, on_progress: Callable[[Progress], None] | None = None,
+    run: RunFunction = execute_in_worker, on_progress: Callable[[Progress], None] | None = None,
 ) -> CampaignResult:
     """Run every missing run of `campaign` into `out` and return what happened.
 
@@ -875,106 +697,3 @@ def _finish(spec: RunSpec, outcome: RunRecord | BaseException, out: Path,
     note.unlink(missing_ok=True)
     result.written.append(out / spec.folder)
     progress.done += 1
-
-
-# ---------------------------------------------------------------------------------------------
-# command line: `evogan compare`
-
-
-class ProgressLine:
-    """One campaign-level progress line on a terminal: runs done/total, failures, time."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-
-    def __call__(self, progress: Progress) -> None:
-        finished = progress.skipped + progress.done + progress.failed
-        left = progress.left_s
-        self.stream.write(
-            f"\r{finished:>5}/{progress.total} runs ({progress.skipped} already done)  "
-            f"{progress.failed} failed  {_clock(progress.elapsed_s)} elapsed  "
-            f"~{_clock(left) if left == left else '?'} left ")
-        self.stream.flush()
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def _split(text: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in text.split(",") if item.strip())
-
-
-def _dotted(text: str, option: str) -> tuple[str, str, Any]:
-    """`NAME.KEY=VALUE` -> (NAME, KEY, VALUE parsed as JSON where it parses)."""
-    name, dot, rest = text.partition(".")
-    if not dot or not name or "=" not in rest:
-        raise ConfigError(f"{option} {text!r} is not of the form NAME.KEY=VALUE")
-    key, value = parse_param(rest)
-    return name, key, value
-
-
-_CAMPAIGN_OPTIONS = ("algos", "problems", "seeds", "max_evals", "pop_size", "device", "param",
-                     "setting")
-
-
-def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of `evogan compare`."""
-    parser.add_argument("campaign_file", nargs="?", type=Path, default=None,
-                        metavar="CAMPAIGN.toml",
-                        help="a campaign file (instead of --algos/--problems/...)")
-    what = parser.add_argument_group("what to run (or a campaign file)")
-    what.add_argument("--algos", help="algorithm names, comma-separated; the last is the control")
-    what.add_argument("--problems", help="problem names, comma-separated")
-    what.add_argument("--seeds", help="N (seeds 1..N), a list 3,7,9 or a range A-B (default 11)")
-    what.add_argument("--max-evals", help="evaluation budget(s), comma-separated (default 10000)")
-    what.add_argument("--pop-size", type=int, help="population size (default 100)")
-    what.add_argument("--device", help="where GAN training runs: auto, cpu, cuda (default cpu)")
-    what.add_argument("--param", action="append", metavar="ALGO.KEY=VALUE",
-                      help="a hyperparameter of one algorithm, e.g. ga.survival=spea2 (repeatable)")
-    what.add_argument("--setting", action="append", metavar="PROBLEM.KEY=VALUE",
-                      help="n_obj or n_var of one problem, e.g. dtlz2.n_obj=5 (repeatable)")
-    how = parser.add_argument_group("where and how")
-    how.add_argument("--out", type=Path, required=False, help="the campaign folder (required)")
-    how.add_argument("--workers", type=int, default=None,
-                     help=f"local worker processes (default: the number of cores, "
-                     f"{os.cpu_count()})")
-    how.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
-                     help="run on Ray: an existing cluster at ADDRESS, else a fresh local one")
-    how.add_argument("--gpus-per-run", type=float, default=0.0,
-                     help="GPUs Ray gives each run (a fraction shares a GPU; needs --ray)")
-    how.add_argument("--control", default=None, help="control algorithm of the report's tests "
-                     "(default: the last listed)")
-    how.add_argument("--no-report", action="store_true", help="do not write the report at the end")
-    how.add_argument("--quiet", action="store_true", help="no progress line and no summary")
-
-
-def campaign_from_args(args: argparse.Namespace) -> Campaign:
-    """The campaign an `evogan compare` command line describes."""
-    given = [name for name in _CAMPAIGN_OPTIONS if getattr(args, name) is not None]
-    if args.campaign_file is not None:
-        if given:
-            raise ConfigError(f"give either a campaign file or --{given[0].replace('_', '-')} "
-                              "and the other campaign options, not both")
-        return Campaign.from_toml(args.campaign_file)
-    if not args.algos or not args.problems:
-        raise ConfigError("give a campaign file, or --algos and --problems")
-    algorithm: dict[str, dict[str, Any]] = {}
-    for text in args.param or ():
-        label, key, value = _dotted(text, "--param")
-        algorithm.setdefault(label, {})[key] = value
-    problem: dict[str, dict[str, Any]] = {}
-    for text in args.setting or ():
-        name, key, value = _dotted(text, "--setting")
-        problem.setdefault(name, {})[key] = value
-    try:
-        budgets = tuple(int(b) for b in _split(args.max_evals or "10000"))
-    except ValueError:
-        raise ConfigError(f"--max-evals {args.max_evals!r} is not a list of integers") from None
-    return Campaign(
-        algos=_split(args.algos), problems=_split(args.problems),
-        seeds=parse_seeds(args.seeds or "11"), max_evals=budgets,
-        pop_size=args.pop_size or 100, device=args.device or "cpu",
-        algorithm=algorithm, problem=problem)
