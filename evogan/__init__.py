@@ -1,12 +1,13 @@
 """evogan: evolutionary multiobjective optimisation with GANs as variation operators."""
 
 from evogan.bridge import PymooMating
+from evogan.core.variation import LearnedVariation, Variation
 from evogan.engine import Result, minimize
 from evogan.indicators import gd, hv, igd, igd_plus
 from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation
+from evogan.operators.combinators import Chain, Hybrid, quadratic_decay
 from evogan.problems import get_problem, hv_reference_point, reference_front
 from evogan.registry import available_algorithms, get_algorithm, register_algorithm
-from evogan.variation import Chain, Hybrid, LearnedVariation, Variation, quadratic_decay
 
 __all__ = [
     "SBX",

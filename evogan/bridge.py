@@ -9,8 +9,8 @@ from pymoo.core.population import Population
 from pymoo.core.problem import Problem
 from pymoo.core.selection import Selection
 
-from evogan.bounds import from_unit, to_unit
-from evogan.variation import Variation
+from evogan.core.bounds import from_unit, to_unit
+from evogan.core.variation import Variation
 
 __all__ = ["PymooMating"]
 

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from evogan.engine import KERNEL_EVENT, RunState
-from evogan.errors import ConfigError, EvaluationError, EvoganError, OperatorError
+from evogan.core.callback import KERNEL_EVENT, RunState
+from evogan.core.errors import ConfigError, EvaluationError, EvoganError, OperatorError
 from evogan.lab.config import RunConfig, parse_param
 from evogan.registry import AlgorithmEntry
 
@@ -201,7 +201,7 @@ class ProgressLine:
     """A one-line progress display on a terminal: evaluations, IGD, HV, elapsed, time left.
 
     The time left extrapolates the pace since the first generation, or, once a compiled kernel
-    has been prepared (the log records that carry `engine.KERNEL_EVENT`), since the first
+    has been prepared (the log records that carry `core.callback.KERNEL_EVENT`), since the first
     generation after it: the one-off 15-30 s compile of the GAN training kernel on a new machine
     would otherwise count as part of every generation's pace. While the kernel loads or
     compiles, the line says so. The events arrive through a logging handler on the "evogan"

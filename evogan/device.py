@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 
 __all__ = ["DEFAULT_CPU_THREADS", "resolve_device", "set_cpu_threads"]
 

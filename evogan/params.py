@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 
 __all__ = ["Param", "choice", "flag", "integer", "real"]
 

@@ -14,11 +14,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 from evogan.params import Param
 
 if TYPE_CHECKING:
-    from evogan.algorithms.base import Algorithm
+    from evogan.core.algorithm import Algorithm
 
 __all__ = [
     "RUN_OPTIONS",

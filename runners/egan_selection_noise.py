@@ -29,11 +29,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from evogan.core.rng import make_rng
 from evogan.device import set_cpu_threads
 from evogan.gan.egan import EGAN
 from evogan.lab.record import write_text_atomic
 from evogan.lab.toy import linear_decay, toy_config, toy_data
-from evogan.rng import make_rng
 
 OUT = Path(__file__).resolve().parent.parent / "results" / "egan_selection_noise"
 

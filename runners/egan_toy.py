@@ -28,8 +28,8 @@ import scipy
 import scipy.stats
 import torch
 
+from evogan.core.errors import ConfigError, EvoganError
 from evogan.device import set_cpu_threads
-from evogan.errors import ConfigError, EvoganError
 from evogan.gan.egan import egan_fitness, init_mlp
 from evogan.lab.record import write_text_atomic
 from evogan.lab.toy import (

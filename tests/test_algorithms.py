@@ -11,15 +11,15 @@ from pymoo.problems import get_problem as pymoo_problem
 
 from evogan.bridge import PymooMating
 from evogan.cli import main
+from evogan.core.errors import ConfigError
+from evogan.core.rng import derive_seed, make_rng
 from evogan.engine import minimize
-from evogan.errors import ConfigError
 from evogan.indicators import igd
 from evogan.lab.config import RunConfig
 from evogan.lab.run import execute
 from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation
+from evogan.operators.combinators import Chain
 from evogan.registry import available_algorithms, get_algorithm
-from evogan.rng import derive_seed, make_rng
-from evogan.variation import Chain
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from scipy import stats as sps
 import evogan.lab.campaign as campaign_module
 from evogan.cli import CampaignProgressLine as ProgressLine
 from evogan.cli import add_compare_arguments, run_compare_command
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 from evogan.lab.backends import LocalPool, RayBackend
 from evogan.lab.campaign import (
     Campaign,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from evogan.cli import ProgressLine, main
-from evogan.engine import KERNEL_EVENT, RunState
+from evogan.core.callback import KERNEL_EVENT, RunState
 from evogan.indicators import igd
 from evogan.lab.record import read_record
 from evogan.problems import get_problem, reference_front

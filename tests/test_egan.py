@@ -7,8 +7,9 @@ import pytest
 import torch
 
 from evogan.algorithms.egan import make_egan
+from evogan.core.errors import ConfigError
+from evogan.core.rng import make_rng
 from evogan.engine import minimize
-from evogan.errors import ConfigError
 from evogan.gan.egan import (
     EGAN,
     GENERATOR_LOSSES,
@@ -23,7 +24,6 @@ from evogan.gan.egan_offspring import EGANOffspring
 from evogan.indicators import igd
 from evogan.lab.toy import toy_data
 from evogan.problems import get_problem, reference_front
-from evogan.rng import make_rng
 from tests.variation_contract import assert_variation_contract
 
 torch.set_num_threads(1)

@@ -5,8 +5,8 @@ import pytest
 from pymoo.core.problem import Problem
 from pymoo.problems import get_problem as pymoo_problem
 
+from evogan.core.errors import ConfigError, EvaluationError
 from evogan.engine import minimize
-from evogan.errors import ConfigError, EvaluationError
 from evogan.registry import get_algorithm
 
 

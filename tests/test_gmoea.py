@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from evogan.algorithms.gmoea import GMOEA, make_gmoea, make_gmoea_ga
+from evogan.core.errors import ConfigError
+from evogan.core.variation import LearnedVariation
 from evogan.engine import minimize
-from evogan.errors import ConfigError
 from evogan.gan.elite_noise import EliteGaussian
 from evogan.gan.gmoea import GMOEAGAN
 from evogan.gan.gmoea_compiled import CompiledGanTrainer
@@ -21,7 +22,6 @@ from evogan.operators import OPERATORS
 from evogan.problems import get_problem, reference_front
 from evogan.registry import algorithm_entry
 from evogan.survival import spea2_select
-from evogan.variation import LearnedVariation
 from tests.variation_contract import assert_variation_contract
 
 RUNNER = Path(__file__).resolve().parents[1] / "runners" / "gmoea_training_speed.py"

@@ -84,7 +84,7 @@ def test_training_is_the_same_bits_for_every_cpu_target_and_blas_kernel():
 def test_first_training_in_a_process_logs_that_the_kernel_loads_then_that_it_is_ready():
     listen = (
         "import logging\n"
-        "from evogan.engine import KERNEL_EVENT\n"
+        "from evogan.core.callback import KERNEL_EVENT\n"
         "events = []\n"
         "class Events(logging.Handler):\n"
         "    def emit(self, record):\n"

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from evogan.cli import main
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 from evogan.problems import LSMOP, get_problem, hv_reference_point, problem_info, reference_front
 from evogan.problems.lsmop import min_n_var, subcomponent_sizes
 from tests import lsmop_reference

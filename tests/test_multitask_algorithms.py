@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
+from evogan.core.errors import ConfigError
 from evogan.engine import minimize
-from evogan.errors import ConfigError
 from evogan.gan.transfer import GANConfig, TransferGANs, _Adam
 from evogan.multitask import EMTGS, MOMFEA, PerTaskNSGA2
 from evogan.multitask.base import nsga2_order

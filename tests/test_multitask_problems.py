@@ -5,7 +5,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 from evogan.problems.multitask import (
     DEFAULT_FRONT_POINTS,
     MultitaskProblem,

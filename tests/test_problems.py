@@ -8,7 +8,7 @@ import pytest
 from pymoo.problems.many import dtlz, wfg
 from pymoo.problems.multi import zdt
 
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 from evogan.problems import (
     available_problems,
     get_problem,

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 from evogan.lab.record import RECORD_FILES, RunRecord, read_record, write_record
 
 

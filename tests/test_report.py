@@ -11,7 +11,7 @@ import pytest
 from scipy import stats as sps
 
 from evogan.cli import add_report_arguments, run_report_command
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 from evogan.lab import plots
 from evogan.lab.collection import Run, median_run
 from evogan.lab.config import RunConfig

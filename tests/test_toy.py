@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from evogan.cli import add_toy_arguments, main, run_toy_command
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 from evogan.gan.egan import EGANConfig
 from evogan.lab.toy import (
     linear_decay,

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
+from evogan.core.variation import LearnedVariation, reset_variation
 from evogan.operators import OPERATORS, SBX, DifferentialEvolution, PolynomialMutation
-from evogan.variation import Chain, Hybrid, LearnedVariation, quadratic_decay, reset_variation
+from evogan.operators.combinators import Chain, Hybrid, quadratic_decay
 from tests.variation_contract import assert_variation_contract
 
 COMBINED = {

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from evogan.variation import Variation, reset_variation
+from evogan.core.variation import Variation, reset_variation
 
 
 def assert_variation_contract(

@@ -1,6 +1,6 @@
 """Algorithms: the ask/tell protocol (`base`) and the built-in algorithms, each registered by
 name when its module is imported (`evogan.registry` imports them on first use)."""
 
-from evogan.algorithms.base import Algorithm
+from evogan.core.algorithm import Algorithm
 
 __all__ = ["Algorithm"]

@@ -5,7 +5,7 @@ Adversarial Networks", IEEE TEVC 23(6), 2019, inside the loop of C. He et al., "
 Multiobjective Optimization Driven by Generative Adversarial Networks (GANs)", IEEE TCYB 2021.
 
 Each generation one operator makes all offspring: with probability `1 - ((t mod w_max)/w_max)^2`
-(GMOEA's schedule, `evogan.variation.quadratic_decay`) the E-GAN operator fits on the whole
+(GMOEA's schedule, `evogan.core.variation.quadratic_decay`) the E-GAN operator fits on the whole
 population and samples, followed by polynomial mutation; otherwise SBX + PM on parents picked by
 binary tournament on SPEA2 fitness. SPEA2 environmental selection keeps `pop_size` of parents and
 offspring. The networks persist between generations (warm start).
@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from evogan.algorithms.ga import GeneticAlgorithm
-from evogan.bounds import from_unit
-from evogan.errors import ConfigError
+from evogan.core.bounds import from_unit
+from evogan.core.errors import ConfigError
+from evogan.core.variation import Variation, checked_offspring
 from evogan.operators import SBX, PolynomialMutation
+from evogan.operators.combinators import Chain, Hybrid, quadratic_decay
 from evogan.params import choice, flag, integer, real
 from evogan.registry import register_algorithm
 from evogan.survival import ELITE_SELECTIONS, binary_tournament, spea2_fitness
-from evogan.variation import Chain, Hybrid, Variation, checked_offspring, quadratic_decay
 
 if TYPE_CHECKING:
     from evogan.gan.egan_offspring import EGANOffspring

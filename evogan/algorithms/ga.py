@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 from pymoo.core.problem import Problem
 
-from evogan.bounds import from_unit, to_unit
-from evogan.errors import ConfigError
+from evogan.core.bounds import from_unit, to_unit
+from evogan.core.errors import ConfigError
+from evogan.core.variation import Variation, checked_offspring, reset_variation
 from evogan.operators import SBX, PolynomialMutation
+from evogan.operators.combinators import Chain
 from evogan.params import choice
 from evogan.registry import register_algorithm
 from evogan.survival import (
@@ -18,7 +20,6 @@ from evogan.survival import (
     spea2_fitness,
     spea2_select,
 )
-from evogan.variation import Chain, Variation, checked_offspring, reset_variation
 
 __all__ = ["SURVIVALS", "GeneticAlgorithm"]
 

@@ -8,14 +8,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pymoo.core.problem import Problem
 
-from evogan.bounds import from_unit
+from evogan.core.bounds import from_unit
+from evogan.core.errors import ConfigError
+from evogan.core.variation import reset_variation
 from evogan.device import DEFAULT_CPU_THREADS
-from evogan.errors import ConfigError
 from evogan.operators import SBX, PolynomialMutation
+from evogan.operators.combinators import Chain, quadratic_decay
 from evogan.params import flag, integer, real
 from evogan.registry import register_algorithm
 from evogan.survival import binary_tournament, spea2_fitness, spea2_select
-from evogan.variation import Chain, quadratic_decay, reset_variation
 
 if TYPE_CHECKING:
     from evogan.gan.gmoea import GMOEAGAN
@@ -40,7 +41,7 @@ class GMOEA:
 
     The fixes of the official code's bugs are listed in `GMOEAGAN`; here: standard SPEA2 (P4),
     standard SBX (P5), a true binary tournament (P6), and the engine's exact budget (P7).
-    Variation operators see the unit cube; `evogan.bounds` maps to and from the problem's box.
+    Variation operators see the unit cube; `evogan.core.bounds` maps to and from the problem's box.
 
     `metrics()` reports, per generation (one evaluated batch): `gan_batch` (1 if the GAN made
     it, 0 for the GA, NaN for the initial population), `offspring_survival` (the share of

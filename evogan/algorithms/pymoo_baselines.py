@@ -21,10 +21,10 @@ from pymoo.core.problem import Problem
 from pymoo.core.termination import NoTermination
 from pymoo.util.ref_dirs import get_reference_directions
 
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
+from evogan.core.rng import derive_seed
 from evogan.params import integer
 from evogan.registry import register_algorithm
-from evogan.rng import derive_seed
 
 __all__ = ["PymooBaseline", "das_dennis_directions"]
 

@@ -39,8 +39,8 @@ import numpy as np
 import torch
 import torch.nn.functional as nnf
 
-from evogan.errors import ConfigError
-from evogan.rng import torch_generator
+from evogan.core.errors import ConfigError
+from evogan.core.rng import torch_generator
 
 __all__ = [
     "EGAN",

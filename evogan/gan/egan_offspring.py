@@ -18,12 +18,12 @@ import logging
 import numpy as np
 import torch
 
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
+from evogan.core.rng import torch_generator
+from evogan.core.variation import LearnedVariation
 from evogan.gan.egan import EGAN, EGANConfig
 from evogan.gan.elite_noise import EliteGaussian
-from evogan.rng import torch_generator
 from evogan.survival import ELITE_SELECTIONS
-from evogan.variation import LearnedVariation
 
 __all__ = ["ELITE_SELECTIONS", "EGANOffspring"]
 

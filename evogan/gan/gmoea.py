@@ -19,15 +19,15 @@ import time
 import numpy as np
 import torch
 
+from evogan.core.errors import ConfigError
+from evogan.core.rng import torch_generator
+from evogan.core.variation import LearnedVariation
 from evogan.device import DEFAULT_CPU_THREADS, resolve_device, set_cpu_threads
-from evogan.errors import ConfigError
 from evogan.gan.elite_noise import EliteGaussian
 from evogan.gan.gmoea_fused import FusedGanTrainer
 from evogan.gan.gmoea_training import TrainingDraws, build_networks
 from evogan.operators.pm import PolynomialMutation
-from evogan.rng import torch_generator
 from evogan.survival import spea2_select
-from evogan.variation import LearnedVariation
 
 __all__ = ["GMOEAGAN"]
 
@@ -65,7 +65,7 @@ class GMOEAGAN(LearnedVariation):
       P2. the training noise's covariance was computed from a reshaped, scrambled elite matrix;
           here it is the elites' covariance, factored once per fit for any rank;
       P3. the noise and the decoded offspring used x / ub instead of min-max scaling; evogan
-          operators work on the unit cube, mapped by `evogan.bounds` alone;
+          operators work on the unit cube, mapped by `evogan.core.bounds` alone;
       P4. SPEA2's density term and truncation deviated from SPEA2; `evogan.survival` is standard;
       P5. SBX used (2u)^(-1/(eta+1)) for u > 0.5 (in the GA branch, `evogan.operators.SBX`);
       P6. the "binary" tournament compared three candidates (GA branch, `binary_tournament`);

@@ -39,7 +39,7 @@ import numpy as np
 import torch
 from numba import njit
 
-from evogan.engine import KERNEL_EVENT
+from evogan.core.callback import KERNEL_EVENT
 from evogan.gan.gmoea_training import (
     ADAM_BETAS,
     ADAM_EPS,

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Protocol, TypeVar
 
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 from evogan.lab.config import RunConfig
 from evogan.lab.record import RunRecord
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from evogan.engine import RunState
+from evogan.core.callback import RunState
 from evogan.indicators import hv, igd, nondominated
 
 __all__ = ["History", "IndicatorLog"]

@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 from evogan.lab.backends import LocalPool, RayBackend, RunFunction, execute_in_worker
 from evogan.lab.config import RunConfig
 from evogan.lab.record import RunRecord, read_record, write_record, write_text_atomic

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 from evogan.lab.record import RunRecord, read_record
 
 __all__ = ["INDICATORS", "Collection", "Run", "collect", "instance_name", "median_run",

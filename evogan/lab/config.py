@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 
 __all__ = ["RunConfig", "parse_param"]
 

@@ -15,7 +15,7 @@ matplotlib.use("Agg")  # files only: no display needed, safe in worker processes
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 import numpy as np  # noqa: E402
 
-from evogan.errors import ConfigError  # noqa: E402
+from evogan.core.errors import ConfigError  # noqa: E402
 from evogan.indicators import front_hash, nondominated  # noqa: E402
 
 if TYPE_CHECKING:

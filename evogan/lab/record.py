@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 
 __all__ = ["RECORD_FILES", "RunRecord", "check_writable", "is_record_folder", "read_record",
            "replace_folder", "write_bytes_atomic", "write_record",

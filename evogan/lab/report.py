@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 from evogan.lab.collection import (
     INDICATORS,
     Collection,

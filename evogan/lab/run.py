@@ -16,9 +16,11 @@ from typing import Any
 import numpy as np
 from pymoo.core.problem import Problem
 
-from evogan.algorithms.base import Algorithm
-from evogan.engine import Callback, minimize
-from evogan.errors import ConfigError
+from evogan.core.algorithm import Algorithm
+from evogan.core.callback import Callback
+from evogan.core.errors import ConfigError
+from evogan.core.variation import Variation
+from evogan.engine import minimize
 from evogan.indicators import front_hash, quality
 from evogan.lab.callbacks import History
 from evogan.lab.config import RunConfig
@@ -27,7 +29,6 @@ from evogan.multitask.metrics import MultitaskHistory, multitask_quality
 from evogan.problems import get_problem, hv_reference_point, reference_front
 from evogan.problems.multitask import is_multitask
 from evogan.registry import algorithm_entry, available_algorithms, get_algorithm
-from evogan.variation import Variation
 
 __all__ = ["available_memory_bytes", "build_algorithm", "build_problem", "default_out",
            "environment", "execute", "load_variation", "prepare"]

@@ -35,12 +35,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from evogan.core.errors import ConfigError, EvoganError
+from evogan.core.rng import make_rng
 from evogan.device import resolve_device, set_cpu_threads
-from evogan.errors import ConfigError, EvoganError
 from evogan.gan.egan import EGAN, EGANConfig, Sampler
 from evogan.lab.record import replace_folder, write_bytes_atomic
 from evogan.lab.toy_options import BATCH_SIZE, DATASET_NAMES, TRAINERS, ToyOptions
-from evogan.rng import make_rng
 
 __all__ = [
     "DATASETS",

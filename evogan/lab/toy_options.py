@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from os import PathLike
 from typing import Any
 
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 from evogan.params import choice, flag, integer, real
 
 __all__ = ["BATCH_SIZE", "DATASET_NAMES", "TRAINERS", "ToyOptions"]

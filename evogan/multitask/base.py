@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 from pymoo.core.problem import Problem
 
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 from evogan.problems.multitask import MultitaskProblem, is_multitask
 from evogan.survival import crowding_by_front, non_dominated_rank
 

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from evogan.core.errors import ConfigError
+from evogan.core.rng import torch_generator
 from evogan.device import set_cpu_threads
-from evogan.errors import ConfigError
 from evogan.multitask.base import MultitaskAlgorithm
 from evogan.params import choice, flag, integer, real
 from evogan.registry import register_algorithm
-from evogan.rng import torch_generator
 
 __all__ = ["EMTGS", "ide_offspring", "truncated_normal"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from pymoo.operators.crossover.sbx import cross_sbx
 
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 from evogan.multitask.base import MultitaskAlgorithm, tournament
 from evogan.operators import PolynomialMutation
 from evogan.params import real

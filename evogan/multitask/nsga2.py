@@ -6,9 +6,9 @@ import numpy as np
 
 from evogan.multitask.base import MultitaskAlgorithm, tournament
 from evogan.operators import SBX, PolynomialMutation
+from evogan.operators.combinators import Chain
 from evogan.params import real
 from evogan.registry import register_algorithm
-from evogan.variation import Chain
 
 __all__ = ["PerTaskNSGA2"]
 
