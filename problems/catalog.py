@@ -10,7 +10,7 @@ from pymoo.core.problem import Problem
 from pymoo.problems.many import dtlz, wfg
 from pymoo.problems.multi import zdt
 
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 from evogan.problems.imf import IMF, IMF_NUMBERS
 from evogan.problems.lsmop import LSMOP, LSMOP_NUMBERS, min_n_var
 

@@ -4,7 +4,7 @@ Nothing is downloaded: pymoo's own ``pareto_front()`` fetches the three-objectiv
 fronts from the internet, samples WFG fronts at random, and caches its first result whatever the
 later arguments, so evogan never calls it. Every front below is built from the problem's
 analytic Pareto-optimal shape (WFG: f_m = S_m h_m with S_m = 2m, Huband et al., IEEE TEVC 2006;
-IMF: ``shared/specs/imf.md`` §4, IMF6 concave; LSMOP: ``lsmop.py``, LSMOP9's front is DTLZ7's),
+IMF: PlatEMO's IMF fronts, IMF6 concave; LSMOP: ``lsmop.py``, LSMOP9's front is DTLZ7's),
 filtered to its non-dominated points (``moocore.is_nondominated``, duplicates dropped), cached
 in memory per ``(benchmark_name, n_obj)`` (no front depends on n_var) and returned as a
 read-only array.
@@ -47,7 +47,7 @@ import numpy as np
 from pymoo.core.problem import Problem
 from pymoo.util.ref_dirs import get_reference_directions
 
-from evogan.errors import ConfigError
+from evogan.core.errors import ConfigError
 from evogan.problems.imf import phi_min
 
 __all__ = ["N_POINTS_2D", "N_POINTS_MAX", "hv_reference_point", "reference_front"]

@@ -2,8 +2,8 @@
 
 R. Cheng, Y. Jin, K. Narukawa, B. Sendhoff, "A multiobjective evolutionary algorithm using
 Gaussian process-based inverse modeling", IEEE TEVC 19(6):838-856, 2015. The formulas follow
-the project spec ``shared/specs/imf.md`` (PlatEMO's version is normative); indices in the
-comments are 1-based as in the spec, so variable x_i is column ``i - 1``.
+PlatEMO's IMF code (its version is normative); indices in the
+comments are 1-based as in the paper, so variable x_i is column ``i - 1``.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def phi_min() -> float:
     return float(res.fun)
 
 
-# --- linkages: t for the linked variables i = first..D (spec §1) --------------------------------
+# --- linkages: t for the linked variables i = first..D -----------------------------------
 
 def _linear_linkage(X: np.ndarray, first: int) -> np.ndarray:
     """t_i = (1 + 5 i / D) x_i - x_1; X (n, D) -> t (n, D - first + 1)."""
@@ -95,7 +95,7 @@ def _sphere(X: np.ndarray, g: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Definition:
-    """One row of the spec's summary table (§2)."""
+    """One row of the IMF suite's summary table."""
 
     linkage: Callable[[np.ndarray, int], np.ndarray]
     g: Callable[[np.ndarray], np.ndarray]
@@ -128,7 +128,7 @@ _DEFINITIONS: dict[int, _Definition] = {
 
 
 class IMF(Problem):
-    """IMF<number> as a vectorised pymoo Problem (spec ``imf.md`` §3).
+    """IMF<number> as a vectorised pymoo Problem (PlatEMO's IMF definitions).
 
     Decision vectors are clipped into the bounds before evaluation, as PlatEMO does: a
     fractional power of a negative number (IMF5-IMF10) would otherwise be NaN.
@@ -151,7 +151,7 @@ class IMF(Problem):
         self.definition = definition
 
     def pareto_set(self, x_free: np.ndarray) -> np.ndarray:
-        """Pareto-optimal decision vectors from the free variables (spec §4).
+        """Pareto-optimal decision vectors from the free variables (where every linkage term is zero).
 
         Args:
             x_free: (n, 1) values of x_1, or (n, 2) values of (x_1, x_2) for IMF4/IMF8, in [0, 1].

@@ -26,8 +26,8 @@ from importlib import resources
 import numpy as np
 from pymoo.core.problem import Problem
 
-from evogan.bounds import from_unit, to_unit
-from evogan.errors import ConfigError
+from evogan.core.bounds import from_unit, to_unit
+from evogan.core.errors import ConfigError
 
 __all__ = [
     "DEFAULT_FRONT_POINTS",
@@ -177,7 +177,7 @@ def is_multitask(problem: object) -> bool:
     return isinstance(problem, MultitaskProblem)
 
 
-# --- CEC2017 MO-MTO building blocks (spec §4.2); every g already includes its "+1" offset ---
+# --- CEC2017 MO-MTO building blocks (competition report); each g includes its "+1" offset ---
 
 
 def sphere_g(z: np.ndarray) -> np.ndarray:
@@ -254,7 +254,7 @@ def _shape_objectives(shape: str, position: np.ndarray, q: np.ndarray) -> np.nda
 
 @cache
 def _front(shape: str, n_points: int) -> np.ndarray:
-    """The analytic Pareto front of `shape` (spec §4.5), read-only (it is cached)."""
+    """The analytic Pareto front of `shape`, read-only (it is cached)."""
     front = _sample_front(shape, n_points)
     front.setflags(write=False)
     return front
@@ -345,7 +345,7 @@ class CEC17Task(Problem):
 
 @dataclass(frozen=True)
 class _TaskSpec:
-    """One row of the spec's task table (§4.3)."""
+    """One row of the competition report's task table."""
 
     shape: str
     g: str

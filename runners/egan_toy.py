@@ -274,7 +274,7 @@ def write_report(args: argparse.Namespace, options: dict, runs: list[ToyRun], ti
         "",
         "## Setup (identical for every trainer)",
         "",
-        "- Data: E-GAN constants (spec §1.4): ring of 8 Gaussians, radius 2/1.414, sigma "
+        "- Data: E-GAN toy-code constants: ring of 8 Gaussians, radius 2/1.414, sigma "
         "0.02/1.414; 5x5 grid, spacing 2/2.828, sigma 0.05/2.828; fresh samples every step.",
         f"- Networks: G 2 -> {args.hidden} -> {args.hidden} -> {args.hidden} -> 2 (ReLU, linear "
         f"out), D 2 -> {args.hidden} x3 -> 1 (ReLU, sigmoid, no BatchNorm); PyTorch's default "

@@ -58,7 +58,7 @@ def test_state_is_learned_in_fit_kept_across_fits_and_forgotten_by_reset():
     trainer = op.trainer_
     weight = trainer.generator.linear1.weight.detach().clone()
     op.fit(X, F, rng=rng)
-    assert op.trainer_ is trainer  # networks and Adam state persist (spec P8)
+    assert op.trainer_ is trainer  # networks and Adam state persist (official code)
     assert int(trainer.adam_g.step_count) == 2 * len(minibatch_bounds(30, 8))
     assert not torch.equal(weight, trainer.generator.linear1.weight)
     op.reset()
@@ -89,7 +89,7 @@ def test_fit_needs_objectives():
 
 def test_minibatches_never_leave_batchnorm_a_single_row():
     assert minibatch_bounds(100, 8)[-1] == (96, 100)
-    assert minibatch_bounds(17, 8) == [(0, 8), (8, 17)]  # 17 = 2 * 8 + 1 (spec P9)
+    assert minibatch_bounds(17, 8) == [(0, 8), (8, 17)]  # 17 = 2 * 8 + 1: no last minibatch of one row
     X, F = _parents(n=17)
     assert GMOEAGAN(k=4, epochs=1)(X, F, 5, rng=np.random.default_rng(0)).shape == (5, 6)
 

@@ -1,4 +1,4 @@
-"""Tests for the IMF1-IMF10 problems (spec shared/specs/imf.md) and their reference fronts."""
+"""Tests for the IMF1-IMF10 problems (PlatEMO's definitions) and their reference fronts."""
 
 import math
 
@@ -7,7 +7,7 @@ import pytest
 
 from evogan.problems import IMF, get_problem, reference_front
 
-# A D = 4 point whose coordinates differ, so a reversed variable order changes g (spec §7).
+# A D = 4 point whose coordinates differ, so a reversed variable order changes g.
 X_LINEAR = [0.5, 0.2, 0.4, 0.9]
 X_NONLINEAR = [0.25, 0.16, 0.81, 0.0625]
 X_WIDE = [0.25, 4.0, 0.81, 9.0]  # IMF9/IMF10 allow x_2..x_D up to 10
@@ -84,7 +84,7 @@ def test_out_of_bounds_input_is_clipped_as_platemo_does():
 
 
 def _front_residual(number, F):
-    """How far F is from the spec's analytic front equation (§4)."""
+    """How far F is from the analytic front equation."""
     if number in (4, 8):
         return np.abs((F**2).sum(axis=1) - 1)
     if number in (2, 3, 6, 7):

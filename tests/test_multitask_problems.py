@@ -15,7 +15,7 @@ from evogan.problems.multitask import (
 )
 
 # SHA-256 of each array's little-endian float64 C-order bytes; the first 16 hex digits of the
-# four matrices are those recorded in the spec (§4.4) from the competition's .mat files.
+# four matrices are those read from the competition's .mat files.
 ARRAY_SHA256 = {
     "Mcm2": "2955c328572686fedf922219a9533362dbb7b6caefcefc0d673c39f43026182c",
     "Mnm2": "134fe277126c727eae5ff2aba3b05293dd876971c134ef1c421f82e99ab9b151",
@@ -28,7 +28,7 @@ ARRAY_SHA256 = {
     "Snl1": "3970fd4a03018f6a1eac6b2833ee9c827887083e57d595f3a04215b04a49df64",
 }
 
-# Optimal distance variables x_II* of each task, written out from the spec's table (§4.3), not
+# Optimal distance variables x_II* of each task, written out from the competition report's table, not
 # read from the data file: shifted genes take the shift, Rosenbrock tasks take 1, others 0.
 OPTIMAL_DISTANCE = {
     ("cihs", 0): np.zeros(49), ("cihs", 1): np.zeros(49),
@@ -102,7 +102,7 @@ def test_objectives_at_hand_computed_points():
     assert np.allclose(F, [[50.0, 0.0]], atol=1e-12)
     F = cihs.tasks[1].evaluate(np.r_[0.5, np.full(49, -2.0)][None])  # q = 1 + 9/49 * 98 = 19
     assert np.allclose(F, [[0.5, 19.0 - 0.25 / 19.0]], atol=1e-12)
-    # CIMS task 1 at z = 0.5 (9 genes): standard Rosenbrock 53, MToP's variant 251 (spec §4.3).
+    # CIMS task 1 at z = 0.5 (9 genes): standard Rosenbrock 53, MToP's variant 251.
     x = np.r_[0.0, np.full(9, 0.5)][None]
     assert np.allclose(get_multitask_problem("cec17-cims").tasks[0].evaluate(x), [[0.0, 53.0]])
     mtop = get_multitask_problem("cec17-cims", variant="mtop")

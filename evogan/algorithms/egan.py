@@ -1,6 +1,6 @@
 """`egan`: a GMOEA-style MOEA whose GAN operator is an E-GAN generator population.
 
-Design A of the E-GAN spec (§3.2): C. Wang, C. Xu, X. Yao, D. Tao, "Evolutionary Generative
+evogan's combination of C. Wang, C. Xu, X. Yao, D. Tao, "Evolutionary Generative
 Adversarial Networks", IEEE TEVC 23(6), 2019, inside the loop of C. He et al., "Evolutionary
 Multiobjective Optimization Driven by Generative Adversarial Networks (GANs)", IEEE TCYB 2021.
 

@@ -31,7 +31,7 @@ REFERENCE = (
 
 
 class GMOEA:
-    """GMOEA: after each GAN training, `w_max` batches of `pop_size` offspring (spec §1.2).
+    """GMOEA: after each GAN training, `w_max` batches of `pop_size` offspring (the official code's loop).
 
     Batch i (0-based) of a cycle comes from the GAN (`GMOEAGAN`, trained on the population at
     the start of the cycle) with probability 1 - (i / w_max)^2, otherwise from a GA: binary
@@ -184,7 +184,7 @@ def make_gmoea(
     cpu_threads: int | None = DEFAULT_CPU_THREADS,
     shuffle_labels_bug: bool = False,
 ) -> GMOEA:
-    """GMOEA with the official code's defaults (spec §1.1), its bugs fixed.
+    """GMOEA with the official code's defaults, its bugs fixed.
 
     Args:
         pop_size: population and offspring batch size N.

@@ -273,7 +273,7 @@ def distance_fitness(
 
 @dataclass(frozen=True, kw_only=True)
 class EGANConfig:
-    """Hyperparameters of E-GAN; defaults follow the official toy code (spec §1.4) unless noted.
+    """Hyperparameters of E-GAN; defaults follow the official toy code unless noted.
 
     Attributes:
         data_dim: dimension of the data (2 for the toys, n_var for the offspring operator).

@@ -1,6 +1,6 @@
 """E-GAN as an offspring operator: a population of generators evolved against an elite-vs-rest D.
 
-Design A of the E-GAN spec (§3.2), which combines
+evogan's design, which combines
 - E-GAN (Wang, Xu, Yao, Tao, IEEE TEVC 23(6), 2019): generators mutated by several losses and
   selected by F = F_q + gamma * F_d (`evogan.gan.egan`);
 - GMOEA (He, Huang, Cheng, Tan, Jin, IEEE TCYB 2021): the discriminator learns the elite

@@ -47,7 +47,7 @@ class GMOEAGAN(LearnedVariation):
 
     He, Huang, Cheng, Tan, Jin, "Evolutionary Multiobjective Optimization Driven by Generative
     Adversarial Networks (GANs)", IEEE TCYB 2021 (arXiv 1910.04966); behaviour as in the
-    official code (EMI-Group/GMOEA), spec §1.3-1.6.
+    official code (EMI-Group/GMOEA).
 
     `fit` labels the `k` parents chosen by SPEA2 environmental selection as real (1) and the
     rest as bad (0); the discriminator learns to tell real parents from bad parents and from
@@ -57,7 +57,7 @@ class GMOEAGAN(LearnedVariation):
     trains them further for `epochs` epochs. `sample` draws noise from the same Gaussian, runs
     the generator in eval mode and applies polynomial mutation.
 
-    Bugs of the official code that evogan fixes (spec §5; the published results came from the
+    Bugs of the official code that evogan fixes (the published results came from the
     buggy code):
       P1. labels were not shuffled with their solutions after each epoch, so from the second
           epoch on the real/bad labels sat on random solutions (`shuffle_labels_bug=True`

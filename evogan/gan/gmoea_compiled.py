@@ -57,7 +57,7 @@ logger = logging.getLogger(__name__)
 
 
 class CompiledGanTrainer(GanTrainer):
-    """GMOEA's GAN training (spec §1.5) on the CPU, compiled; see `GanTrainer`.
+    """GMOEA's GAN training (as the official code trains) on the CPU, compiled; see `GanTrainer`.
 
     Per minibatch (x, y): a discriminator step on BCE(D(x), y) + BCE(D(G(z1)), 0), then a
     generator step on BCE(D(G(z2)), 1), Adam at lr and 4 * lr, BatchNorm running statistics

@@ -67,7 +67,7 @@ _batch_norm_backward = torch.ops.aten.native_batch_norm_backward.default
 
 
 class FusedGanTrainer(GanTrainer):
-    """GMOEA's GAN training (spec §1.5) with hand-written backward passes.
+    """GMOEA's GAN training (as the official code trains) with hand-written backward passes.
 
     Per minibatch (x, y) of the population, y = 1 for real and 0 for bad solutions:
       1. discriminator step: BCE(D(x), y) + BCE(D(G(z1)), 0), Adam at `lr`;
@@ -81,7 +81,7 @@ class FusedGanTrainer(GanTrainer):
     the weight matrices (inputs carry a ones column); activations live in preallocated buffers;
     gradients go straight into one flat buffer per network and one fused Adam kernel updates it.
     The modules, their BatchNorm running statistics and both Adam states persist across calls
-    (spec P8).
+    (as in the official code).
 
     One difference is inherent in the maths rather than in the code: the Linear biases in front
     of BatchNorm have a gradient that is zero up to round-off, which Adam normalises into steps

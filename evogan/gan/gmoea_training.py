@@ -38,7 +38,7 @@ G_LR_FACTOR = 4.0  # the official code trains the generator at 4x the discrimina
 
 
 class GMOEAGenerator(nn.Module):
-    """Noise (b, n_var) -> samples (b, n_var) in (0, 1) (spec §1.4).
+    """Noise (b, n_var) -> samples (b, n_var) in (0, 1) (official code).
 
     Three Linear(n_var, n_var) + BatchNorm1d layers with tanh, tanh, sigmoid activations.
     """
@@ -58,7 +58,7 @@ class GMOEAGenerator(nn.Module):
 class GMOEADiscriminator(nn.Module):
     """Solutions (b, n_var) -> probability (b, 1) that each is a good ("real") one.
 
-    Linear(n_var, n_var), tanh, Linear(n_var, 1), sigmoid; no BatchNorm (spec §1.4).
+    Linear(n_var, n_var), tanh, Linear(n_var, 1), sigmoid; no BatchNorm (official code).
     """
 
     def __init__(self, n_var: int) -> None:
@@ -98,7 +98,7 @@ def minibatch_bounds(n: int, batch_size: int) -> list[tuple[int, int]]:
 
     Consecutive minibatches of `batch_size` rows, the last one shorter (as in the official code),
     except that a last minibatch of a single row joins the previous one: BatchNorm cannot
-    normalise one sample in training mode (spec P9).
+    normalise one sample in training mode (the official code would fail on it).
     """
     if n < 2:
         raise ValueError(f"GAN training needs at least 2 samples, got {n}")

@@ -1,9 +1,9 @@
 """EMT-GS's transfer GAN: a generator that maps samples of a source task into a target task.
 
 Architecture, initialisation and training follow the reference code of EMT-GS (Liang, Zhu, Wang,
-Li, Zhu, IEEE TEVC 27(4), 2023, DOI 10.1109/TEVC.2022.3189029; MATLAB in MToP, spec §2.3-2.4):
+Li, Zhu, IEEE TEVC 27(4), 2023, DOI 10.1109/TEVC.2022.3189029; MATLAB in MToP):
 an unconditional GAN whose "noise" is the source task's population. Reference quirks kept here
-(spec §2.8): batch normalisation always on batch statistics (Q3); Adam state recreated at every
+(the MToP code): batch normalisation always on batch statistics (Q3); Adam state recreated at every
 training call (Q4); discriminator dropout as a raw 0/1 mask without 1/(1-p) rescaling, drawn
 separately for the real and the fake pass (Q5); both gradients from one forward pass (Q6);
 the last partial mini-batch dropped, so fewer samples than a batch means no training (Q7).
@@ -125,7 +125,7 @@ class TransferGANs:
     pairs' losses, so every pair gets exactly its own gradients and (element-wise) Adam steps,
     at the cost of one small network per step instead of one per pair.
 
-    Quirk Q8 (found here, not listed in the spec): the reference passes the real and the fake
+    Quirk Q8 (found by evogan): the reference passes the real and the fake
     batch through the discriminator separately, and its batch normalisation then removes every
     unit's batch mean and scale, so the mean logit over a batch equals a constant whatever the
     input. The discriminator cannot see where a batch lies, only its standardised within-batch

@@ -1,6 +1,6 @@
 """The 2-D mode-collapse benchmark: Gaussian ring and grid, mode metrics, the `evogan toy` command.
 
-Data follow the E-GAN toy code (Wang et al., TEVC 2019; spec §1.4), which takes them from
+Data follow the E-GAN toy code (Wang et al., TEVC 2019; the official Theano toy code), which takes them from
 Gulrajani et al.'s WGAN-GP toys: 8 Gaussians on a circle of radius 2 with std 0.02, and a 5x5
 grid with spacing 2 and std 0.05, each then divided by 1.414 and 2.828 respectively. Samples are
 drawn fresh every step (the Theano 25-Gaussian loader uses a fixed set of 500 points instead).
@@ -190,7 +190,7 @@ def toy_config(trainer: str, *, hidden: int, layers: int = 3, batch_size: int = 
                eval_size: int = 256, gamma: float = 2.0, lr: float = 1e-4, mu: int = 1,
                init_std: float | None = None, optimizer_state: str = "per_mutation",
                common_noise: bool = True) -> EGANConfig:
-    """The E-GAN configuration of a toy trainer: spec §1.4 constants, `layers` x `hidden` nets.
+    """The E-GAN configuration of a toy trainer: the E-GAN toy code's constants, `layers` x `hidden` nets.
 
     The official code initialises its 512-wide layers with N(0, 0.02); narrower layers shrink
     the signal at each layer under that scale (64 wide: G's output spread is ~1e-5, a fully

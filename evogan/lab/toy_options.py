@@ -21,7 +21,7 @@ DATASET_NAMES = ("ring8", "grid25")
 """The 2-D mixtures of the benchmark: 8 Gaussians on a ring, 25 on a grid."""
 
 BATCH_SIZE = 64
-"""Real and generated points per training step (spec §1.4); also the discriminator's fake batch,
+"""Real and generated points per training step (the E-GAN toy code); also the discriminator's fake batch,
 which the survivor's evaluation samples fill, so `--eval-size` is at least this."""
 
 

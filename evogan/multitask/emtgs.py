@@ -3,7 +3,7 @@
 Liang, Zhu, Wang, Li, Zhu, "Evolutionary Multitasking for Multi-objective Optimization Based on
 Generative Strategies", IEEE TEVC 27(4):1042-1056, 2023, DOI 10.1109/TEVC.2022.3189029. The
 paper's full text was not available; this follows its only public realisation (MToP's MATLAB
-code, spec §2), with each reference quirk kept or dropped as listed in `EMTGS`'s docstring.
+code), with each reference quirk kept or dropped as listed in `EMTGS`'s docstring.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def ide_offspring(
     f_mean: float = 0.5,
     f_std: float = 0.2,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """EMT-GS's inertial DE (spec §2.5): one child per parent, for the parent's own task.
+    """EMT-GS's inertial DE (as in MToP's code): one child per parent, for the parent's own task.
 
     All T*N parents are shuffled and position i is paired with position i + floor(T*N/2)
     (cyclically), so for T = 2 a pair crosses tasks with probability N/(2N-1); there is no rmp.
@@ -115,7 +115,7 @@ def ide_offspring(
     problem_kind="multitask",
 )
 class EMTGS(MultitaskAlgorithm):
-    """EMT-GS (Liang et al., IEEE TEVC 2023): see the module docstring and spec §2.
+    """EMT-GS (Liang et al., IEEE TEVC 2023): see the module docstring.
 
     Per generation: for every ordered task pair (t, k) the generator G_{t<-k} translates task
     k's population into task t (after 2 more training epochs every `retrain_interval`

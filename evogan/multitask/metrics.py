@@ -34,7 +34,7 @@ def per_task_igd(
 ) -> np.ndarray:
     """IGD (T,) of each task's first front against its analytic reference front.
 
-    As in MToP and the CEC2017 protocol (spec §4.6): the mean Euclidean distance from each
+    As in MToP and the CEC2017 MO-MTO competition protocol: the mean Euclidean distance from each
     reference point to the nearest solution, objectives not normalised; the reference fronts
     have `n_points` points (9,870 on the three-objective sphere at the default 10,000).
     """

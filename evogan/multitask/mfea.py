@@ -23,7 +23,7 @@ __all__ = ["MOMFEA"]
     problem_kind="multitask",
 )
 class MOMFEA(MultitaskAlgorithm):
-    """Multiobjective multifactorial EA (Gupta et al., IEEE TCYB 2017), spec §5.
+    """Multiobjective multifactorial EA (Gupta et al., IEEE TCYB 2017), as MToP implements it.
 
     The T*N individuals live in one unified space; an individual's skill factor is the task it
     is evaluated on, its factorial rank its position in that task's NSGA-II order. Mating pool:
