@@ -55,6 +55,20 @@ class LearnedVariation(ABC):
     def sample(self, n: int, *, rng: np.random.Generator) -> np.ndarray:
         """Return `n` offspring, shape (n, n_var), in [0, 1]."""
 
+    def diagnostics(self) -> dict[str, float]:
+        """Numbers of the last fit worth logging per generation (losses, training time); the
+        algorithm adds them to its metrics, so they reach the run history. None by default."""
+        return {}
+
+    def to_device(self, device: str) -> None:
+        """Train and sample on `device` ("cpu", "cuda", "cuda:N", "auto") from the next run on.
+
+        The algorithm calls it at `setup` with the run's device; an operator without a `device`
+        hyperparameter runs where it is.
+        """
+        if hasattr(self, "device"):
+            self.device = device
+
     def reset(self) -> None:
         """Forget everything learned, so the next run starts from scratch."""
         for name in [name for name in vars(self) if name.endswith("_") and not name.startswith("_")]:

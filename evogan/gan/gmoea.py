@@ -14,6 +14,7 @@ passes), the same maths.
 from __future__ import annotations
 
 import logging
+import math
 import time
 
 import numpy as np
@@ -144,6 +145,13 @@ class GMOEAGAN(LearnedVariation):
             "GMOEA GAN trained %d epochs in %.3f s: D loss %.4f, G loss %.4f",
             self.epochs, self.train_seconds_, self.loss_d_, self.loss_g_,
         )
+
+    def diagnostics(self) -> dict[str, float]:
+        """The last training's mean D and G losses (last epoch) and its wall time (NaN before
+        the first training)."""
+        return {"loss_d": getattr(self, "loss_d_", math.nan),
+                "loss_g": getattr(self, "loss_g_", math.nan),
+                "train_seconds": getattr(self, "train_seconds_", math.nan)}
 
     def sample(self, n: int, *, rng: np.random.Generator) -> np.ndarray:
         """`n` offspring (n, n_var) in [0, 1]: generator output in eval mode, then PM."""

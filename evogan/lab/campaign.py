@@ -25,6 +25,10 @@ A campaign file (`evogan compare campaign.toml --out DIR`) looks like this; ever
     algo = "ga"
     survival = "spea2"
 
+    [algorithm.my-gan]                  # a user's learned operator in GMOEA's loop
+    algo = "gmoea"
+    variation = "my_op.py:MyOp"
+
     [problem.dtlz2]
     n_obj = 3
 
@@ -80,6 +84,9 @@ logger = logging.getLogger(__name__)
 
 _PROBLEM_KEYS = ("n_obj", "n_var")
 _SIZE = integer(ge=1)
+_LABEL_KEYS = ("algo", "variation")
+"""Keys of an [algorithm.LABEL] table that are not hyperparameters: the registered algorithm
+and the user operator it runs (`--variation`)."""
 _TOP_KEYS = ("algos", "problems", "seeds", "max_evals", "pop_size", "device", "algorithm",
              "problem")
 
@@ -97,7 +104,8 @@ class Campaign:
         max_evals: the evaluation budgets.
         pop_size: the population size of every run.
         device: where GAN training runs (auto, cpu, cuda, cuda:N).
-        algorithm: per label, `{"algo": registered name (optional), hyperparameter: value, ...}`.
+        algorithm: per label, `{"algo": registered name (optional), "variation": a user operator
+            MODULE:NAME or FILE.py:NAME (optional), hyperparameter: value, ...}`.
         problem: per problem name, `{"n_obj": M, "n_var": D}` (both optional).
     """
 
@@ -144,13 +152,13 @@ class Campaign:
         from evogan.registry import algorithm_entry, available_algorithms
 
         algo = str(settings.get("algo", label))
-        params = {k: v for k, v in settings.items() if k != "algo"}
+        params = {k: v for k, v in settings.items() if k not in _LABEL_KEYS}
         if algo in available_algorithms():
             try:
                 params = algorithm_entry(algo).convert_params(params)
             except ConfigError as error:
                 raise ConfigError(f"[algorithm.{label}]: {error}") from None
-        return {**({"algo": settings["algo"]} if "algo" in settings else {}), **params}
+        return {**{k: settings[k] for k in _LABEL_KEYS if k in settings}, **params}
 
     def algo_name(self, label: str) -> str:
         """The registered algorithm behind a label."""
@@ -158,7 +166,12 @@ class Campaign:
 
     def params(self, label: str) -> dict[str, Any]:
         """The hyperparameters a label passes to its algorithm."""
-        return {k: v for k, v in self.algorithm.get(label, {}).items() if k != "algo"}
+        return {k: v for k, v in self.algorithm.get(label, {}).items() if k not in _LABEL_KEYS}
+
+    def variation(self, label: str) -> str | None:
+        """The user operator (`MODULE:NAME` or `FILE.py:NAME`) a label runs, if any."""
+        value = self.algorithm.get(label, {}).get("variation")
+        return None if value is None else str(value)
 
     def runs(self) -> list[RunSpec]:
         """Every run of the campaign, budget-major (then problem, algorithm, seed), so that a
@@ -173,7 +186,8 @@ class Campaign:
                             algo=self.algo_name(label), problem=problem,
                             n_obj=settings.get("n_obj"), n_var=settings.get("n_var"),
                             pop_size=self.pop_size, max_evals=max_evals, seed=seed,
-                            device=self.device, params=self.params(label))
+                            device=self.device, variation=self.variation(label),
+                            params=self.params(label))
                         folder = Path("runs", label, problem, f"evals-{max_evals}", f"seed-{seed}")
                         specs.append(RunSpec(label=label, config=config, folder=folder))
         return specs

@@ -29,7 +29,8 @@ class RunConfig:
     seed: int = _opt(1, "random seed (a non-negative integer)", type=int)
     device: str = _opt("cpu", "where GAN training runs: auto, cpu, cuda or cuda:N")
     variation: str | None = _opt(
-        None, "a user operator MODULE:NAME or path/to/file.py:NAME run inside the `ga` algorithm"
+        None, "a user operator MODULE:NAME or path/to/file.py:NAME, run as the `ga` algorithm's "
+        "variation or in the GAN's place in `gmoea`'s loop"
     )
     params: dict[str, Any] = field(
         default_factory=dict,
@@ -51,9 +52,12 @@ class RunConfig:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ConfigError(f"--{name.replace('_', '-')} {value} must be a positive integer")
-        if self.variation is not None and self.algo != "ga":
-            raise ConfigError(f"--variation runs inside the `ga` algorithm, not {self.algo!r}")
-        from evogan.registry import algorithm_entry
+        from evogan.registry import algorithm_entry, available_algorithms
+
+        if self.variation is not None and not algorithm_entry(self.algo).accepts("variation"):
+            hosts = [name for name in available_algorithms()
+                     if algorithm_entry(name).accepts("variation")]
+            raise ConfigError(f"--variation runs inside {' or '.join(hosts)}, not {self.algo!r}")
 
         # one source of truth: the record holds the values the algorithm receives
         object.__setattr__(self, "params", algorithm_entry(self.algo).convert_params(self.params))

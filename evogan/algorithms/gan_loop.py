@@ -1,0 +1,180 @@
+"""The GAN-in-the-loop algorithm: GMOEA's loop (He et al., IEEE TCYB 2021) around any learned
+variation. `gmoea`, `gmoea-ga` and `egan` are configurations of it, and a user's own learned
+operator runs in it from the command line (`evogan run --algo gmoea --variation my_op.py:MyOp`).
+
+C. He, S. Huang, R. Cheng, K. C. Tan, Y. Jin, "Evolutionary Multiobjective Optimization Driven by
+Generative Adversarial Networks (GANs)", IEEE TCYB 2021; the loop as the official code
+(EMI-Group/GMOEA) runs it, with its bugs P4-P7 fixed (see `GANLoop`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from pymoo.core.problem import Problem
+
+from evogan.core.bounds import from_unit
+from evogan.core.errors import ConfigError
+from evogan.core.variation import LearnedVariation, Variation, checked_offspring, reset_variation
+from evogan.operators import SBX, PolynomialMutation
+from evogan.operators.combinators import Chain, quadratic_decay
+from evogan.survival import binary_tournament, spea2_fitness, spea2_select
+
+__all__ = ["REFITS", "GANLoop"]
+
+REFITS = ("cycle", "picked")
+"""When the learned variation refits: once per cycle of `w_max` batches, before the first
+(GMOEA), or every time its branch is picked, just before it samples (evogan's `egan`)."""
+
+_SCHEDULE_METRICS = ("gan_batch", "offspring_survival", "gan_survival", "ga_survival", "trained")
+
+
+class GANLoop:
+    """Offspring batches from a learned variation or from a GA, SPEA2 selection after each.
+
+    After the initial population, batch i of a cycle of `w_max` comes from the learned
+    variation with probability 1 - (i / w_max)^2 (`quadratic_decay`), otherwise from a GA:
+    binary tournament on SPEA2 fitness, SBX (probability 1) and polynomial mutation. A batch
+    never mixes the two, and SPEA2 environmental selection on P and the batch follows every
+    batch. With `gan=None` every batch comes from the GA: the GA-only control that isolates
+    what the learned variation contributes.
+
+    The fixes of the official code's loop: standard SPEA2 (its bug P4), standard SBX (P5), a
+    true binary tournament (P6) and the engine's exact budget (P7). Variations see the unit cube;
+    `evogan.core.bounds` maps to and from the problem's box.
+
+    `metrics()` reports per batch: `gan_batch` (1 if the learned variation made it, 0 for the GA,
+    NaN for the initial population), `offspring_survival` (the share of the batch that survived
+    selection), the same share under `gan_survival` or `ga_survival` (NaN under the other),
+    `trained` (1 if the variation refitted for this batch), and whatever the variation's
+    `diagnostics()` returns (GAN losses, training time, E-GAN's selection rates).
+
+    Args:
+        pop_size: N, the population size and the size of each offspring batch.
+        w_max: batches per cycle of the switching schedule.
+        gan: the learned variation (a plain Variation is wrapped: it refits by remembering the
+            parents), or None for the GA-only control.
+        eta_c: SBX distribution index of the GA branch.
+        eta_m: polynomial mutation distribution index of the GA branch.
+        refit: "cycle" (GMOEA) or "picked" (see `REFITS`).
+        gan_mutation: applied to the learned variation's samples (None: as they are; GMOEA's
+            operator mutates inside `sample`).
+        device: where the learned variation trains; None follows the run's device given to
+            `setup` (`LearnedVariation.to_device`).
+    """
+
+    def __init__(
+        self,
+        *,
+        pop_size: int,
+        w_max: int,
+        gan: LearnedVariation | Variation | None,
+        eta_c: float = 20.0,
+        eta_m: float = 20.0,
+        refit: str = "cycle",
+        gan_mutation: Variation | None = None,
+        device: str | None = None,
+    ) -> None:
+        if pop_size < 2:
+            raise ConfigError(f"pop_size must be at least 2, got {pop_size}")
+        if w_max < 1:
+            raise ConfigError(f"w_max must be at least 1, got {w_max}")
+        if refit not in REFITS:
+            raise ConfigError(f"refit must be one of {', '.join(REFITS)}, got {refit!r}")
+        if gan is not None and not isinstance(gan, LearnedVariation):
+            gan = _Remembering(gan)
+        self.pop_size, self.w_max, self.gan, self.refit = pop_size, w_max, gan, refit
+        self.eta_c, self.eta_m, self.gan_mutation, self.device = eta_c, eta_m, gan_mutation, device
+        self.gan_probability = quadratic_decay(w_max)
+
+    def setup(self, problem: Problem, *, rng: np.random.Generator, device: str = "cpu") -> None:
+        """Start a new run; the variation trains on `device` unless this loop was given one."""
+        self.problem_, self.rng_ = problem, rng
+        self.xl_, self.xu_ = np.asarray(problem.xl, float), np.asarray(problem.xu, float)
+        self.ga_ = Chain(SBX(eta=self.eta_c, prob=1.0), PolynomialMutation(eta=self.eta_m))
+        if self.gan is not None:
+            reset_variation(self.gan)
+            self.gan.to_device(device if self.device is None else self.device)
+        self.X_ = self.F_ = None  # population on the unit cube, and its objectives
+        self.offspring_ = None  # the last batch asked for, on the unit cube
+        self.batch_ = 0  # index of the next batch within the current cycle
+        self.metrics_ = dict.fromkeys(_SCHEDULE_METRICS, math.nan)
+
+    def ask(self) -> np.ndarray:
+        """The initial population first, then one offspring batch of `pop_size` per call."""
+        if self.X_ is None:
+            self.offspring_ = self.rng_.random((self.pop_size, self.problem_.n_var))
+            self.from_gan_ = None
+        else:
+            self.offspring_ = self._batch()
+        return from_unit(self.offspring_, self.xl_, self.xu_)
+
+    def _batch(self) -> np.ndarray:
+        """One batch of `pop_size` offspring on the unit cube from the schedule's operator."""
+        gan, rng, n = self.gan, self.rng_, self.pop_size
+        trained = gan is not None and self.refit == "cycle" and self.batch_ == 0
+        if trained:
+            gan.fit(self.X_, self.F_, rng=rng)
+        self.from_gan_ = gan is not None and rng.random() < self.gan_probability(self.batch_)
+        if self.from_gan_:
+            if self.refit == "picked":
+                gan.fit(self.X_, self.F_, rng=rng)
+                trained = True
+            U = checked_offspring(gan.sample(n, rng=rng), n, self.problem_.n_var, gan)
+            if self.gan_mutation is not None:
+                U = self.gan_mutation(U, None, n, rng=rng)
+        else:
+            parents = binary_tournament((spea2_fitness(self.F_),), n, rng=rng)
+            U = self.ga_(self.X_[parents], None, n, rng=rng)
+        self.metrics_["trained"] = float(trained)
+        return U
+
+    def tell(self, X: np.ndarray, F: np.ndarray) -> None:
+        """Environmental selection on the population and the `len(X)` evaluated offspring."""
+        m = len(X)
+        U = self.offspring_[:m]  # exactly the rows asked for (X is their image in the bounds)
+        if self.X_ is None:
+            self.X_, self.F_ = U, np.asarray(F, float)
+            return
+        X_all = np.concatenate([self.X_, U])
+        F_all = np.concatenate([self.F_, F])
+        survivors = spea2_select(F_all, min(self.pop_size, len(F_all)))
+        share = float(np.count_nonzero(survivors >= len(self.X_))) / m
+        self.X_, self.F_ = X_all[survivors], F_all[survivors]
+        self.batch_ = (self.batch_ + 1) % self.w_max
+        self.metrics_.update(
+            gan_batch=float(self.from_gan_),
+            offspring_survival=share,
+            gan_survival=share if self.from_gan_ else math.nan,
+            ga_survival=math.nan if self.from_gan_ else share,
+        )
+
+    def population(self) -> tuple[np.ndarray, np.ndarray]:
+        return from_unit(self.X_, self.xl_, self.xu_), self.F_.copy()
+
+    def metrics(self) -> dict[str, float]:
+        diagnostics = self.gan.diagnostics() if self.gan is not None else {}
+        return {**self.metrics_, **diagnostics}
+
+
+class _Remembering(LearnedVariation):
+    """A plain variation in the GAN's place: `fit` remembers the parents, `sample` calls it."""
+
+    def __init__(self, variation: Variation) -> None:
+        self.variation = variation
+
+    @property
+    def __name__(self) -> str:  # errors name the user's operator, not this wrapper
+        return getattr(self.variation, "__name__", type(self.variation).__name__)
+
+    def fit(self, X: np.ndarray, F: np.ndarray | None, *, rng: np.random.Generator) -> None:
+        self.parents_ = (X, F)
+
+    def sample(self, n: int, *, rng: np.random.Generator) -> np.ndarray:
+        X, F = self.parents_
+        return self.variation(X, F, n, rng=rng)
+
+    def reset(self) -> None:
+        super().reset()
+        reset_variation(self.variation)
