@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from evogan.core.callback import KERNEL_EVENT, RunState
 from evogan.core.errors import ConfigError, EvaluationError, EvoganError, OperatorError
+from evogan.core.problem import MULTITASK
 from evogan.lab.config import RunConfig, parse_param
 from evogan.registry import AlgorithmEntry
 
@@ -289,7 +290,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         s = record.summary
         print(f"{s['algo']} on {s['problem']} (n_var={s['n_var']}, n_obj={s['n_obj']}, "
               f"seed={s['seed']}): {s['n_evals']} evaluations in {s['wall_s']:.2f} s")
-        if "igd_t1" in s:  # a multitask problem: one line per task
+        if record.problem_kind == MULTITASK:  # one line per task
             for t, size in enumerate(record.config["front_size"], start=1):
                 print(f"  task {t}: IGD {s[f'igd_t{t}']:.6g}  HV {s[f'hv_t{t}']:.6g}  (front: "
                       f"{size} points, HV reference point {record.config['hv_ref_point'][t - 1]})")
@@ -302,8 +303,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    from evogan.core.problem import PROBLEM_KINDS
     from evogan.problems import available_problems, problem_info
-    from evogan.registry import PROBLEM_KINDS, algorithm_entry, available_algorithms
+    from evogan.registry import algorithm_entry, available_algorithms
 
     for kind in PROBLEM_KINDS:
         print(f"algorithms for {kind} problems (evogan run --algo NAME --param KEY=VALUE):")

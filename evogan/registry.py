@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from evogan.core.errors import ConfigError
+from evogan.core.problem import PROBLEM_KINDS, SINGLE_TASK
 from evogan.params import Param
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ RUN_OPTIONS = {"pop_size": "--pop-size", "device": "--device", "variation": "--v
 """Factory arguments that belong to the run, not to the algorithm's hyperparameters: each has
 its own command-line option (and campaign key), so it is never set through `--param`."""
 
-PROBLEM_KINDS = ("single-task", "multitask")
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class AlgorithmEntry:
     summary: str
     reference: str = ""
     params: Mapping[str, Param] = field(default_factory=dict)
-    problem_kind: str = "single-task"
+    problem_kind: str = SINGLE_TASK
     memory_bytes: Callable[[int, int, Mapping[str, Any]], float] | None = None
 
     def keyword_defaults(self) -> dict[str, Any]:
@@ -100,7 +100,7 @@ def register_algorithm(
     summary: str,
     reference: str = "",
     params: Mapping[str, Param],
-    problem_kind: str = "single-task",
+    problem_kind: str = SINGLE_TASK,
     memory_bytes: Callable[[int, int, Mapping[str, Any]], float] | None = None,
 ) -> Callable[[Callable[..., Algorithm]], Callable[..., Algorithm]]:
     """Decorator that registers a factory `(*, pop_size, ...) -> Algorithm` under `name`.

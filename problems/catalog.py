@@ -6,10 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral
 
+import numpy as np
 from pymoo.core.problem import Problem
 from pymoo.problems.many import dtlz, wfg
 from pymoo.problems.multi import zdt
 
+import evogan.problems.fronts as fronts
 from evogan.core.errors import ConfigError
 from evogan.problems.imf import IMF, IMF_NUMBERS
 from evogan.problems.lsmop import LSMOP, LSMOP_NUMBERS, min_n_var
@@ -33,6 +35,7 @@ class _Entry:
 
     description: str
     build: Callable[[int, int], Problem]  # (n_var, n_obj) -> Problem
+    front: Callable[[int], np.ndarray]  # n_obj -> the analytic front (evogan.problems.fronts)
     default_n_var: Callable[[int], int]  # n_obj -> n_var
     min_n_var: Callable[[int], int]  # n_obj -> smallest n_var
     n_obj_fixed: int | None = None  # None: any n_obj >= 2
@@ -44,23 +47,32 @@ class _Entry:
         return f"exactly {self.n_obj_fixed}" if self.n_obj_fixed else "an integer >= 2"
 
 
-def _zdt_entry(cls: type[zdt.ZDT], description: str, n_var: int) -> _Entry:
-    return _Entry(description=description, build=lambda n, m: cls(n_var=n),
+def _zdt_entry(cls: type[zdt.ZDT], description: str, n_var: int,
+               front: Callable[[int], np.ndarray]) -> _Entry:
+    return _Entry(description=description, build=lambda n, m: cls(n_var=n), front=front,
                   default_n_var=lambda m: n_var, min_n_var=lambda m: 2,
                   n_obj_fixed=2, default_n_obj=2)
+
+
+_DTLZ_FRONTS = {1: fronts.linear(0.5), 2: fronts.spherical, 3: fronts.spherical,
+                4: fronts.spherical, 5: fronts.degenerate_curve, 6: fronts.degenerate_curve,
+                7: fronts.disconnected}
 
 
 def _dtlz_entry(number: int, description: str) -> _Entry:
     cls = getattr(dtlz, f"DTLZ{number}")
     return _Entry(description=description, build=lambda n, m: cls(n_var=n, n_obj=m),
+                  front=_DTLZ_FRONTS[number],
                   default_n_var=lambda m: m + _DTLZ_K[number] - 1, min_n_var=lambda m: m)
 
 
 def _wfg_entry(number: int, description: str) -> _Entry:
     cls = getattr(wfg, f"WFG{number}")
     even = number in (2, 3)  # WFG2/WFG3 pair the distance variables: l must be even
+    front = {1: fronts.wfg_mixed(disconnected=False), 2: fronts.wfg_mixed(disconnected=True),
+             3: fronts.wfg_line}.get(number, fronts.wfg_concave)
     return _Entry(
-        description=description, build=lambda n, m: cls(n_var=n, n_obj=m),
+        description=description, build=lambda n, m: cls(n_var=n, n_obj=m), front=front,
         default_n_var=lambda m: wfg_position_parameter(m) + _WFG_L,
         min_n_var=lambda m: wfg_position_parameter(m) + (2 if even else 1),
         n_var_rule="n_var - k must be even" if even else "",
@@ -82,10 +94,15 @@ _IMF_DESCRIPTIONS = {
 }
 
 
+_IMF_FRONTS = {1: fronts.convex, 2: fronts.concave, 3: fronts.concave_biased, 4: fronts.spherical,
+               5: fronts.convex, 6: fronts.concave, 7: fronts.concave_biased, 8: fronts.spherical,
+               9: fronts.convex, 10: fronts.convex}
+
+
 def _imf_entry(number: int) -> _Entry:
     probe = IMF(number, n_var=30).definition
     return _Entry(
-        description=f"IMF{number}: {_IMF_DESCRIPTIONS[number]}",
+        description=f"IMF{number}: {_IMF_DESCRIPTIONS[number]}", front=_IMF_FRONTS[number],
         build=lambda n, m: IMF(number, n_var=n), default_n_var=lambda m: 30,
         min_n_var=lambda m: probe.first_linked, n_obj_fixed=probe.n_obj,
         default_n_obj=probe.n_obj,
@@ -106,19 +123,23 @@ _LSMOP_DESCRIPTIONS = {
 
 
 def _lsmop_entry(number: int) -> _Entry:
+    front = (fronts.linear(1.0) if number <= 4 else fronts.spherical if number <= 8
+             else fronts.disconnected)
     return _Entry(
-        description=f"LSMOP{number}: {_LSMOP_DESCRIPTIONS[number]}",
+        description=f"LSMOP{number}: {_LSMOP_DESCRIPTIONS[number]}", front=front,
         build=lambda n, m: LSMOP(number, n_var=n, n_obj=m), default_n_var=lambda m: 100 * m,
         min_n_var=min_n_var,
     )
 
 
 _CATALOG: dict[str, _Entry] = {
-    "zdt1": _zdt_entry(zdt.ZDT1, "ZDT1: convex front f2 = 1 - sqrt(f1)", 30),
-    "zdt2": _zdt_entry(zdt.ZDT2, "ZDT2: concave front f2 = 1 - f1^2", 30),
-    "zdt3": _zdt_entry(zdt.ZDT3, "ZDT3: disconnected front (five pieces)", 30),
-    "zdt4": _zdt_entry(zdt.ZDT4, "ZDT4: multimodal (Rastrigin g), convex front", 10),
-    "zdt6": _zdt_entry(zdt.ZDT6, "ZDT6: biased non-uniform f1, concave front", 10),
+    "zdt1": _zdt_entry(zdt.ZDT1, "ZDT1: convex front f2 = 1 - sqrt(f1)", 30, fronts.convex),
+    "zdt2": _zdt_entry(zdt.ZDT2, "ZDT2: concave front f2 = 1 - f1^2", 30, fronts.concave),
+    "zdt3": _zdt_entry(zdt.ZDT3, "ZDT3: disconnected front (five pieces)", 30, fronts.zdt3),
+    "zdt4": _zdt_entry(zdt.ZDT4, "ZDT4: multimodal (Rastrigin g), convex front", 10,
+                       fronts.convex),
+    "zdt6": _zdt_entry(zdt.ZDT6, "ZDT6: biased non-uniform f1, concave front", 10,
+                       fronts.concave_biased),
     "dtlz1": _dtlz_entry(1, "DTLZ1: multimodal, linear front sum f = 0.5"),
     "dtlz2": _dtlz_entry(2, "DTLZ2: spherical front sum f^2 = 1"),
     "dtlz3": _dtlz_entry(3, "DTLZ3: multimodal, spherical front"),
@@ -186,8 +207,9 @@ def get_problem(name: str, *, n_var: int | None = None, n_obj: int | None = None
             fixed for IMF).
 
     Returns:
-        A pymoo Problem with attribute ``benchmark_name`` (lowercase, e.g. ``"dtlz2"``), so
-        records and caches can key on ``(benchmark_name, n_var, n_obj)``.
+        A pymoo Problem with attributes ``benchmark_name`` (lowercase, e.g. ``"dtlz2"``), so
+        records and caches can key on ``(benchmark_name, n_var, n_obj)``, and ``front_sampler``
+        (n_obj -> its analytic front, for `reference_front`).
 
     Raises:
         ConfigError: unknown name, or n_obj / n_var not accepted (one line naming the value).
@@ -218,4 +240,5 @@ def get_problem(name: str, *, n_var: int | None = None, n_obj: int | None = None
                           f"k={wfg_position_parameter(n_obj)} (try n_var={n_var + 1})")
     problem = entry.build(int(n_var), int(n_obj))
     problem.benchmark_name = key
+    problem.front_sampler = entry.front
     return problem

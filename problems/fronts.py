@@ -3,7 +3,9 @@
 Nothing is downloaded: pymoo's own ``pareto_front()`` fetches the three-objective DTLZ5-7
 fronts from the internet, samples WFG fronts at random, and caches its first result whatever the
 later arguments, so evogan never calls it. Every front below is built from the problem's
-analytic Pareto-optimal shape (WFG: f_m = S_m h_m with S_m = 2m, Huband et al., IEEE TEVC 2006;
+analytic Pareto-optimal shape, one sampler below per shape, named by each problem's catalog
+entry (`evogan.problems.catalog`), so a new suite adds entries there and, for a new shape, a
+sampler here (WFG: f_m = S_m h_m with S_m = 2m, Huband et al., IEEE TEVC 2006;
 IMF: PlatEMO's IMF fronts, IMF6 concave; LSMOP: ``lsmop.py``, LSMOP9's front is DTLZ7's),
 filtered to its non-dominated points (``moocore.is_nondominated``, duplicates dropped), cached
 in memory per ``(benchmark_name, n_obj)`` (no front depends on n_var) and returned as a
@@ -50,7 +52,23 @@ from pymoo.util.ref_dirs import get_reference_directions
 from evogan.core.errors import ConfigError
 from evogan.problems.imf import phi_min
 
-__all__ = ["N_POINTS_2D", "N_POINTS_MAX", "hv_reference_point", "reference_front"]
+__all__ = [
+    "N_POINTS_2D",
+    "N_POINTS_MAX",
+    "concave",
+    "concave_biased",
+    "convex",
+    "degenerate_curve",
+    "disconnected",
+    "hv_reference_point",
+    "linear",
+    "reference_front",
+    "spherical",
+    "wfg_concave",
+    "wfg_line",
+    "wfg_mixed",
+    "zdt3",
+]
 
 N_POINTS_2D = 2000
 N_POINTS_MAX = 10000
@@ -177,39 +195,65 @@ def _dtlz7(n_obj: int) -> np.ndarray:
     return np.column_stack([head, 2 * n_obj - _dtlz7_gain(head).sum(axis=1)])
 
 
-def _analytic_front(name: str, n_obj: int) -> np.ndarray:
-    """The front before filtering, (n, n_obj)."""
-    if name in ("zdt1", "zdt4", "imf1", "imf5", "imf9", "imf10"):
-        return _bi_objective("convex")
-    if name in ("zdt2", "imf2", "imf6"):
-        return _bi_objective("concave")
-    if name in ("zdt6", "imf3", "imf7"):
-        return _bi_objective("concave", low=phi_min())
-    if name == "zdt3":
-        f1 = _improving_support(_zdt3_f2, N_POINTS_2D)
-        return np.column_stack([f1, _zdt3_f2(f1)])
-    if name == "dtlz1":
-        return 0.5 * _simplex(n_obj)
-    if name in ("lsmop1", "lsmop2", "lsmop3", "lsmop4"):
-        return _simplex(n_obj)
-    if name in ("dtlz2", "dtlz3", "dtlz4", "imf4", "imf8", "lsmop5", "lsmop6", "lsmop7", "lsmop8"):
-        return _sphere(n_obj)
-    if name in ("dtlz5", "dtlz6"):
-        return _curve(n_obj, _COS, _SIN, rest=0.5)
-    if name in ("dtlz7", "lsmop9"):
-        return _dtlz7(n_obj)
-    if name in ("wfg1", "wfg2"):
-        return _wfg_mixed_front(n_obj, disconnected=name == "wfg2")
-    if name == "wfg3":
-        return _wfg_scale(n_obj) * _curve(n_obj, lambda p: p, lambda p: 1.0 - p, rest=0.5)
-    if name in {f"wfg{i}" for i in range(4, 10)}:
-        return _wfg_scale(n_obj) * _sphere(n_obj)
-    raise ConfigError(f"no reference front for problem {name!r}")
+def convex(n_obj: int) -> np.ndarray:
+    """f2 = 1 - sqrt(f1) on [0, 1] (ZDT1, ZDT4, IMF1/5/9/10)."""
+    return _bi_objective("convex")
+
+
+def concave(n_obj: int) -> np.ndarray:
+    """f2 = 1 - f1^2 on [0, 1] (ZDT2, IMF2/6)."""
+    return _bi_objective("concave")
+
+
+def concave_biased(n_obj: int) -> np.ndarray:
+    """f2 = 1 - f1^2 on [phi_min, 1] (ZDT6, IMF3/7)."""
+    return _bi_objective("concave", low=phi_min())
+
+
+def zdt3(n_obj: int) -> np.ndarray:
+    """ZDT3's five pieces."""
+    f1 = _improving_support(_zdt3_f2, N_POINTS_2D)
+    return np.column_stack([f1, _zdt3_f2(f1)])
+
+
+def linear(scale: float) -> Callable[[int], np.ndarray]:
+    """The simplex sum f = `scale` (DTLZ1: 0.5, LSMOP1-4: 1)."""
+    return lambda n_obj: scale * _simplex(n_obj)
+
+
+def spherical(n_obj: int) -> np.ndarray:
+    """The sphere sum f^2 = 1 (DTLZ2-4, IMF4/8, LSMOP5-8)."""
+    return _sphere(n_obj)
+
+
+def degenerate_curve(n_obj: int) -> np.ndarray:
+    """DTLZ5/6's curve."""
+    return _curve(n_obj, _COS, _SIN, rest=0.5)
+
+
+def disconnected(n_obj: int) -> np.ndarray:
+    """DTLZ7's 2^(M-1) pieces (also LSMOP9's)."""
+    return _dtlz7(n_obj)
+
+
+def wfg_mixed(disconnected: bool) -> Callable[[int], np.ndarray]:
+    """WFG1's convex-and-mixed front, or WFG2's disconnected one."""
+    return lambda n_obj: _wfg_mixed_front(n_obj, disconnected=disconnected)
+
+
+def wfg_line(n_obj: int) -> np.ndarray:
+    """WFG3's degenerate linear front."""
+    return _wfg_scale(n_obj) * _curve(n_obj, lambda p: p, lambda p: 1.0 - p, rest=0.5)
+
+
+def wfg_concave(n_obj: int) -> np.ndarray:
+    """WFG4-9's scaled sphere."""
+    return _wfg_scale(n_obj) * _sphere(n_obj)
 
 
 @cache
-def _cached_front(name: str, n_obj: int) -> np.ndarray:
-    F = _analytic_front(name, n_obj)
+def _cached_front(name: str, n_obj: int, sample: Callable[[int], np.ndarray]) -> np.ndarray:
+    F = sample(n_obj)
     F = np.ascontiguousarray(F[moocore.is_nondominated(F, keep_weakly=False)])
     F.setflags(write=False)
     return F
@@ -234,7 +278,10 @@ def reference_front(problem: Problem) -> np.ndarray:
     Returns:
         Read-only (n_points, n_obj) array of mutually non-dominated objective vectors.
     """
-    return _cached_front(_benchmark_name(problem), problem.n_obj)
+    sample = getattr(problem, "front_sampler", None)
+    if sample is None:
+        raise ConfigError(f"problem {_benchmark_name(problem)!r} has no reference front sampler")
+    return _cached_front(_benchmark_name(problem), problem.n_obj, sample)
 
 
 def hv_reference_point(problem: Problem) -> np.ndarray:

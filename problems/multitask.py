@@ -28,6 +28,7 @@ from pymoo.core.problem import Problem
 
 from evogan.core.bounds import from_unit, to_unit
 from evogan.core.errors import ConfigError
+from evogan.core.problem import MULTITASK, problem_kind
 
 __all__ = [
     "DEFAULT_FRONT_POINTS",
@@ -89,6 +90,8 @@ class UnifiedCodec:
 class MultitaskProblem(Problem):
     """T tasks over one unified space, evaluable as one pymoo problem with a task-index column.
 
+    Its `kind` is "multitask" (`evogan.core.problem`): run, report and CLI dispatch on it.
+
     Variables: the D_u unified genes in [0, 1], then the task index in {0, ..., T-1}. Objectives:
     max_t n_obj_t columns; row i holds the objectives of its task in the first n_obj_t columns
     and 0 in the rest.
@@ -97,6 +100,8 @@ class MultitaskProblem(Problem):
         tasks: the tasks, ordinary pymoo problems (vectorised `_evaluate`) in their own bounds.
         name: the problem's name (e.g. "cec17-cihs").
     """
+
+    kind = MULTITASK
 
     def __init__(self, tasks: Sequence[Problem], *, name: str) -> None:
         if len(tasks) < 2:
@@ -174,7 +179,7 @@ class MultitaskProblem(Problem):
 
 def is_multitask(problem: object) -> bool:
     """Whether `problem` is a multitask problem (so that algorithms and reports can dispatch)."""
-    return isinstance(problem, MultitaskProblem)
+    return problem_kind(problem) == MULTITASK
 
 
 # --- CEC2017 MO-MTO building blocks (competition report); each g includes its "+1" offset ---

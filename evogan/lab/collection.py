@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from evogan.core.errors import ConfigError
+from evogan.core.problem import MULTITASK
 from evogan.lab.record import RunRecord, read_record
 
 __all__ = ["INDICATORS", "Collection", "Run", "collect", "instance_name", "median_run",
@@ -117,7 +118,7 @@ def collect(root: Path) -> Collection:
         except ValueError as error:
             found.unreadable.append((folder, str(error)))
             continue
-        if "igd_t1" in run.record.summary:
+        if run.record.problem_kind == MULTITASK:
             found.multitask.append(run)
         found.runs += runs
     split = {run.record.summary["problem"] for run in found.multitask}
@@ -142,7 +143,7 @@ def _checked(run: Run) -> list[Run]:
     try:
         if not isinstance(run.record.summary, dict) or not isinstance(run.record.config, dict):
             raise TypeError("summary.json and config.json must each hold a JSON object")
-        runs = task_runs(run) if "igd_t1" in run.record.summary else [run]
+        runs = task_runs(run) if run.record.problem_kind == MULTITASK else [run]
         for one in runs:
             _ = one.instance, one.max_evals, one.label, int(one.record.summary["seed"])
             for name in (*INDICATORS, "wall_s"):

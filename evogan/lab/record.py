@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from evogan.core.errors import ConfigError
+from evogan.core.problem import MULTITASK, SINGLE_TASK
 
 __all__ = ["RECORD_FILES", "RunRecord", "check_writable", "is_record_folder", "read_record",
            "replace_folder", "write_bytes_atomic", "write_record",
@@ -42,6 +43,15 @@ class RunRecord:
     history: list[dict[str, float]] = field(default_factory=list)
     X: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
     F: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+
+    @property
+    def problem_kind(self) -> str:
+        """The kind of problem the run solved (`evogan.core.problem`), as its config names it;
+        records written before the config named it are recognised by their per-task fields."""
+        stored = self.config.get("problem_kind")
+        if stored is not None:
+            return str(stored)
+        return MULTITASK if "igd_t1" in self.summary else SINGLE_TASK
 
 
 def is_record_folder(folder: Path) -> bool:

@@ -19,6 +19,7 @@ from pymoo.core.problem import Problem
 from evogan.core.algorithm import Algorithm
 from evogan.core.callback import Callback
 from evogan.core.errors import ConfigError
+from evogan.core.problem import MULTITASK, problem_kind
 from evogan.core.variation import Variation
 from evogan.engine import minimize
 from evogan.indicators import front_hash, quality
@@ -27,7 +28,6 @@ from evogan.lab.config import RunConfig
 from evogan.lab.record import RunRecord
 from evogan.multitask.metrics import MultitaskHistory, multitask_quality
 from evogan.problems import get_problem, hv_reference_point, reference_front
-from evogan.problems.multitask import is_multitask
 from evogan.registry import algorithm_entry, available_algorithms, get_algorithm
 
 __all__ = ["available_memory_bytes", "build_algorithm", "build_problem", "default_out",
@@ -117,13 +117,9 @@ def build_algorithm(config: RunConfig) -> Algorithm:
     return get_algorithm(config.algo, **params)
 
 
-def _problem_kind(problem: Problem) -> str:
-    return "multitask" if is_multitask(problem) else "single-task"
-
-
 def _check_kind(config: RunConfig, problem: Problem) -> None:
     """Refuse a single-task algorithm on a multitask problem and the reverse."""
-    kind, entry = _problem_kind(problem), algorithm_entry(config.algo)
+    kind, entry = problem_kind(problem), algorithm_entry(config.algo)
     if entry.problem_kind != kind:
         fitting = [name for name in available_algorithms()
                    if algorithm_entry(name).problem_kind == kind]
@@ -172,7 +168,7 @@ def prepare(config: RunConfig) -> tuple[RunConfig, Problem, Algorithm]:
             memory, a device that is not there, or a bad hyperparameter.
     """
     problem = build_problem(config)
-    if is_multitask(problem) and config.algo == "nsga2":
+    if problem_kind(problem) == MULTITASK and config.algo == "nsga2":
         config = config.replace(algo="mt-nsga2")
     _check_kind(config, problem)
     _check_memory(config, problem)
@@ -257,7 +253,7 @@ def execute(config: RunConfig, *, callbacks: Sequence[Callback] = ()) -> RunReco
     """
     config, problem, algorithm = prepare(config)
     device = config.device
-    if is_multitask(problem):
+    if problem_kind(problem) == MULTITASK:
         fronts = [problem.reference_front(t) for t in range(problem.n_tasks)]
         ref_points = [1.1 * front.max(axis=0) for front in fronts]
         history = MultitaskHistory(problem, every=_log_every(config, config.pop_size * problem.n_tasks))
@@ -272,7 +268,7 @@ def execute(config: RunConfig, *, callbacks: Sequence[Callback] = ()) -> RunReco
                       "hv_ref_point": ref_point.tolist()}
     result = minimize(problem, algorithm, seed=config.seed, max_evals=config.max_evals,
                       callbacks=(history, *callbacks), device=device)
-    if is_multitask(problem):
+    if problem_kind(problem) == MULTITASK:
         indicators = multitask_quality(problem, result.X, result.F)
     else:
         indicators = quality(result.F, front, ref_point)
@@ -282,6 +278,7 @@ def execute(config: RunConfig, *, callbacks: Sequence[Callback] = ()) -> RunReco
         "pop_size_used": pop_size_used,
         "n_var": problem.n_var,
         "n_obj": problem.n_obj,
+        "problem_kind": problem_kind(problem),
         "device": device,
         "algorithm_params": {
             key: _jsonable(value)
