@@ -23,6 +23,9 @@ different machines. The loops are laid out so that LLVM vectorises them across i
 outputs, which changes no rounding; this is about as fast as the BLAS version (see
 `results/gmoea_training_speed`). `tests/test_gmoea_kernel.py` compiles the loop for SSE2,
 AVX2 and the host, forces numpy's OpenBLAS onto other kernels, and checks a pinned digest.
+What remains is the process's floating-point mode: results assume round-to-nearest without
+flush-to-zero (what a process gets unless something calls `torch.set_flush_denormal(True)`
+or changes the MXCSR register).
 Results agree with the torch loops to float32 round-off (a test holds the three together).
 The one reordering: the generator's two training-mode passes of a minibatch (the D step's and
 the G step's noise) run back to back, before the D step, since G does not change in between;
