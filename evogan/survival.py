@@ -16,6 +16,7 @@ __all__ = [
     "dominance_matrix",
     "non_dominated_fronts",
     "non_dominated_rank",
+    "nsga2_order",
     "rank_crowding_select",
     "spea2_fitness",
     "spea2_select",
@@ -104,13 +105,63 @@ def crowding_distance(F: np.ndarray) -> np.ndarray:
     return distance.sum(axis=1)
 
 
+def crowding_by_front(F: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Crowding distance (n,) of each row of `F` (n, n_obj) within its own front `rank` (n,).
+
+    The same values as `evogan.survival.crowding_distance` applied front by front, for all
+    fronts at once: per objective, sort by (front, value) and take each point's neighbours in
+    its front. Boundary points get inf; an objective with zero span in a front adds nothing.
+    """
+    n = len(F)
+    crowding = np.zeros(n)
+    if n == 0:
+        return crowding
+    positions = np.arange(n)
+    for j in range(F.shape[1]):
+        order = np.lexsort((F[:, j], rank))
+        front, value = rank[order], F[order, j]
+        first = np.r_[True, front[1:] != front[:-1]]
+        last = np.r_[front[1:] != front[:-1], True]
+        start = np.maximum.accumulate(np.where(first, positions, 0))
+        end = np.minimum.accumulate(np.where(last, positions, n)[::-1])[::-1]
+        span = value[end] - value[start]
+        gap = np.zeros(n)
+        gap[1:-1] = value[2:] - value[:-2]
+        share = np.divide(gap, span, out=np.zeros(n), where=span > 0)
+        crowding[order] += np.where(first | last, np.inf, share)
+    return crowding
+
+
 def _check_n_select(n_select: int, n: int) -> None:
     if not 0 <= n_select <= n:
         raise ValueError(f"n_select must be in [0, {n}] for {n} solutions, got {n_select}")
 
 
+def _rank_and_nsga2_order(F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pareto ranks (n,) of `F` (n, n_obj) and the indices (n,) that sort it in NSGA-II order."""
+    rank = non_dominated_rank(F)
+    return rank, np.lexsort((-crowding_by_front(F, rank), rank))
+
+
+def nsga2_order(F: np.ndarray) -> np.ndarray:
+    """Indices (n,) that sort `F` (n, n_obj) in NSGA-II order (Deb et al., IEEE TEVC 2002).
+
+    Front ascending, crowding distance within the front descending, remaining ties by index.
+    Its first k are NSGA-II's k survivors, the same set as `rank_crowding_select(F, k)`; a
+    population kept in this order has its best row first, and a row's index is its rank in it.
+
+    Args:
+        F: objectives, shape (n, n_obj).
+
+    Returns:
+        A permutation of range(n), shape (n,).
+    """
+    return _rank_and_nsga2_order(np.asarray(F, dtype=float))[1]
+
+
 def rank_crowding_select(F: np.ndarray, n_select: int) -> np.ndarray:
-    """NSGA-II environmental selection (Deb et al., IEEE TEVC 2002).
+    """NSGA-II environmental selection (Deb et al., IEEE TEVC 2002): the first `n_select` of
+    `nsga2_order(F)`.
 
     Whole fronts are taken best first while they fit; the front that does not fit is cut by
     descending crowding distance (computed within that front). Ties in crowding distance go to
@@ -121,22 +172,20 @@ def rank_crowding_select(F: np.ndarray, n_select: int) -> np.ndarray:
         n_select: how many solutions survive, 0 <= n_select <= n.
 
     Returns:
-        Indices of the survivors, shape (n_select,), ordered by front, then by crowding within
-        the last front.
+        Indices of the survivors, shape (n_select,), ordered by front; within a front taken
+        whole by index, within the front that is cut by descending crowding (NSGA-II order).
     """
     F = np.asarray(F, dtype=float)
     _check_n_select(n_select, len(F))
-    chosen: list[np.ndarray] = []
-    n_chosen = 0
-    for front in non_dominated_fronts(F):
-        if n_chosen + len(front) <= n_select:
-            chosen.append(front)
-            n_chosen += len(front)
-            continue
-        by_crowding = np.argsort(-crowding_distance(F[front]), kind="stable")
-        chosen.append(front[by_crowding[: n_select - n_chosen]])
-        break
-    return np.concatenate(chosen) if chosen else np.zeros(0, dtype=int)
+    rank, order = _rank_and_nsga2_order(F)
+    survivors = order[:n_select]
+    survivor_rank = rank[survivors]  # (n_select,)
+    n_front = np.bincount(rank)  # size of each front
+    n_kept = np.bincount(survivor_rank, minlength=len(n_front))
+    in_cut_front = n_kept[survivor_rank] < n_front[survivor_rank]  # (n_select,)
+    # within a whole front by index, within the cut front by position in the NSGA-II order
+    within = np.where(in_cut_front, np.arange(n_select), survivors)
+    return survivors[np.lexsort((within, survivor_rank))]
 
 
 def _distances_without_self(F: np.ndarray) -> np.ndarray:
@@ -266,33 +315,6 @@ def binary_tournament(
     first_better = K_first[deciding, tournaments] < K_second[deciding, tournaments]
     first_wins = np.where(differs.any(axis=0), first_better, coin)
     return np.where(first_wins, first, second)
-
-
-def crowding_by_front(F: np.ndarray, rank: np.ndarray) -> np.ndarray:
-    """Crowding distance (n,) of each row of `F` (n, n_obj) within its own front `rank` (n,).
-
-    The same values as `evogan.survival.crowding_distance` applied front by front, for all
-    fronts at once: per objective, sort by (front, value) and take each point's neighbours in
-    its front. Boundary points get inf; an objective with zero span in a front adds nothing.
-    """
-    n = len(F)
-    crowding = np.zeros(n)
-    if n == 0:
-        return crowding
-    positions = np.arange(n)
-    for j in range(F.shape[1]):
-        order = np.lexsort((F[:, j], rank))
-        front, value = rank[order], F[order, j]
-        first = np.r_[True, front[1:] != front[:-1]]
-        last = np.r_[front[1:] != front[:-1], True]
-        start = np.maximum.accumulate(np.where(first, positions, 0))
-        end = np.minimum.accumulate(np.where(last, positions, n)[::-1])[::-1]
-        span = value[end] - value[start]
-        gap = np.zeros(n)
-        gap[1:-1] = value[2:] - value[:-2]
-        share = np.divide(gap, span, out=np.zeros(n), where=span > 0)
-        crowding[order] += np.where(first | last, np.inf, share)
-    return crowding
 
 
 ELITE_SELECTIONS = {"spea2": spea2_select, "rank-crowding": rank_crowding_select}

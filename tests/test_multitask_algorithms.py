@@ -8,7 +8,6 @@ from evogan.core.errors import ConfigError
 from evogan.engine import minimize
 from evogan.gan.transfer import GANConfig, TransferGANs, _Adam
 from evogan.multitask import EMTGS, MOMFEA, PerTaskNSGA2
-from evogan.multitask.base import nsga2_order
 from evogan.multitask.emtgs import ide_offspring
 from evogan.multitask.metrics import (
     MultitaskHistory,
@@ -20,7 +19,6 @@ from evogan.multitask.metrics import (
 from evogan.problems import get_problem
 from evogan.problems.multitask import get_multitask_problem
 from evogan.registry import get_algorithm
-from evogan.survival import crowding_by_front, crowding_distance, non_dominated_rank, rank_crowding_select
 
 CIMS = get_multitask_problem("cec17-cims")  # D_u = 10: cheap GANs (one batch per epoch)
 
@@ -44,20 +42,6 @@ class Recorder:
         weights = 0.0 if gans is None else sum(float(p.detach().sum())
                                                for p in gans.g_params_.values())
         self.rows.append((state.n_gen, state.algorithm.metrics(), weights))
-
-
-def test_nsga2_order_ranks_fronts_then_crowding():
-    F = np.random.default_rng(0).random((60, 2))
-    F[5] = F[6]  # a duplicate
-    order = nsga2_order(F)
-    rank = non_dominated_rank(F)
-    assert np.all(np.diff(rank[order]) >= 0)
-    crowding = crowding_by_front(F, rank)
-    for r in np.unique(rank):
-        members = np.flatnonzero(rank == r)
-        assert np.allclose(crowding[members], crowding_distance(F[members]))
-    # Its first k equal NSGA-II's survivors.
-    assert set(order[:25]) == set(rank_crowding_select(F, 25))
 
 
 def test_ide_offspring_counts_bounds_and_donors():

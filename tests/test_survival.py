@@ -5,10 +5,12 @@ import pytest
 
 from evogan.survival import (
     binary_tournament,
+    crowding_by_front,
     crowding_distance,
     dominance_matrix,
     non_dominated_fronts,
     non_dominated_rank,
+    nsga2_order,
     rank_crowding_select,
     spea2_fitness,
     spea2_select,
@@ -154,6 +156,29 @@ def test_rank_crowding_select_random_properties():
     worst_kept = rank[chosen].max()
     assert (rank[np.setdiff1d(np.arange(60), chosen)] >= worst_kept).all()
     np.testing.assert_array_equal(chosen, rank_crowding_select(F, 25))
+
+
+def test_nsga2_order_ranks_fronts_then_crowding():
+    F = np.random.default_rng(0).random((60, 2))
+    F[5] = F[6]  # a duplicate
+    order = nsga2_order(F)
+    rank = non_dominated_rank(F)
+    assert np.all(np.diff(rank[order]) >= 0)
+    crowding = crowding_by_front(F, rank)
+    for r in np.unique(rank):
+        members = np.flatnonzero(rank == r)
+        assert np.allclose(crowding[members], crowding_distance(F[members]))
+    # Its first k equal NSGA-II's survivors.
+    assert set(order[:25]) == set(rank_crowding_select(F, 25))
+
+
+def test_nsga2_order_hand_example_and_selection_order():
+    # the F of the cut test above: front 0 by crowding (0 and 1 inf, then 3, then 2), then row 4
+    F = np.array([[0.0, 5.0], [4.0, 0.0], [3.0, 1.0], [1.0, 2.0], [5.0, 5.0]])
+    np.testing.assert_array_equal(nsga2_order(F), [0, 1, 3, 2, 4])
+    # rank_crowding_select keeps a front taken whole in index order, a cut front in this order
+    np.testing.assert_array_equal(rank_crowding_select(F, 4), [0, 1, 2, 3])
+    assert nsga2_order(np.zeros((0, 2))).shape == (0,)
 
 
 def test_rank_crowding_select_rejects_bad_size():

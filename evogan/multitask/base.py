@@ -2,8 +2,9 @@
 
 Every multitask algorithm here keeps one population of `pop_size` individuals per task, each a
 unified vector in [0, 1]^D_u evaluated on its own task only, and stored in NSGA-II order (front
-ascending, crowding distance descending, ties by index), so that row 0 is the task's best and a
-row's index is its within-task ("factorial") rank. Subclasses only say how offspring are made.
+ascending, crowding distance descending, ties by index: `evogan.survival.nsga2_order`), so that
+row 0 is the task's best and a row's index is its within-task ("factorial") rank. Subclasses
+only say how offspring are made.
 """
 
 from __future__ import annotations
@@ -15,25 +16,9 @@ from pymoo.core.problem import Problem
 
 from evogan.core.errors import ConfigError
 from evogan.problems.multitask import MultitaskProblem, is_multitask
-from evogan.survival import crowding_by_front, non_dominated_rank
+from evogan.survival import nsga2_order
 
-__all__ = ["MultitaskAlgorithm", "nsga2_order", "tournament"]
-
-
-def nsga2_order(F: np.ndarray) -> np.ndarray:
-    """Indices (n,) that sort `F` (n, n_obj) in NSGA-II order; its first k are NSGA-II's survivors.
-
-    (Deb, Pratap, Agarwal, Meyarivan, IEEE TEVC 6(2), 2002.) Front ascending, crowding distance
-    within the front descending, ties by index.
-    """
-    rank = non_dominated_rank(F)
-    return np.lexsort((-crowding_by_front(F, rank), rank))
-
-
-def tournament(position: np.ndarray, n_select: int, rng: np.random.Generator) -> np.ndarray:
-    """Binary tournament: indices (n_select,) of winners; lower `position` wins, ties the first."""
-    a, b = rng.integers(0, len(position), size=(2, n_select))
-    return np.where(position[a] <= position[b], a, b)
+__all__ = ["MultitaskAlgorithm"]
 
 
 class MultitaskAlgorithm(ABC):

@@ -6,10 +6,11 @@ import numpy as np
 from pymoo.operators.crossover.sbx import cross_sbx
 
 from evogan.core.errors import ConfigError
-from evogan.multitask.base import MultitaskAlgorithm, tournament
+from evogan.multitask.base import MultitaskAlgorithm
 from evogan.operators import PolynomialMutation
 from evogan.params import real
 from evogan.registry import register_algorithm
+from evogan.survival import binary_tournament
 
 __all__ = ["MOMFEA"]
 
@@ -28,6 +29,9 @@ class MOMFEA(MultitaskAlgorithm):
     The T*N individuals live in one unified space; an individual's skill factor is the task it
     is evaluated on, its factorial rank its position in that task's NSGA-II order. Mating pool:
     T*N binary tournaments on factorial rank, pool position i paired with i + T*N/2 (as MToP).
+    The tournament is evogan's `binary_tournament`: two distinct candidates, a fair coin when
+    their factorial ranks tie (two skill factors). MToP's (PlatEMO's `TournamentSelection`)
+    draws the two with replacement and lets a tie go to the lower index.
     Assortative mating: parents of one skill factor always cross (SBX); parents of different
     skill factors cross only with probability `rmp`, else each child is a copy of one parent.
     Every child then gets polynomial mutation. Vertical cultural transmission: a crossover child
@@ -69,7 +73,7 @@ class MOMFEA(MultitaskAlgorithm):
         U = np.concatenate(self.U_)  # (T*N, D_u)
         skill = np.repeat(np.arange(n_tasks), self.pop_size)
         factorial_rank = np.tile(np.arange(self.pop_size), n_tasks)
-        pool = tournament(factorial_rank, len(U), rng)
+        pool = binary_tournament((factorial_rank,), len(U), rng=rng)
         half = len(pool) // 2
         first, second = pool[:half], pool[half : 2 * half]
         same = skill[first] == skill[second]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from evogan.multitask.base import MultitaskAlgorithm, tournament
+from evogan.multitask.base import MultitaskAlgorithm
 from evogan.operators import SBX, PolynomialMutation
 from evogan.operators.combinators import Chain
 from evogan.params import real
 from evogan.registry import register_algorithm
+from evogan.survival import binary_tournament
 
 __all__ = ["PerTaskNSGA2"]
 
@@ -25,8 +26,9 @@ class PerTaskNSGA2(MultitaskAlgorithm):
     """One independent NSGA-II population of `pop_size` per task, sharing the total budget.
 
     Each generation every task makes `pop_size` children from its own population: binary
-    tournament on the NSGA-II order, SBX, polynomial mutation, all in the unified space (so the
-    variation is the same as MO-MFEA's and only transfer differs); survival per task as usual.
+    tournament on the position in the NSGA-II order (`binary_tournament`: two distinct
+    candidates; the positions never tie), SBX, polynomial mutation, all in the unified space (so
+    the variation is the same as MO-MFEA's and only transfer differs); survival per task as usual.
     Answers whether transfer between tasks helps at all.
 
     Args:
@@ -55,7 +57,8 @@ class PerTaskNSGA2(MultitaskAlgorithm):
     def _offspring(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         children = []
         for U_t in self.U_:
-            pool = U_t[tournament(np.arange(len(U_t)), self.pop_size, self.rng_)]
+            position = np.arange(len(U_t))  # U_t is in NSGA-II order: lower is better
+            pool = U_t[binary_tournament((position,), self.pop_size, rng=self.rng_)]
             children.append(self.variation_(pool, None, self.pop_size, rng=self.rng_))
         task = np.repeat(np.arange(len(self.U_)), self.pop_size)
         return np.vstack(children), task, np.zeros(len(task), dtype=bool)
