@@ -1,9 +1,11 @@
 """GMOEA benchmark: gmoea against its GA-only control, NSGA-II and NSGA-III.
 
-Two suites, each its own campaign folder (so that one can finish while the other runs):
+Three suites, each its own campaign folder (so that one can finish while the other runs):
 
 - `imf`: IMF1-IMF10 (GMOEA's own benchmark, He et al. TCYB 2021) at n_var = 30;
-- `classic`: ZDT1-4, ZDT6 (2 objectives) and DTLZ1-7 (3 objectives) at their default sizes.
+- `classic`: ZDT1-4, ZDT6 (2 objectives) and DTLZ1-7 (3 objectives) at their default sizes;
+- `lsmop`: LSMOP1-9 (Cheng et al., IEEE TCYB 2017), 2 objectives, n_var = 100: the large-scale
+  suite, where GMOEA's GAN is 100 wide (about 11x the training work of n_var = 30).
 
 10,000 evaluations, population 100, seeds 1..11 by default. The report's rank-sum control is
 `gmoea-ga` (the same loop with the GAN branch replaced by SBX + PM: what the GAN contributes);
@@ -35,6 +37,8 @@ SUITES = {
     "imf": ([f"imf{i}" for i in range(1, 11)], {f"imf{i}": {"n_var": 30} for i in range(1, 11)}),
     "classic": (["zdt1", "zdt2", "zdt3", "zdt4", "zdt6"] + [f"dtlz{i}" for i in range(1, 8)],
                 {f"dtlz{i}": {"n_obj": 3} for i in range(1, 8)}),
+    "lsmop": ([f"lsmop{i}" for i in range(1, 10)],
+              {f"lsmop{i}": {"n_obj": 2, "n_var": 100} for i in range(1, 10)}),
 }
 ALGOS = ("gmoea", "nsga2", "nsga3", "gmoea-ga")
 
