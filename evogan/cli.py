@@ -275,16 +275,16 @@ class _KernelEvents(logging.Handler):
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from evogan.lab.record import check_writable, write_record
-    from evogan.lab.run import default_out, execute, prepare
+    from evogan.lab.run import default_out, prepare, run_prepared
 
     config = config_from_args(args)
-    prepare(config)  # every check that needs the problem, before anything is written
-    out = Path(args.out) if args.out else default_out(config)
+    prepared = prepare(config)  # every check that needs the problem, before anything is written
+    out = Path(args.out) if args.out else default_out(config, prepared.problem)
     check_writable(out, overwrite=args.overwrite)
     callbacks = []
     if not args.quiet and sys.stderr.isatty():
         callbacks.append(ProgressLine(sys.stderr))
-    record = execute(config, callbacks=callbacks)
+    record = run_prepared(prepared, callbacks=callbacks)
     write_record(record, out, overwrite=args.overwrite)
     if not args.quiet:
         s = record.summary

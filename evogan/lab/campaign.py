@@ -168,6 +168,12 @@ class Campaign:
         """The hyperparameters a label passes to its algorithm."""
         return {k: v for k, v in self.algorithm.get(label, {}).items() if k not in _LABEL_KEYS}
 
+    def label_text(self, label: str) -> str:
+        """What a label runs, in words: `ga {'survival': 'spea2'}` (and `with FILE.py:NAME`)."""
+        variation = self.variation(label)
+        return (f"{self.algo_name(label)} {self.params(label)}"
+                + (f" with {variation}" if variation else ""))
+
     def variation(self, label: str) -> str | None:
         """The user operator (`MODULE:NAME` or `FILE.py:NAME`) a label runs, if any."""
         value = self.algorithm.get(label, {}).get("variation")
@@ -228,10 +234,10 @@ class Campaign:
             raise ConfigError(f"pop_size is {self.pop_size} in one campaign and "
                               f"{other.pop_size} in the other")
         for label in (a for a in self.algos if a in other.algos):
-            mine, theirs = ((c.algo_name(label), c.params(label)) for c in (self, other))
+            mine, theirs = (c.label_text(label) for c in (self, other))
             if mine != theirs:
-                raise ConfigError(f"label {label!r} is {mine[0]} {mine[1]} in one campaign and "
-                                  f"{theirs[0]} {theirs[1]} in the other")
+                raise ConfigError(f"label {label!r} is {mine} in one campaign and {theirs} in "
+                                  "the other")
         for name in (p for p in self.problems if p in other.problems):
             mine, theirs = (dict(c.problem.get(name, {})) for c in (self, other))
             if mine != theirs:

@@ -27,9 +27,9 @@ import numpy as np
 from evogan.core.errors import ConfigError
 from evogan.core.problem import MULTITASK, SINGLE_TASK
 
-__all__ = ["RECORD_FILES", "RunRecord", "check_writable", "is_record_folder", "read_record",
-           "replace_folder", "write_bytes_atomic", "write_record",
-           "write_text_atomic"]
+__all__ = ["RECORD_FILES", "RunRecord", "check_parent_writable", "check_writable",
+           "is_record_folder", "read_record", "replace_folder", "write_bytes_atomic",
+           "write_record", "write_text_atomic"]
 
 RECORD_FILES = ("config.json", "history.csv", "final.npz", "summary.json")
 
@@ -82,19 +82,19 @@ def check_writable(out: Path, *, overwrite: bool) -> None:
         if not overwrite:
             raise ConfigError(f"--out {out}: a run record already exists there; pass --overwrite "
                               "to replace it, or name a new folder")
-    parent = _nearest_existing(out.parent)
+    check_parent_writable(out)
+
+
+def check_parent_writable(out: Path) -> None:
+    """Refuse, without creating anything, an `--out` whose closest existing ancestor is a file
+    or cannot be written (the folders in between would be created at the write)."""
+    parent = Path(out).parent.absolute()
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
     if not parent.is_dir():
         raise ConfigError(f"--out {out}: cannot write there, {parent} is a file, not a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise ConfigError(f"--out {out}: cannot write to {parent} (permission denied)")
-
-
-def _nearest_existing(path: Path) -> Path:
-    """`path` or its closest ancestor that exists."""
-    path = path.absolute()
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
 
 
 def _history_csv(rows: list[dict[str, float]]) -> str:

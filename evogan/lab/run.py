@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from pymoo.core.problem import Problem
@@ -30,8 +30,8 @@ from evogan.multitask.metrics import MultitaskHistory, multitask_quality
 from evogan.problems import get_problem, hv_reference_point, reference_front
 from evogan.registry import algorithm_entry, available_algorithms, get_algorithm
 
-__all__ = ["available_memory_bytes", "build_algorithm", "build_problem", "default_out",
-           "environment", "execute", "load_variation", "prepare"]
+__all__ = ["Prepared", "available_memory_bytes", "build_algorithm", "build_problem", "default_out",
+           "environment", "execute", "load_variation", "prepare", "run_prepared"]
 
 
 def build_problem(config: RunConfig) -> Problem:
@@ -157,7 +157,15 @@ def _check_memory(config: RunConfig, problem: Problem) -> None:
             f"the {available / 2**30:.1f} GiB available; choose a smaller --n-var")
 
 
-def prepare(config: RunConfig) -> tuple[RunConfig, Problem, Algorithm]:
+class Prepared(NamedTuple):
+    """A checked configuration (device resolved) with its problem and algorithm, ready to run."""
+
+    config: RunConfig
+    problem: Problem
+    algorithm: Algorithm
+
+
+def prepare(config: RunConfig) -> Prepared:
     """Check a configuration against its problem and build both, without running anything.
 
     On a multitask problem `nsga2` becomes `mt-nsga2` (one NSGA-II per task), and the returned
@@ -178,7 +186,7 @@ def prepare(config: RunConfig) -> tuple[RunConfig, Problem, Algorithm]:
 
         device = resolve_device(config.device)
     config = config.replace(device=device)
-    return config, problem, build_algorithm(config)
+    return Prepared(config, problem, build_algorithm(config))
 
 
 def _package_version(name: str) -> str:
@@ -229,11 +237,11 @@ def _jsonable(value: Any) -> Any:
     return value if isinstance(value, (int, float, str, bool, type(None))) else repr(value)
 
 
-def default_out(config: RunConfig, root: Path = Path("runs")) -> Path:
-    """The default record folder of a configuration: runs/ALGO-PROBLEM-mM-dD-sSEED, or, when
-    that exists, the same name with the first free suffix -2, -3, ..., so that running the
-    same command again keeps the earlier record and writes a new one."""
-    problem = build_problem(config)
+def default_out(config: RunConfig, problem: Problem, root: Path = Path("runs")) -> Path:
+    """The default record folder of a configuration on its (built) problem:
+    runs/ALGO-PROBLEM-mM-dD-sSEED, or, when that exists, the same name with the first free
+    suffix -2, -3, ..., so that running the same command again keeps the earlier record and
+    writes a new one."""
     name = f"{config.algo}-{config.problem}-m{problem.n_obj}-d{problem.n_var}-s{config.seed}"
     out, number = root / name, 1
     while out.exists() or out.is_symlink():
@@ -243,7 +251,12 @@ def default_out(config: RunConfig, root: Path = Path("runs")) -> Path:
 
 
 def execute(config: RunConfig, *, callbacks: Sequence[Callback] = ()) -> RunRecord:
-    """Run `config` and return its record (nothing is written to disk here).
+    """Run `config` and return its record (nothing is written to disk here)."""
+    return run_prepared(prepare(config), callbacks=callbacks)
+
+
+def run_prepared(prepared: Prepared, *, callbacks: Sequence[Callback] = ()) -> RunRecord:
+    """Run a prepared configuration (`prepare`) and return its record.
 
     On a multitask problem (cec17-*), `nsga2` means one NSGA-II per task (`mt-nsga2`), and the
     record holds IGD and HV per task (`igd_t1`, `hv_t1`, ...) instead of one IGD and HV.
@@ -251,7 +264,7 @@ def execute(config: RunConfig, *, callbacks: Sequence[Callback] = ()) -> RunReco
     its `pop_size_` after setup where it has one (MOEA/D: its number of reference directions),
     else the `pop_size` asked.
     """
-    config, problem, algorithm = prepare(config)
+    config, problem, algorithm = prepared
     device = config.device
     if problem_kind(problem) == MULTITASK:
         fronts = [problem.reference_front(t) for t in range(problem.n_tasks)]

@@ -25,7 +25,6 @@ import io
 import json
 import logging
 import math
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
@@ -39,7 +38,7 @@ from evogan.core.errors import ConfigError, EvoganError
 from evogan.core.rng import make_rng
 from evogan.device import resolve_device, set_cpu_threads
 from evogan.gan.egan import EGAN, EGANConfig, Sampler
-from evogan.lab.record import replace_folder, write_bytes_atomic
+from evogan.lab.record import check_parent_writable, replace_folder, write_bytes_atomic
 from evogan.lab.toy_options import BATCH_SIZE, DATASET_NAMES, TRAINERS, ToyOptions
 
 __all__ = [
@@ -382,11 +381,7 @@ def check_toy_out(out: Path, *, overwrite: bool, resume: bool) -> None:
         raise ConfigError(f"--out {out} already holds evogan toy results ({', '.join(entries)}); "
                           "pass --overwrite to replace them, or --resume to keep them and run "
                           "only the missing runs")
-    ancestor = out
-    while not ancestor.exists():
-        ancestor = ancestor.parent
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise ConfigError(f"--out {out}: cannot write to {ancestor}")
+    check_parent_writable(out)
 
 
 def load_runs(out: Path, options: dict[str, Any], iterations: int, decay_start: float
