@@ -295,9 +295,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 print(f"  task {t}: IGD {s[f'igd_t{t}']:.6g}  HV {s[f'hv_t{t}']:.6g}  (front: "
                       f"{size} points, HV reference point {record.config['hv_ref_point'][t - 1]})")
         else:
-            print(f"  IGD {s['igd']:.6g}  IGD+ {s['igd_plus']:.6g}  GD {s['gd']:.6g}  "
-                  f"HV {s['hv']:.6g}  (front: {record.config['front_size']} points, HV reference "
-                  f"point {[round(v, 4) for v in record.config['hv_ref_point']]})")
+            config = record.config
+            front = (f"{config['front_size']} points" if config["front_size"] is not None
+                     else config["front"])
+            values = "  ".join(f"{title} {s[key]:.6g}" for key, title in (
+                ("igd", "IGD"), ("igd_plus", "IGD+"), ("gd", "GD"), ("hv", "HV")) if key in s)
+            print(f"  {values}  (front: {front}, HV reference point "
+                  f"{[round(v, 4) for v in config['hv_ref_point']]})")
         print(f"  record: {out}")
     return 0
 
