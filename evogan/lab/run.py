@@ -311,7 +311,7 @@ def run_prepared(prepared: Prepared, *, callbacks: Sequence[Callback] = ()) -> R
     except EvaluationError as error:
         if _source(problem) is None:
             raise
-        raise EvaluationError(f"--problem {config.problem}: {error}") from None
+        raise EvaluationError(f"--problem {config.problem!r}: {error}") from None
     if problem_kind(problem) == MULTITASK:
         indicators = multitask_quality(problem, result.X, result.F)
     else:
