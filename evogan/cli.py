@@ -332,6 +332,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
         info = problem_info(name)
         print(f"  {name:<8} n_obj {info['n_obj']} (default {info['default_n_obj']}), "
               f"n_var default {info['default_n_var']}: {info['description']}")
+    print("  or your own pymoo problem: --problem path/to/file.py:NAME or MODULE:NAME (a Problem "
+          "subclass or factory; README: Your own problem)")
     from evogan.problems.multitask import available_multitask_problems
 
     print("multitask problems (CEC2017 MO-MTO pairs, two tasks each; the multitask algorithms "

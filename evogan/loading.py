@@ -42,8 +42,10 @@ class Loaded:
 
 
 def one_line(error: BaseException) -> str:
-    """`Type: first line of the message`, for errors raised by user code."""
-    text = str(error).strip().splitlines()
+    """`Type: first line of the message`, for errors raised by user code (of an exception
+    raised with several arguments, as pymoo's evaluation errors are, the first one)."""
+    several = len(error.args) > 1 and isinstance(error.args[0], str)
+    text = (error.args[0] if several else str(error)).strip().splitlines()
     return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
 
 
