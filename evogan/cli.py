@@ -245,9 +245,10 @@ class ProgressLine:
         else:
             left = "estimating time left"
         self._evals = f"{state.n_evals:>8}/{state.max_evals} evals"
+        igd = row.get("igd", row.get("igd_t1"))  # none without a reference front
         self._write(
-            f"{self._evals}  IGD {row.get('igd', row.get('igd_t1', float('nan'))):.4g}"
-            f"  HV {row.get('hv', float('nan')):.4g}  {state.elapsed_s:6.1f}s  {left}"
+            f"{self._evals}" + ("" if igd is None else f"  IGD {igd:.4g}")
+            + f"  HV {row.get('hv', float('nan')):.4g}  {state.elapsed_s:6.1f}s  {left}"
         )
 
     def on_end(self, state: RunState) -> None:

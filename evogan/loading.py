@@ -15,7 +15,7 @@ from typing import Any
 
 from evogan.core.errors import ConfigError
 
-__all__ = ["Loaded", "is_user_spec", "load_object", "one_line"]
+__all__ = ["Loaded", "is_user_spec", "load_object", "one_line", "source_digest"]
 
 
 def is_user_spec(text: str) -> bool:
@@ -69,10 +69,27 @@ def load_object(spec: str, *, option: str) -> Loaded:
     if obj is None:
         raise ConfigError(f"{option} {spec!r}: {target} has no attribute {name!r}")
     file = getattr(module, "__file__", None)
-    digest = None
-    if file is not None:
-        digest = hashlib.sha256(Path(file).read_bytes()).hexdigest()
-    return Loaded(obj=obj, name=name, file=None if file is None else str(file), sha256=digest)
+    return Loaded(obj=obj, name=name, file=None if file is None else str(file),
+                  sha256=None if file is None else _digest(Path(file)))
+
+
+def source_digest(spec: str) -> str | None:
+    """SHA-256 of the file that `spec` would load now, found without running it (a module
+    through `importlib.util.find_spec`), or None where there is no such file."""
+    target = spec.rpartition(":")[0]
+    if target.endswith(".py"):
+        path: Path | None = Path(target)
+    else:
+        try:
+            found = importlib.util.find_spec(target)
+        except (ImportError, ValueError):
+            return None
+        path = Path(found.origin) if found is not None and found.origin else None
+    return _digest(path) if path is not None and path.is_file() else None
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _import(spec: str, target: str, option: str) -> Any:

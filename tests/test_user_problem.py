@@ -197,12 +197,20 @@ def test_a_campaign_runs_user_problems_and_reports_without_igd(workdir, capsys):
         rows = list(csv.DictReader(handle))
     assert {row["igd"] for row in rows if row["problem"] == "my_problem.py:NoFront"} == {""}
     assert all(float(row["hv"]) > 0 for row in rows)
+    # the report's front figure finds the user's front again (its class takes n_var only)
+    from evogan.lab.collection import collect
+    from evogan.lab.plots import true_front
+
+    drawn = {run.instance[0]: true_front(run) for run in collect(workdir / "camp").runs}
+    assert drawn["my_problem.py:WithFront"].shape == (500, 2)
+    assert drawn["my_problem.py:NoFront"] is None
     # the same command again finds every run complete
     assert main(command[:1] + ["--no-report"] + command[2:]) == 0
     assert "0 run(s) written, 8 already complete" in capsys.readouterr().out
 
 
-def test_a_campaign_file_sets_a_user_problem_s_hv_ref(workdir):
+def test_a_campaign_file_sets_a_user_problem_s_hv_ref_and_resume_checks_the_file(workdir,
+                                                                                  capsys):
     Path("c.toml").write_text(textwrap.dedent("""
         algos = ["nsga2"]
         problems = ["my_problem.py:NoFront"]
@@ -219,3 +227,12 @@ def test_a_campaign_file_sets_a_user_problem_s_hv_ref(workdir):
     assert 'hv_ref = [3.0, 9.5]' in Path("camp/campaign.toml").read_text()
     assert json.loads(Path("camp/runs/nsga2/my_problem.py-NoFront/evals-200/seed-1/config.json")
                       .read_text())["problem"] == "my_problem.py:NoFront"
+    # resuming after the file changed would mix two problems' records: refused
+    before = Path("camp/campaign.toml").read_text()
+    with open("my_problem.py", "a") as handle:
+        handle.write("# edited\n")
+    assert main(["compare", "--quiet", "--no-report", "c.toml", "--workers", "1", "--out",
+                 "camp"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "problem file" in err and "has changed since the record" in err
+    assert Path("camp/campaign.toml").read_text() == before

@@ -37,7 +37,8 @@ A campaign file (`evogan compare campaign.toml --out DIR`) looks like this; ever
     hv_ref = [1.1, 1.1]                 # HV reference point (default: see evogan.problems.user)
 
 A user's problem file is found from the current folder, as `--variation` files are. Its records
-go to `runs/<label>/<spec made file-name safe>/...` (`evogan.problems.user.problem_folder`).
+go to `runs/<label>/<spec made file-name safe>/...` (`evogan.problems.user.problem_folder`), and
+a resumed campaign refuses records made from another version of the file (their SHA-256 differs).
 
 The design follows the experiment tooling of jMetalPy (one folder per algorithm x problem, per
 run files, a summary table), but jobs are submitted to the executor as callables and every
@@ -67,6 +68,7 @@ from evogan.core.errors import ConfigError
 from evogan.lab.backends import LocalPool, RayBackend, RunFunction, execute_in_worker
 from evogan.lab.config import RunConfig, parse_point
 from evogan.lab.record import RunRecord, read_record, write_record, write_text_atomic
+from evogan.loading import source_digest
 from evogan.params import integer
 from evogan.problems.user import problem_folder
 
@@ -426,6 +428,12 @@ def _mismatch(stored: Mapping[str, Any], spec: RunSpec) -> str | None:
     for key, value in checks.items():
         if have.get(key) != value:
             return f"{key}={have.get(key)!r}, the campaign asks {value!r}"
+    source = have.get("problem_source")
+    if isinstance(source, dict) and source.get("sha256") is not None:
+        digest = source_digest(spec.config.problem)
+        if digest is not None and digest != source["sha256"]:
+            return (f"problem file {source.get('file')} has changed since the record was made "
+                    f"(sha256 {source['sha256'][:12]}..., now {digest[:12]}...)")
     stored_params = have.get("params", {})
     with contextlib.suppress(ConfigError):  # records written before parameters had types
         stored_params = algorithm_entry(spec.config.algo).convert_params(stored_params)
