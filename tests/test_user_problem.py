@@ -236,3 +236,20 @@ def test_a_campaign_file_sets_a_user_problem_s_hv_ref_and_resume_checks_the_file
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "problem file" in err and "has changed since the record" in err
     assert Path("camp/campaign.toml").read_text() == before
+
+
+@pytest.mark.parametrize("value, point", [("1.1,2", (1.1, 2.0)), (" 1, 2 ", (1.0, 2.0)),
+                                          ([3, 9.5], (3.0, 9.5)), (["1", 2], (1.0, 2.0))])
+def test_hv_ref_forms(value, point):
+    from evogan.lab.config import parse_point
+
+    assert parse_point(value) == point
+
+
+@pytest.mark.parametrize("value", ["1", "1,,2", "a,b", "nan,1", "1,inf", [True, 1], 3, [1, None]])
+def test_hv_ref_refuses_what_is_not_a_point(value):
+    from evogan.core.errors import ConfigError
+    from evogan.lab.config import parse_point
+
+    with pytest.raises(ConfigError, match=r"--hv-ref .* is not a point: give two or more finite"):
+        parse_point(value)

@@ -93,15 +93,17 @@ def parse_point(value: str | Sequence[Any]) -> tuple[float, ...]:
     (evogan's problems have two or more objectives)."""
     items = value.split(",") if isinstance(value, str) else value
     try:
-        point = tuple(float(v) for v in items)
-        if isinstance(value, str) and any(not v.strip() for v in items):
-            raise ValueError
+        point = tuple(_number(item) for item in items)
     except (TypeError, ValueError):
         point = ()
-    if len(point) < 2 or not all(math.isfinite(v) for v in point) or (
-            not isinstance(value, str) and any(isinstance(v, (bool, str)) for v in value)):
-        text = value if isinstance(value, str) else list(value) if isinstance(
-            value, (list, tuple)) else value
-        raise ConfigError(f"--hv-ref {text!r} is not a point: give two or more finite numbers, "
+    if len(point) < 2 or not all(math.isfinite(v) for v in point):
+        raise ConfigError(f"--hv-ref {value!r} is not a point: give two or more finite numbers, "
                           "comma-separated, one per objective (e.g. 1.1,1.1)")
     return point
+
+
+def _number(item: Any) -> float:
+    """A number, or its text; TypeError for anything else (a boolean included)."""
+    if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+        raise TypeError(f"{item!r} is not a number")
+    return float(item)

@@ -143,7 +143,7 @@ def indicators_of(config: RunConfig, problem: Problem) -> Indicators:
     else:
         ref_point = np.asarray(hv_reference_point(problem), dtype=float)
         rule = "1.1 x the nadir of the reference front"
-    info = {"front": getattr(problem, "front_note", "evogan.problems.fronts"),
+    info = {"front": getattr(problem, "front_note", "analytic (evogan.problems.fronts)"),
             "front_size": None if front is None else len(front),
             "front_hash": None if front is None else front_hash(front),
             "hv_ref_point": ref_point.tolist(), "hv_ref_rule": rule}
@@ -195,7 +195,8 @@ def prepare(config: RunConfig) -> Prepared:
 
     Raises:
         ConfigError: an algorithm for another kind of problem, a run that would not fit in
-            memory, a device that is not there, or a bad hyperparameter.
+            memory, a device that is not there, a bad hyperparameter, a bad `--hv-ref`, or a
+            user's problem that fails its checks (`evogan.problems.user`).
     """
     problem = build_problem(config)
     if problem_kind(problem) == MULTITASK and config.algo == "nsga2":
