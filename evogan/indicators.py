@@ -73,17 +73,20 @@ def front_hash(front: np.ndarray) -> str:
     return digest.hexdigest()
 
 
-def quality(F: np.ndarray, front: np.ndarray, ref_point: np.ndarray) -> dict[str, float]:
+def quality(F: np.ndarray, front: np.ndarray | None, ref_point: np.ndarray
+            ) -> dict[str, float]:
     """IGD, IGD+, GD and HV of the non-dominated subset of F.
 
     Dominated solutions are dropped first, so that GD judges the approximation front rather than
-    the whole population.
+    the whole population. Without a reference front (`front` None) only HV is computed.
 
     Returns:
-        {"igd": ..., "igd_plus": ..., "gd": ..., "hv": ...}
+        {"igd": ..., "igd_plus": ..., "gd": ..., "hv": ...}, or {"hv": ...} without a front.
     """
     F = np.asarray(F, dtype=float)
     F_nd = F[nondominated(F)]
+    if front is None:
+        return {"hv": hv(F_nd, ref_point)}
     return {
         "igd": igd(F_nd, front),
         "igd_plus": igd_plus(F_nd, front),

@@ -13,8 +13,10 @@ from pymoo.problems.multi import zdt
 
 import evogan.problems.fronts as fronts
 from evogan.core.errors import ConfigError
+from evogan.loading import is_user_spec
 from evogan.problems.imf import IMF, IMF_NUMBERS
 from evogan.problems.lsmop import LSMOP, LSMOP_NUMBERS, min_n_var
+from evogan.problems.user import build_user_problem
 
 __all__ = ["available_problems", "get_problem", "problem_info", "wfg_position_parameter"]
 
@@ -200,7 +202,8 @@ def get_problem(name: str, *, n_var: int | None = None, n_obj: int | None = None
     """Build a benchmark problem by name.
 
     Args:
-        name: One of `available_problems()` (case-insensitive).
+        name: One of `available_problems()` (case-insensitive), or a user's problem
+            `FILE.py:NAME` / `MODULE:NAME` (`evogan.problems.user.build_user_problem`).
         n_var: Number of decision variables; None takes the problem's default
             (see `problem_info`).
         n_obj: Number of objectives; None takes the default (2 for ZDT, 3 for DTLZ/WFG/LSMOP,
@@ -214,6 +217,8 @@ def get_problem(name: str, *, n_var: int | None = None, n_obj: int | None = None
     Raises:
         ConfigError: unknown name, or n_obj / n_var not accepted (one line naming the value).
     """
+    if is_user_spec(name):
+        return build_user_problem(name, n_var=n_var, n_obj=n_obj)
     if isinstance(name, str) and name.lower().startswith("cec17-"):
         if n_var is not None or n_obj is not None:
             raise ConfigError(f"{name.lower()} is a multitask problem of fixed size; "

@@ -1,4 +1,5 @@
-"""The README's code runs: the quick start's commands and the "Write your own operator" example."""
+"""The README's code runs: the quick start's commands, the "Write your own operator" example and
+the "Your own problem" file."""
 
 import re
 from pathlib import Path
@@ -35,3 +36,16 @@ def test_ci_runs_the_readme_test_command():
     assert quick_start[1].startswith('pip install -e ".[test')
     assert "grep -m1 '^pip install -e \".\\[test' README.md" in ci
     assert 'eval "$test_command"' in ci
+
+
+def test_user_problem_example_runs_from_the_command_line(tmp_path, monkeypatch):
+    from evogan.cli import main
+    from evogan.lab.record import read_record
+
+    monkeypatch.chdir(tmp_path)
+    Path("my_problem.py").write_text(_section_code("Your own problem"))
+    assert main(["run", "--quiet", "--algo", "nsga2", "--problem", "my_problem.py:MyProblem",
+                 "--n-var", "20", "--max-evals", "300", "--out", "rec"]) == 0
+    record = read_record(tmp_path / "rec")
+    assert record.summary["n_var"] == 20 and record.config["front_size"] == 1000
+    assert 0 < record.summary["igd"] < 5  # ZDT1's g at 300 evaluations: far from the front

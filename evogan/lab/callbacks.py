@@ -54,15 +54,17 @@ class History(IndicatorLog):
     bounded.
 
     Args:
-        front: the reference front (n_points, n_obj) for IGD, IGD+ and GD.
+        front: the reference front (n_points, n_obj) for IGD, or None: rows without IGD.
         ref_point: the HV reference point (n_obj,).
         every: evaluations between two rows.
     """
 
-    def __init__(self, front: np.ndarray, ref_point: np.ndarray, *, every: int) -> None:
+    def __init__(self, front: np.ndarray | None, ref_point: np.ndarray, *, every: int) -> None:
         super().__init__(every=every)
         self.front, self.ref_point = front, ref_point
 
     def measure(self, X: np.ndarray, F: np.ndarray) -> dict[str, float]:
         F = F[nondominated(F)]
+        if self.front is None:
+            return {"hv": hv(F, self.ref_point)}
         return {"igd": igd(F, self.front), "hv": hv(F, self.ref_point)}

@@ -17,6 +17,7 @@ import numpy as np  # noqa: E402
 
 from evogan.core.errors import ConfigError  # noqa: E402
 from evogan.indicators import front_hash, nondominated  # noqa: E402
+from evogan.loading import is_user_spec  # noqa: E402
 
 if TYPE_CHECKING:
     from evogan.lab.collection import Collection, Run
@@ -52,7 +53,15 @@ def true_front(run: Run) -> np.ndarray | None:
 
     problem_name, n_obj, n_var = run.instance
     try:
-        front = reference_front(get_problem(problem_name, n_var=n_var, n_obj=n_obj))
+        try:
+            problem = get_problem(problem_name, n_var=n_var, n_obj=n_obj)
+        except ConfigError:
+            if not is_user_spec(problem_name):
+                raise
+            # a user's class may take neither size (the record holds the sizes it had, not the
+            # ones given); the front's hash below says whether this is the problem that ran
+            problem = get_problem(problem_name)
+        front = reference_front(problem)
     except ConfigError:
         return None
     if front_hash(front) != run.record.config.get("front_hash"):
@@ -110,7 +119,10 @@ def _fronts(cells: dict, labels: Sequence[str], budget: int,
     front = true_front(cells[budget, instance, present[0]][0])
     if front is not None and len(front) > FRONT_POINTS_SHOWN:
         front = front[np.linspace(0, len(front) - 1, FRONT_POINTS_SHOWN).astype(int)]
-    shown = {label: median_run(cells[budget, instance, label]) for label in present}
+    # the median-IGD run, or the median-HV one where the problem has no reference front
+    indicator = "igd" if all(r.has("igd") for label in present
+                             for r in cells[budget, instance, label]) else "hv"
+    shown = {label: median_run(cells[budget, instance, label], indicator) for label in present}
     fronts = {label: run.record.F[nondominated(run.record.F)] for label, run in shown.items()}
     # one view for all panels: the true front and half its extent again, or more to show 90% of
     # every shown run's points; the points beyond it are counted in the panel's title
@@ -139,8 +151,8 @@ def _fronts(cells: dict, labels: Sequence[str], budget: int,
             ax.view_init(elev=25, azim=45)
             ax.set_box_aspect(None, zoom=0.85)  # room for the f3 label inside the figure
         note = f"\n{beyond} of {beyond + len(F)} points beyond the view" if beyond else ""
-        ax.set_title(f"{label} (seed {run.record.summary['seed']}, IGD "
-                     f"{run.value('igd'):.3g}){note}")
+        ax.set_title(f"{label} (seed {run.record.summary['seed']}, {indicator.upper()} "
+                     f"{run.value(indicator):.3g}){note}")
     fig.axes[0].legend(loc="best")
     fig.suptitle(title + ("" if n_obj <= 3 else f" (first 3 of {n_obj} objectives)"))
     fig.tight_layout()
@@ -155,6 +167,7 @@ def draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list[
 
 def _draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list[Path]]:
     from evogan.lab.collection import instance_name
+    from evogan.problems.user import problem_folder
 
     cells = found.cells()
     labels = found.labels()
@@ -162,10 +175,15 @@ def _draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list
     drawn: dict[str, list[Path]] = {"Final fronts of the median-IGD run against the true front": []}
     for instance in instances:
         name = instance_name(instance, instances)
-        path = _fronts(cells, labels, budget, instance, folder / f"fronts-e{budget}-{name}.png",
+        path = _fronts(cells, labels, budget, instance,
+                       folder / f"fronts-e{budget}-{problem_folder(name)}.png",
                        f"{name}, {budget:,} evaluations")
         if path is not None:
             drawn["Final fronts of the median-IGD run against the true front"].append(path)
+    # IGD figures: the problems with a reference front (a user's problem may have none)
+    instances = [i for i in instances if all(r.has("igd") for r in found.runs_of(budget, i))]
+    if not instances:
+        return drawn
 
     fig, rows, columns = _grid(len(instances))
     for i, instance in enumerate(instances):

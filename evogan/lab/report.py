@@ -159,8 +159,10 @@ def _header(found: Collection, control: str) -> list[str]:
         "|---|---:|---:|---:|---|---|"]
     for instance in found.instances():
         same = [r for r in runs if r.instance == instance]
-        sizes = ", ".join(_distinct(same, "front_size"))
-        hashes = ", ".join(h[:12] for h in _distinct(same, "front_hash"))
+        sizes = ", ".join(_distinct([r for r in same if r.has_front], "front_size")
+                          + _distinct([r for r in same if not r.has_front], "front"))
+        hashes = ", ".join(h[:12] for h in _distinct([r for r in same if r.has_front],
+                                                      "front_hash"))
         refs = ", ".join(_distinct(same, "hv_ref_point"))
         lines.append(f"| {instance[0]} | {instance[1]} | {instance[2]} | {sizes} | {hashes} | "
                      f"{refs} |")
@@ -173,12 +175,19 @@ def _header(found: Collection, control: str) -> list[str]:
 def _indicator_table(found: Collection, budget: int, indicator: str, control: str) -> list[str]:
     title, higher = INDICATORS[indicator]
     labels = found.labels()
-    cells = found.cells()
-    instances = found.instances(budget)
+    cells = {key: [r for r in runs if r.has(indicator)] for key, runs in found.cells().items()}
+    every = found.instances(budget)
+    instances = [i for i in every if any(cells.get((budget, i, label)) for label in labels)]
     better = "higher" if higher else "lower"
-    lines = [f"### {title} ({better} is better): median (IQR) over seeds", "",
-             "| problem | " + " | ".join(labels) + " |",
-             "|---|" + "---:|" * len(labels)]
+    lines = [f"### {title} ({better} is better): median (IQR) over seeds", ""]
+    unmeasured = [i for i in every if i not in instances]
+    if unmeasured:  # problems without a reference front (a user's problem without one)
+        lines += ["Not measured, no reference front: " + "; ".join(
+            f"{instance_name(i, every)} ({', '.join(_distinct(found.runs_of(budget, i), 'front'))})"
+            for i in unmeasured) + ".", ""]
+    if not instances:
+        return lines
+    lines += ["| problem | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
     counts = {label: {"+": 0, "-": 0, "=": 0, "n/a": 0} for label in labels}
     untested: set[tuple[int, int]] = set()  # (n1, n2) of the cells too small to test
     empty_hv: list[str] = []  # per problem: which runs have HV = 0, and the reference point
