@@ -276,7 +276,8 @@ def run_prepared(prepared: Prepared, *, callbacks: Sequence[Callback] = ()) -> R
     else:
         front = reference_front(problem)
         ref_point = np.asarray(hv_reference_point(problem), dtype=float)
-        history = History(front, ref_point, every=_log_every(config, config.pop_size))
+        history = History(front, ref_point, every=_log_every(config, config.pop_size),
+                          constrained=problem.has_constraints())
         front_info = {"front_size": len(front), "front_hash": front_hash(front),
                       "hv_ref_point": ref_point.tolist()}
     result = minimize(problem, algorithm, seed=config.seed, max_evals=config.max_evals,
@@ -284,7 +285,8 @@ def run_prepared(prepared: Prepared, *, callbacks: Sequence[Callback] = ()) -> R
     if problem_kind(problem) == MULTITASK:
         indicators = multitask_quality(problem, result.X, result.F)
     else:
-        indicators = quality(result.F, front, ref_point)
+        indicators = quality(result.F, front, ref_point,
+                             cv=result.CV if problem.has_constraints() else None)
     pop_size_used = int(getattr(algorithm, "pop_size_", config.pop_size))
     resolved = {
         **config.to_dict(),
