@@ -67,13 +67,13 @@ def _dtlz_entry(number: int, description: str) -> _Entry:
                   default_n_var=lambda m: m + _DTLZ_K[number] - 1, min_n_var=lambda m: m)
 
 
-_CDTLZ_K = {"c1dtlz1": 10, "c2dtlz2": 10, "c3dtlz4": 5}  # pymoo's defaults: n_var 12, 12, 7 at M = 3
-
-
 def _cdtlz_entry(name: str, description: str, front: Callable[[int], np.ndarray]) -> _Entry:
+    """A constrained DTLZ (Jain & Deb, IEEE TEVC 18(4), 2014) with its DTLZ's k, as Jain & Deb
+    use it (n_var 7, 12, 12 at M = 3; pymoo's constructors default to 12, 12, 7)."""
     cls = getattr(cdtlz, name.upper())
+    k = _DTLZ_K[int(name[-1])]
     return _Entry(description=description, build=lambda n, m: cls(n_var=n, n_obj=m), front=front,
-                  default_n_var=lambda m: m + _CDTLZ_K[name] - 1, min_n_var=lambda m: m)
+                  default_n_var=lambda m: m + k - 1, min_n_var=lambda m: m)
 
 
 def _wfg_entry(number: int, description: str) -> _Entry:
