@@ -298,6 +298,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"  IGD {s['igd']:.6g}  IGD+ {s['igd_plus']:.6g}  GD {s['gd']:.6g}  "
                   f"HV {s['hv']:.6g}  (front: {record.config['front_size']} points, HV reference "
                   f"point {[round(v, 4) for v in record.config['hv_ref_point']]})")
+            if "feasible_share" in s:  # a constrained problem: the indicators judge the feasible
+                print(f"  feasible share {s['feasible_share']:.3g}  best CV {s['best_cv']:.6g}"
+                      + ("  (no feasible solution: no indicators)"
+                         if s["feasible_share"] == 0 else ""))
         print(f"  record: {out}")
     return 0
 
