@@ -169,8 +169,8 @@ def test_progress_line_says_the_kernel_compiles_and_times_the_run_from_after_it(
 
 
 def test_a_constrained_run_prints_its_feasibility(tmp_path, capsys):
-    assert _run("run", "--algo", "ga", "--problem", "c1dtlz1", "--pop-size", "20",
-                "--max-evals", "100", "--seed", "1", "--out", str(tmp_path / "r")) == 0
+    assert main(["run", "--algo", "ga", "--problem", "c1dtlz1", "--pop-size", "20",
+                 "--max-evals", "100", "--seed", "1", "--out", str(tmp_path / "r")]) == 0
     printed = capsys.readouterr().out
     assert "feasible share 0  best CV " in printed
     assert "(no feasible solution: no indicators)" in printed
