@@ -250,7 +250,7 @@ def test_a_constrained_campaign_counts_infeasible_runs_as_worst_and_tables_feasi
                          "igd_plus": igd, "hv": igd if igd == igd else nan, "wall_s": 1.0,
                          "feasible_share": share, "best_cv": best_cv},
                 history=[{"n_evals": 100, "igd": igd, "hv": nan}],
-                X=np.zeros((1, 5)), F=np.zeros((1, 2))), tmp_path / f"{algo}-s{seed}")
+                X=np.zeros((2, 5)), F=np.eye(2)), tmp_path / f"{algo}-s{seed}")
     written = write_report(tmp_path, control="b")
     report = written.report.read_text()
     igd_row = [line for line in report.split("### IGD (")[1].splitlines()
