@@ -313,6 +313,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 ("igd", "IGD"), ("igd_plus", "IGD+"), ("gd", "GD"), ("hv", "HV")) if key in s)
             print(f"  {values}  (front: {front}, HV reference point "
                   f"{[round(v, 4) for v in config['hv_ref_point']]})")
+            if "feasible_share" in s:  # a constrained problem: the indicators judge the feasible
+                print(f"  feasible share {s['feasible_share']:.3g}  best CV {s['best_cv']:.6g}"
+                      + ("  (no feasible solution: no indicators)"
+                         if s["feasible_share"] == 0 else ""))
         print(f"  record: {out}")
     return 0
 

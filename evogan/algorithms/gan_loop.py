@@ -19,7 +19,12 @@ from evogan.core.errors import ConfigError
 from evogan.core.variation import LearnedVariation, Variation, checked_offspring, reset_variation
 from evogan.operators import SBX, PolynomialMutation
 from evogan.operators.combinators import Chain, quadratic_decay
-from evogan.survival import binary_tournament, spea2_fitness, spea2_select
+from evogan.survival import (
+    binary_tournament,
+    constrained_objectives,
+    spea2_fitness,
+    spea2_select,
+)
 
 __all__ = ["REFITS", "GANLoop"]
 
@@ -43,6 +48,12 @@ class GANLoop:
     The fixes of the official code's loop: standard SPEA2 (its bug P4), standard SBX (P5), a
     true binary tournament (P6) and the engine's exact budget (P7). Variations see the unit cube;
     `evogan.core.bounds` maps to and from the problem's box.
+
+    Constraints: selection, tournament and the objectives given to the learned variation's
+    `fit` are those of Deb's constraint-domination (`evogan.survival.constrained_objectives`).
+    So a GAN that picks its real set by environmental selection on them (GMOEA's, E-GAN's)
+    learns from feasible solutions first: its real set is the best feasible solutions when at
+    least as many are feasible, else all feasible ones and the least-violating infeasible ones.
 
     `metrics()` reports per batch: `gan_batch` (1 if the learned variation made it, 0 for the GA,
     NaN for the initial population), `offspring_survival` (the share of the batch that survived
@@ -97,6 +108,7 @@ class GANLoop:
             reset_variation(self.gan)
             self.gan.to_device(device if self.device is None else self.device)
         self.X_ = self.F_ = None  # population on the unit cube, and its objectives
+        self.cv_ = self.ranked_F_ = None  # its constraint violation, F under constraint-domination
         self.offspring_ = None  # the last batch asked for, on the unit cube
         self.batch_ = 0  # index of the next batch within the current cycle
         self.metrics_ = dict.fromkeys(_SCHEDULE_METRICS, math.nan)
@@ -115,33 +127,37 @@ class GANLoop:
         gan, rng, n = self.gan, self.rng_, self.pop_size
         trained = gan is not None and self.refit == "cycle" and self.batch_ == 0
         if trained:
-            gan.fit(self.X_, self.F_, rng=rng)
+            gan.fit(self.X_, self.ranked_F_, rng=rng)
         self.from_gan_ = gan is not None and rng.random() < self.gan_probability(self.batch_)
         if self.from_gan_:
             if self.refit == "picked":
-                gan.fit(self.X_, self.F_, rng=rng)
+                gan.fit(self.X_, self.ranked_F_, rng=rng)
                 trained = True
             U = checked_offspring(gan.sample(n, rng=rng), n, self.problem_.n_var, gan)
             if self.gan_mutation is not None:
                 U = self.gan_mutation(U, None, n, rng=rng)
         else:
-            parents = binary_tournament((spea2_fitness(self.F_),), n, rng=rng)
+            parents = binary_tournament((spea2_fitness(self.ranked_F_),), n, rng=rng)
             U = self.ga_(self.X_[parents], None, n, rng=rng)
         self.metrics_["trained"] = float(trained)
         return U
 
-    def tell(self, X: np.ndarray, F: np.ndarray) -> None:
+    def tell(self, X: np.ndarray, F: np.ndarray, cv: np.ndarray) -> None:
         """Environmental selection on the population and the `len(X)` evaluated offspring."""
         m = len(X)
         U = self.offspring_[:m]  # exactly the rows asked for (X is their image in the bounds)
         if self.X_ is None:
-            self.X_, self.F_ = U, np.asarray(F, float)
+            self.X_, self.F_, self.cv_ = U, np.asarray(F, float), np.asarray(cv, float)
+            self.ranked_F_ = constrained_objectives(self.F_, self.cv_)
             return
         X_all = np.concatenate([self.X_, U])
         F_all = np.concatenate([self.F_, F])
-        survivors = spea2_select(F_all, min(self.pop_size, len(F_all)))
+        cv_all = np.concatenate([self.cv_, cv])
+        survivors = spea2_select(constrained_objectives(F_all, cv_all),
+                                 min(self.pop_size, len(F_all)))
         share = float(np.count_nonzero(survivors >= len(self.X_))) / m
-        self.X_, self.F_ = X_all[survivors], F_all[survivors]
+        self.X_, self.F_, self.cv_ = X_all[survivors], F_all[survivors], cv_all[survivors]
+        self.ranked_F_ = constrained_objectives(self.F_, self.cv_)
         self.batch_ = (self.batch_ + 1) % self.w_max
         self.metrics_.update(
             gan_batch=float(self.from_gan_),
@@ -150,8 +166,8 @@ class GANLoop:
             ga_survival=math.nan if self.from_gan_ else share,
         )
 
-    def population(self) -> tuple[np.ndarray, np.ndarray]:
-        return from_unit(self.X_, self.xl_, self.xu_), self.F_.copy()
+    def population(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return from_unit(self.X_, self.xl_, self.xu_), self.F_.copy(), self.cv_.copy()
 
     def metrics(self) -> dict[str, float]:
         diagnostics = self.gan.diagnostics() if self.gan is not None else {}

@@ -35,7 +35,10 @@ class EGANOffspring(LearnedVariation):
     """Offspring from an E-GAN generator population trained to tell elites from the rest.
 
     `fit(X, F)`: the `n_elite` best parents by environmental selection (`elite_selection`) are
-    the real data; the other parents are extra fake data besides the generated samples. The
+    the real data; the other parents are extra fake data besides the generated samples. Under
+    constraints the loop passes `F` under constraint-domination
+    (`evogan.survival.constrained_objectives`): the elites are the best feasible parents, or,
+    when fewer than `n_elite` are feasible, all feasible ones and the least-violating others. The
     E-GAN trainer then runs `iterations` generations: mutation of each generator by each loss,
     selection by F_q + gamma * F_d, discriminator update. `sample(n)` draws offspring from the
     surviving generators, their noise from the elites' Gaussian, as GMOEA does.

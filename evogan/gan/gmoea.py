@@ -56,7 +56,10 @@ class GMOEAGAN(LearnedVariation):
     Gaussian fitted to the real set, clipped to [0, 1]. The networks, their optimiser states and
     BatchNorm statistics are created in the first `fit` and kept across generations; each `fit`
     trains them further for `epochs` epochs. `sample` draws noise from the same Gaussian, runs
-    the generator in eval mode and applies polynomial mutation.
+    the generator in eval mode and applies polynomial mutation. Under constraints the loop
+    passes `F` under constraint-domination (`evogan.survival.constrained_objectives`), so the
+    real set is the k best feasible parents, or, when fewer than k are feasible, all feasible
+    ones and the least-violating others.
 
     Bugs of the official code that evogan fixes (the published results came from the
     buggy code):

@@ -54,7 +54,14 @@ class Run:
         return int(self.record.config["max_evals"])
 
     def value(self, indicator: str) -> float:
-        return float(self.record.summary[indicator])
+        """The run's final `indicator`. A constrained run that ended with no feasible solution
+        has NaN in its record; here it counts as the indicator's value on the empty set, the
+        worst there is (IGD, IGD+: inf; HV: 0), so tests and ranks put it behind every run
+        that found a feasible solution."""
+        value = float(self.record.summary[indicator])
+        if value != value and self.record.summary.get("feasible_share") == 0.0:
+            return 0.0 if INDICATORS.get(indicator, ("", False))[1] else math.inf
+        return value
 
     def has(self, indicator: str) -> bool:
         """Whether the run measured `indicator` (IGD, IGD+ and GD need a reference front)."""

@@ -76,7 +76,8 @@ def convergence_band(runs: Sequence[Run], indicator: str = "igd"
     """Median, 25th and 75th percentile of `indicator` over runs, against evaluations.
 
     Each run's history is read as a step function (the last logged value holds until the next
-    row), on the union of the evaluation counts the runs logged.
+    row), on the union of the evaluation counts the runs logged. NaN values (a constrained run
+    with no feasible solution yet) are left out, and so are points where no run has a value.
 
     Returns:
         (n_evals, median, q25, q75), each of shape (n_points,).
@@ -90,8 +91,12 @@ def convergence_band(runs: Sequence[Run], indicator: str = "igd"
         position = np.searchsorted(evals, grid, side="right") - 1
         logged = position >= 0
         values[i, logged] = series[position[logged]]
-    q25, median, q75 = np.nanpercentile(values, [25, 50, 75], axis=0)
-    return grid, median, q25, q75
+    values[~np.isfinite(values)] = np.nan  # no feasible solution yet: not drawn
+    keep = ~np.isnan(values).all(axis=0)
+    if not keep.any():
+        return grid[keep], *np.empty((3, 0))
+    q25, median, q75 = np.nanpercentile(values[:, keep], [25, 50, 75], axis=0)
+    return grid[keep], median, q25, q75
 
 
 def _grid(n_panels: int, *, panel: tuple[float, float] = PANEL, **kwargs):
@@ -193,13 +198,18 @@ def _draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list
             if not any(r.record.history for r in runs):
                 continue
             evals, median, q25, q75 = convergence_band(runs)
+            if not len(evals):
+                continue
             ax.plot(evals, median, color=f"C{j}", lw=1.2, label=label)
             ax.fill_between(evals, q25, q75, color=f"C{j}", alpha=0.25, lw=0)
-        ax.set_yscale("log")
+        if ax.has_data():
+            ax.set_yscale("log")
         ax.set_title(instance_name(instance, instances))
         ax.set_xlabel("evaluations")
         ax.set_ylabel("IGD")
-    fig.axes[0].legend()
+    with_lines = [ax for ax in fig.axes if ax.get_legend_handles_labels()[0]]
+    if with_lines:
+        with_lines[0].legend()
     fig.suptitle(f"Median IGD against evaluations, IQR band ({budget:,} evaluations)")
     fig.tight_layout()
     drawn["IGD against evaluations"] = [_save(fig, folder / f"igd-evals-e{budget}.png")]
@@ -207,8 +217,14 @@ def _draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list
     fig, rows, columns = _grid(len(instances))
     for i, instance in enumerate(instances):
         ax = fig.add_subplot(rows, columns, i + 1)
-        present = [label for label in labels if cells.get((budget, instance, label))]
-        samples = [[r.value("igd") for r in cells[budget, instance, label]] for label in present]
+        # runs without a feasible solution (IGD inf) are not drawn
+        finite = {label: [v for r in cells.get((budget, instance, label), [])
+                          if np.isfinite(v := r.value("igd"))] for label in labels}
+        present = [label for label in labels if finite[label]]
+        samples = [finite[label] for label in present]
+        if not samples:
+            ax.set_title(f"{instance_name(instance, instances)}: no feasible run")
+            continue
         ax.boxplot(samples, tick_labels=present)
         if max(map(len, present)) * len(present) > 40:  # long labels would run into each other
             plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")

@@ -305,7 +305,8 @@ def run_prepared(prepared: Prepared, *, callbacks: Sequence[Callback] = ()) -> R
                       "hv_ref_point": [ref.tolist() for ref in ref_points]}
     else:
         front, ref_point, front_info = indicators_of(config, problem)
-        history = History(front, ref_point, every=_log_every(config, config.pop_size))
+        history = History(front, ref_point, every=_log_every(config, config.pop_size),
+                          constrained=problem.has_constraints())
     try:
         result = minimize(problem, algorithm, seed=config.seed, max_evals=config.max_evals,
                           callbacks=(history, *callbacks), device=device)
@@ -316,7 +317,8 @@ def run_prepared(prepared: Prepared, *, callbacks: Sequence[Callback] = ()) -> R
     if problem_kind(problem) == MULTITASK:
         indicators = multitask_quality(problem, result.X, result.F)
     else:
-        indicators = quality(result.F, front, ref_point)
+        indicators = quality(result.F, front, ref_point,
+                             cv=result.CV if problem.has_constraints() else None)
     pop_size_used = int(getattr(algorithm, "pop_size_", config.pop_size))
     resolved = {
         **config.to_dict(),
