@@ -13,6 +13,7 @@ A plain function qualifies. Learned variations (every GAN operator) split the ca
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from typing import Protocol, runtime_checkable
 
@@ -24,7 +25,7 @@ __all__ = [
     "LearnedVariation",
     "Variation",
     "checked_offspring",
-    "discriminator_accuracy",
+    "discriminator_diagnostics",
     "operator_name",
     "reset_variation",
     "spread_diagnostics",
@@ -63,8 +64,8 @@ class LearnedVariation(ABC):
 
         evogan's operators share these names: `spread_real` / `spread_gen` and
         `position_range_real` / `position_range_gen` (`spread_diagnostics` of the real set and
-        of the generated samples), `d_acc_real`, `d_acc_poor`, `d_acc_gen`
-        (`discriminator_accuracy` on the real set, on the parents labelled fake, on the
+        of the generated samples), `d_acc_*` and `d_prob_*` for `real`, `poor` and `gen`
+        (`discriminator_diagnostics` on the real set, on the parents labelled fake, on the
         generated samples), and their losses. They must be computed from what the operator
         already holds and draw nothing from the run's generators, so that logging them cannot
         change a run.
@@ -111,13 +112,19 @@ def spread_diagnostics(X: np.ndarray, n_position: int, suffix: str) -> dict[str,
     return result
 
 
-def discriminator_accuracy(prob: np.ndarray, real: bool) -> float:
-    """The share of discriminator outputs `prob` (n,) in (0, 1) on the right side of 0.5 for
-    rows that are all real (`real=True`: D(x) > 0.5) or all fake (D(x) < 0.5); NaN when empty."""
+def discriminator_diagnostics(prob: np.ndarray, *, real: bool, suffix: str) -> dict[str, float]:
+    """What a discriminator says of rows that are all real (`real=True`) or all fake.
+
+    `d_acc_{suffix}` is the share of outputs `prob` (n,) in (0, 1) on the right side of 0.5
+    (D(x) > 0.5 for real rows, < 0.5 for fake ones), `d_prob_{suffix}` the mean output: with 10
+    real against 90 bad parents a discriminator can call everything fake, and its accuracy on
+    the real set then stays 0 while its mean output still separates them. NaN for no rows.
+    """
     prob = np.asarray(prob, dtype=float).reshape(-1)
     if prob.size == 0:
-        return float("nan")
-    return float(np.mean(prob > 0.5 if real else prob < 0.5))
+        return {f"d_acc_{suffix}": math.nan, f"d_prob_{suffix}": math.nan}
+    right = prob > 0.5 if real else prob < 0.5
+    return {f"d_acc_{suffix}": float(np.mean(right)), f"d_prob_{suffix}": float(prob.mean())}
 
 
 def operator_name(variation: Variation) -> str:

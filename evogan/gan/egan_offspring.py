@@ -20,7 +20,7 @@ import torch
 
 from evogan.core.errors import ConfigError
 from evogan.core.rng import torch_generator
-from evogan.core.variation import LearnedVariation, discriminator_accuracy, spread_diagnostics
+from evogan.core.variation import LearnedVariation, discriminator_diagnostics, spread_diagnostics
 from evogan.gan.egan import EGAN, EGANConfig
 from evogan.gan.elite_noise import EliteGaussian
 from evogan.survival import ELITE_SELECTIONS
@@ -121,8 +121,8 @@ class EGANOffspring(LearnedVariation):
         self.n_position_ = F.shape[1] - 1
         self.fit_diagnostics_ = {
             **spread_diagnostics(X[is_elite], self.n_position_, "real"),
-            "d_acc_real": discriminator_accuracy(self._discriminate(E), real=True),
-            "d_acc_poor": discriminator_accuracy(self._discriminate(rest), real=False),
+            **discriminator_diagnostics(self._discriminate(E), real=True, suffix="real"),
+            **discriminator_diagnostics(self._discriminate(rest), real=False, suffix="poor"),
         }
         logger.debug("E-GAN operator fit: %s, selection rates %s", self.metrics_,
                      self.gan_.selection_rates())
@@ -133,7 +133,7 @@ class EGANOffspring(LearnedVariation):
         X = self.gan_.sample(n, noise=self.noise_.sample, generator=generator)  # (n, n_var)
         self.sample_diagnostics_ = {
             **spread_diagnostics(X.cpu().numpy(), self.n_position_, "gen"),
-            "d_acc_gen": discriminator_accuracy(self._discriminate(X), real=False),
+            **discriminator_diagnostics(self._discriminate(X), real=False, suffix="gen"),
         }
         return X.cpu().numpy().astype(float).clip(0.0, 1.0)
 
@@ -144,7 +144,7 @@ class EGANOffspring(LearnedVariation):
     def diagnostics(self) -> dict[str, float]:
         """The last E-GAN generation's D loss, F, F_q, F_d and each mutation's selection rate;
         the spreads of the last elite set and generated batch (`spread_diagnostics`), and D's
-        accuracy on the elites, the rest and the generated batch, after the last fit."""
+        accuracy and mean output on the elites, the rest and the generated batch, after the last fit."""
         if getattr(self, "gan_", None) is None:
             return {}
         rates = {f"select_{k}": v for k, v in self.gan_.selection_rates().items()}

@@ -22,7 +22,7 @@ import torch
 
 from evogan.core.errors import ConfigError
 from evogan.core.rng import torch_generator
-from evogan.core.variation import discriminator_accuracy
+from evogan.core.variation import discriminator_diagnostics
 from evogan.device import DEFAULT_CPU_THREADS, set_cpu_threads
 from evogan.gan.elite_noise import EliteNoiseVariation
 from evogan.gan.gmoea_fused import FusedGanTrainer
@@ -59,8 +59,9 @@ class GMOEAGAN(EliteNoiseVariation):
     `evogan.gan.controls`.
 
     `diagnostics()` adds to the spreads the last training's losses and wall time and the
-    discriminator's accuracy, after training, on the real set (`d_acc_real`), on the bad
-    parents (`d_acc_poor`) and on the last generated batch (`d_acc_gen`, before mutation).
+    discriminator's accuracy and mean output, after training, on the real set (`d_acc_real`,
+    `d_prob_real`), on the bad parents (`*_poor`) and on the last generated batch (`*_gen`,
+    before mutation).
 
     Bugs of the official code that evogan fixes (the published results came from the
     buggy code):
@@ -141,8 +142,8 @@ class GMOEAGAN(EliteNoiseVariation):
         self.train_seconds_ = time.perf_counter() - start  # .item() in train synchronises
         prob = self._discriminate(X_t)  # (n,), after training, as the offspring will meet it
         is_real = labels == 1.0
-        self.d_acc_real_ = discriminator_accuracy(prob[is_real], real=True)
-        self.d_acc_poor_ = discriminator_accuracy(prob[~is_real], real=False)
+        self.d_fit_ = {**discriminator_diagnostics(prob[is_real], real=True, suffix="real"),
+                       **discriminator_diagnostics(prob[~is_real], real=False, suffix="poor")}
         logger.debug(
             "GMOEA GAN trained %d epochs in %.3f s: D loss %.4f, G loss %.4f",
             self.epochs, self.train_seconds_, self.loss_d_, self.loss_g_,
@@ -151,7 +152,7 @@ class GMOEAGAN(EliteNoiseVariation):
     def _generate(self, noise: torch.Tensor) -> torch.Tensor:
         """The generator's output (n, n_var) in eval mode; D's accuracy on it is recorded."""
         Y = generate_eval(self.trainer_.generator, noise)
-        self.d_acc_gen_ = discriminator_accuracy(self._discriminate(Y), real=False)
+        self.d_gen_ = discriminator_diagnostics(self._discriminate(Y), real=False, suffix="gen")
         return Y
 
     def _discriminate(self, X: torch.Tensor) -> np.ndarray:
@@ -160,10 +161,11 @@ class GMOEAGAN(EliteNoiseVariation):
             return self.trainer_.discriminator(X).double().cpu().numpy().reshape(-1)
 
     def _diagnostics(self) -> dict[str, float]:
-        """The last training's mean D and G losses (last epoch), its wall time and D's
-        accuracies (NaN before the first training)."""
-        return {name: getattr(self, f"{name}_", math.nan) for name in (
-            "loss_d", "loss_g", "train_seconds", "d_acc_real", "d_acc_poor", "d_acc_gen")}
+        """The last training's mean D and G losses (last epoch), its wall time (NaN before the
+        first training) and what D says of the real set, the bad parents and the last batch."""
+        losses = {name: getattr(self, f"{name}_", math.nan)
+                  for name in ("loss_d", "loss_g", "train_seconds")}
+        return {**losses, **getattr(self, "d_fit_", {}), **getattr(self, "d_gen_", {})}
 
 
 def generate_eval(network: torch.nn.Module, noise: torch.Tensor) -> torch.Tensor:
