@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from evogan.core.errors import ConfigError
 from evogan.core.rng import make_rng, torch_generator
 from evogan.core.variation import discriminator_diagnostics, spread_diagnostics
 from evogan.gan.controls import EliteGaussianSampler, UntrainedGenerator
@@ -89,6 +90,14 @@ def test_diagnostics_draw_nothing_from_the_run_generator():
     np.testing.assert_array_equal(offspring, expected)
     assert rng.random() == replay.random()
     assert control.diagnostics()["spread_gen"] == pytest.approx(noise.std(axis=0).mean(), 1e-12)
+
+
+def test_controls_refuse_a_real_set_larger_than_the_population():
+    with pytest.raises(ConfigError, match="k=30 is larger than the population"):
+        execute(RunConfig(algo="gmoea-untrained", problem="zdt1", pop_size=20, max_evals=40,
+                          params={"k": 30}))
+    with pytest.raises(ConfigError, match="k must be an integer >= 1, got 0.5"):
+        EliteGaussianSampler(k=0.5)
 
 
 def test_the_untrained_generator_keeps_gmoeas_initial_weights():

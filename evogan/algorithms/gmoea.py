@@ -22,6 +22,13 @@ REFERENCE = (
 )
 
 
+def _check_real_set(k: int, pop_size: int) -> None:
+    """The real set is k of the population's solutions: a larger k is a one-line error."""
+    if k > pop_size:
+        raise ConfigError(f"parameter k={k} is larger than the population ({pop_size}); the GAN's "
+                          "real set is k of its solutions")
+
+
 def gan_memory_bytes(n_var: int, pop_size: int, epochs: int) -> float:
     """Peak memory of GMOEA's GAN training, estimated from its shapes.
 
@@ -84,9 +91,7 @@ def make_gmoea(
     if variation is not None:
         return GANLoop(pop_size=pop_size, w_max=w_max, gan=variation, eta_c=eta_c, eta_m=eta_m,
                        device=device)
-    if k > pop_size:
-        raise ConfigError(f"parameter k={k} is larger than the population ({pop_size}); the GAN's "
-                          "real set is k of its solutions")
+    _check_real_set(k, pop_size)
     from evogan.gan.gmoea import GMOEAGAN  # torch, imported when a GMOEA is built
 
     gan = GMOEAGAN(
@@ -107,7 +112,7 @@ def make_gmoea_ga(*, pop_size: int = 100, eta_c: float = 20.0, eta_m: float = 20
     return GANLoop(pop_size=pop_size, w_max=1, gan=None, eta_c=eta_c, eta_m=eta_m)
 
 
-_CONTROL_PARAMS = {"k": integer(ge=1), "w_max": integer(ge=1), "eta_c": real(ge=0),
+_CONTROL_PARAMS = {"k": integer(ge=2), "w_max": integer(ge=1), "eta_c": real(ge=0),
                    "eta_m": real(ge=0)}
 
 
@@ -115,9 +120,7 @@ def _control_loop(control: str, *, pop_size: int, k: int, w_max: int, eta_c: flo
                   eta_m: float, device: str | None) -> GANLoop:
     """GMOEA's loop with the control operator `control` of `evogan.gan.controls` in the GAN's
     place, everything else as `make_gmoea` builds it."""
-    if k > pop_size:
-        raise ConfigError(f"parameter k={k} is larger than the population ({pop_size}); the "
-                          "real set is k of its solutions")
+    _check_real_set(k, pop_size)
     from evogan.gan import controls  # torch, imported when a control is built
 
     operator = getattr(controls, control)(k=k, eta_m=eta_m)

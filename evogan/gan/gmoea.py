@@ -106,7 +106,7 @@ class GMOEAGAN(EliteNoiseVariation):
         cpu_threads: int | None = DEFAULT_CPU_THREADS,
         shuffle_labels_bug: bool = False,
     ) -> None:
-        for name, value, least in (("k", k, 1), ("epochs", epochs, 1), ("batch_size", batch_size, 2)):
+        for name, value, least in (("epochs", epochs, 1), ("batch_size", batch_size, 2)):
             if int(value) != value or value < least:
                 raise ConfigError(f"GMOEA GAN: {name} must be an integer >= {least}, got {value!r}")
         super().__init__(k=k, eta_m=eta_m, prob_mutation=prob_mutation, device=device)
