@@ -185,3 +185,23 @@ def test_egan_operator_reports_spreads_and_accuracies():
     assert found["spread_gen"] == pytest.approx(Y.std(axis=0).mean(), rel=1e-5)  # float32 samples
     for name in DISCRIMINATOR:
         assert 0.0 <= found[name] <= 1.0, name
+
+
+def test_the_panel_leaves_out_what_no_shown_run_logged(records, tmp_path, monkeypatch):
+    from evogan.lab import plots
+
+    root, _ = records
+    for seed in (1, 2):
+        shutil.copytree(root / f"gmoea-ga-s{seed}", tmp_path / "ga" / f"s{seed}")
+    titles = {}
+    save = plots._save
+
+    def inspect(fig, path):
+        titles[path.stem] = [ax.get_title() for ax in fig.axes]
+        return save(fig, path)
+
+    monkeypatch.setattr(plots, "_save", inspect)
+    write_report(tmp_path / "ga", out=tmp_path / "out")
+    assert titles["diagnostics-e200-zdt1"] == [
+        "IGD of the median run", "decision-space spread (mean std per variable)",
+        "range of the position variables x1..x(M-1)", "share of a batch that survives"]
