@@ -16,7 +16,13 @@ from pymoo.core.problem import Problem
 
 from evogan.core.bounds import from_unit
 from evogan.core.errors import ConfigError
-from evogan.core.variation import LearnedVariation, Variation, checked_offspring, reset_variation
+from evogan.core.variation import (
+    LearnedVariation,
+    Variation,
+    checked_offspring,
+    reset_variation,
+    spread_diagnostics,
+)
 from evogan.operators import SBX, PolynomialMutation
 from evogan.operators.combinators import Chain, quadratic_decay
 from evogan.survival import (
@@ -58,8 +64,11 @@ class GANLoop:
     `metrics()` reports per batch: `gan_batch` (1 if the learned variation made it, 0 for the GA,
     NaN for the initial population), `offspring_survival` (the share of the batch that survived
     selection), the same share under `gan_survival` or `ga_survival` (NaN under the other),
-    `trained` (1 if the variation refitted for this batch), and whatever the variation's
-    `diagnostics()` returns (GAN losses, training time, E-GAN's selection rates).
+    `trained` (1 if the variation refitted for this batch), the population's spread in decision
+    space (`spread_pop`, `position_range_pop`: `evogan.core.variation.spread_diagnostics` on the
+    unit cube, position variables x_1..x_{M-1}), and whatever the variation's `diagnostics()`
+    returns (spreads of its real set and samples, discriminator accuracies, GAN losses,
+    training time, E-GAN's selection rates).
 
     Args:
         pop_size: N, the population size and the size of each offspring batch.
@@ -170,8 +179,9 @@ class GANLoop:
         return from_unit(self.X_, self.xl_, self.xu_), self.F_.copy(), self.cv_.copy()
 
     def metrics(self) -> dict[str, float]:
+        spread = {} if self.X_ is None else spread_diagnostics(self.X_, self.F_.shape[1] - 1, "pop")
         diagnostics = self.gan.diagnostics() if self.gan is not None else {}
-        return {**self.metrics_, **diagnostics}
+        return {**self.metrics_, **spread, **diagnostics}
 
 
 class _Remembering(LearnedVariation):

@@ -1,4 +1,5 @@
-"""Report figures (matplotlib, Agg, PNG): final fronts, IGD against evaluations, box plots."""
+"""Report figures (matplotlib, Agg, PNG): final fronts, IGD against evaluations, box plots, and
+the learned operators' diagnostics of the median run."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from evogan.loading import is_user_spec  # noqa: E402
 if TYPE_CHECKING:
     from evogan.lab.collection import Collection, Run
 
-__all__ = ["convergence_band", "draw_budget", "true_front"]
+__all__ = ["DIAGNOSTIC_PANELS", "convergence_band", "draw_budget", "true_front"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,28 @@ FRONT_PANEL = (4.4, 4.0)
 STYLE = {"font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "xtick.labelsize": 9,
          "ytick.labelsize": 9, "legend.fontsize": 9, "figure.titlesize": 12}
 """Font sizes (points) of every report figure: no text smaller than 9 pt."""
+
+
+DIAGNOSTIC_PANELS = (
+    ("decision-space spread (mean std per variable)",
+     (("spread_pop", "population"), ("spread_real", "real set"), ("spread_gen", "generated"))),
+    ("range of the position variables x1..x(M-1)",
+     (("position_range_pop", "population"), ("position_range_real", "real set"),
+      ("position_range_gen", "generated"))),
+    ("discriminator accuracy",
+     (("d_acc_real", "real"), ("d_acc_poor", "poor (fake)"), ("d_acc_gen", "generated"))),
+    ("mean discriminator output D(x)",
+     (("d_prob_real", "real"), ("d_prob_poor", "poor (fake)"), ("d_prob_gen", "generated"))),
+    ("share of a batch that survives",
+     (("gan_survival", "learned-operator batches"), ("ga_survival", "GA batches"))),
+    ("losses", (("loss_d", "D"), ("loss_g", "G"), ("d_loss", "D (E-GAN)"))),
+)
+"""The diagnostics figure's panels after IGD: (title, ((history column, what it measures), ...)).
+The names are those of `LearnedVariation.diagnostics` and `GANLoop.metrics`; a column no shown
+run logged is left out, and so is a panel with none of its columns."""
+
+LINESTYLES = ("-", "--", ":")
+"""The line style of a panel's first, second and third column; colour tells the algorithm."""
 
 
 def true_front(run: Run) -> np.ndarray | None:
@@ -164,6 +187,57 @@ def _fronts(cells: dict, labels: Sequence[str], budget: int,
     return _save(fig, path)
 
 
+def _series(run: Run, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """(n_evals, values) of one history column, rows without a value (NaN, absent) dropped."""
+    rows = [(row["n_evals"], row.get(column, math.nan)) for row in run.record.history]
+    data = np.array([(e, v) for e, v in rows if isinstance(v, int | float) and v == v],
+                    dtype=float).reshape(-1, 2)  # (n_rows, 2)
+    return data[:, 0], data[:, 1]
+
+
+def _diagnostics(cells: dict, labels: Sequence[str], budget: int,
+                 instance: tuple[str, int, int], path: Path, title: str) -> Path | None:
+    """IGD against evaluations and the diagnostics panels of each algorithm's median-IGD run;
+    None when no run logged any diagnostic."""
+    from matplotlib.lines import Line2D
+
+    from evogan.lab.collection import median_run
+
+    shown = {label: median_run(cells[budget, instance, label]) for label in labels
+             if cells.get((budget, instance, label))}
+    color = {label: f"C{j}" for j, label in enumerate(labels)}
+    panels = []
+    for panel_title, columns in DIAGNOSTIC_PANELS:
+        present = [(k, column, meaning) for k, (column, meaning) in enumerate(columns)
+                   if any(len(_series(run, column)[0]) for run in shown.values())]
+        if present:
+            panels.append((panel_title, present))
+    if not panels:
+        return None
+    fig, rows, columns = _grid(1 + len(panels))
+    ax = fig.add_subplot(rows, columns, 1)
+    for label, run in shown.items():
+        evals, igd = _series(run, "igd")
+        ax.plot(evals, igd, color=color[label], lw=1.2,
+                label=f"{label} (seed {run.record.summary['seed']})")
+    ax.set_yscale("log")
+    ax.set(title="IGD of the median run", xlabel="evaluations", ylabel="IGD")
+    ax.legend(loc="best", fontsize=STYLE["legend.fontsize"])
+    for i, (panel_title, present) in enumerate(panels):
+        ax = fig.add_subplot(rows, columns, i + 2)
+        for label, run in shown.items():
+            for k, column, _ in present:
+                evals, values = _series(run, column)
+                ax.plot(evals, values, color=color[label], ls=LINESTYLES[k], lw=1.0,
+                        marker="." if len(values) < 30 else None, ms=3)
+        ax.set(title=panel_title, xlabel="evaluations")
+        ax.legend([Line2D([], [], color="0.3", ls=LINESTYLES[k]) for k, _, _ in present],
+                  [meaning for _, _, meaning in present], loc="best")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list[Path]]:
     """Draw every figure of one budget into `folder`; returns {section title: files}."""
     with plt.rc_context(STYLE):
@@ -236,4 +310,16 @@ def _draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list
     fig.suptitle(f"Final IGD over seeds ({budget:,} evaluations)")
     fig.tight_layout()
     drawn["Final IGD (box plots)"] = [_save(fig, folder / f"box-igd-e{budget}.png")]
+
+    diagnostics = "Diagnostics of the median-IGD run (learned operators and the GAN loop)"
+    drawn[diagnostics] = []
+    for instance in instances:
+        name = instance_name(instance, instances)
+        path = _diagnostics(cells, labels, budget, instance,
+                            folder / f"diagnostics-e{budget}-{name}.png",
+                            f"{name}, {budget:,} evaluations: diagnostics of the median-IGD run")
+        if path is not None:
+            drawn[diagnostics].append(path)
+    if not drawn[diagnostics]:
+        del drawn[diagnostics]
     return drawn
