@@ -59,16 +59,24 @@ def evaluate(problem: Problem, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     only and `cv` is zeros.
 
     Raises:
-        EvaluationError: if any objective or constraint value is not finite.
+        EvaluationError: if the problem's code raises, returns arrays of the wrong size, or
+            any objective or constraint value is not finite.
     """
     n_ieq, n_eq = int(problem.n_ieq_constr), int(problem.n_eq_constr)
     wanted = ["F"] + ["G"] * (n_ieq > 0) + ["H"] * (n_eq > 0)
-    values = problem.evaluate(X, return_values_of=wanted)
-    values = values if isinstance(values, tuple) else (values,)
-    out = dict(zip(wanted, values, strict=True))
-    F = np.asarray(out["F"], dtype=float).reshape(len(X), problem.n_obj)  # (n, n_obj)
-    G = np.asarray(out["G"], dtype=float).reshape(len(X), n_ieq) if n_ieq else None
-    H = np.asarray(out["H"], dtype=float).reshape(len(X), n_eq) if n_eq else None
+    try:  # the boundary to the problem's own code: its faults become one-line errors
+        values = problem.evaluate(X, return_values_of=wanted)
+        values = values if isinstance(values, tuple) else (values,)
+        out = dict(zip(wanted, values, strict=True))
+        F = np.asarray(out["F"], dtype=float).reshape(len(X), problem.n_obj)  # (n, n_obj)
+        G = np.asarray(out["G"], dtype=float).reshape(len(X), n_ieq) if n_ieq else None
+        H = np.asarray(out["H"], dtype=float).reshape(len(X), n_eq) if n_eq else None
+    except Exception as error:  # noqa: BLE001 - any fault of the problem's code is reported
+        message = " ".join(str(error).split()) or "no message"
+        raise EvaluationError(
+            f"problem {type(problem).__name__} failed to evaluate {len(X)} solutions "
+            f"(F{', G' * (n_ieq > 0)}{', H' * (n_eq > 0)}): {type(error).__name__}: {message}"
+        ) from error
     for name, values in (("objectives", F), ("constraints", G), ("constraints", H)):
         if values is None:
             continue

@@ -107,6 +107,13 @@ USER_MODULES = {
                 return np.array([[0.0, 1.0], [1.0, 0.0]])
 
 
+        class LaterRaise(LaterNaN):
+            def _evaluate(self, x, out, *args, **kwargs):
+                if ((x[:, 0] > 0.1) & (x[:, 0] < 0.3)).any():  # as LaterNaN: not at the checks
+                    raise ZeroDivisionError("x_1 in (0.1, 0.3)")
+                Good._evaluate(self, x, out)
+
+
         class BadFront(Good):
             def _calc_pareto_front(self):
                 return np.array([0.0, 0.5, 1.0])
@@ -216,6 +223,9 @@ BAD_COMMANDS = [
     # ... or whose objectives turn NaN during the run (exit status 1: the run failed)
     (["--problem", "probs.py:LaterNaN", "--algo", "nsga2"], 1,
      "evaluation failed: --problem 'probs.py:LaterNaN': problem LaterNaN returned non-finite"),
+    (["--problem", "probs.py:LaterRaise", "--algo", "gmoea-ga"], 1,
+     "evaluation failed: --problem 'probs.py:LaterRaise': problem LaterRaise failed to evaluate "
+     r"100 solutions \(F\): ZeroDivisionError: x_1 in \(0.1, 0.3\)$"),
     # the HV reference point
     (["--algo", "nsga2", "--hv-ref", "1,1,1"], 2, "--hv-ref 1,1,1 has 3 values; zdt1 has 2"),
     (["--algo", "nsga2", "--hv-ref", "1,x"], 2, "--hv-ref '1,x' is not a point"),
