@@ -28,6 +28,8 @@ GOLDEN = {
     ("gmoea-elite-gaussian", "dtlz2"): ("e9a451cd3f726c57", 0.288957),
     ("gmoea-elite-gaussian", "zdt1"): ("8e1ba1190e65ee19", 1.42454),
     ("gmoea-ga", "zdt1"): ("0353101cbff31896", 1.28057),
+    ("gmoea-plus", "dtlz2"): ("abc52bde959cfedb", 0.391657),
+    ("gmoea-plus", "zdt1"): ("88d11cf9c0997c53", 1.61981),
     ("gmoea-untrained", "dtlz2"): ("addb8158fa29209e", 0.340873),
     ("gmoea-untrained", "zdt1"): ("e3c2bbdea02bda95", 1.91949),
     ("mo-mfea", "cec17-cihs"): ("52dcb4349b3e82d3", 48106.3),
