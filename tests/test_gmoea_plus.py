@@ -2,6 +2,7 @@
 run can be read at any budget below its own (anytime reading of IGD from the history)."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +11,8 @@ from evogan.cli import main
 from evogan.core.errors import ConfigError
 from evogan.core.rng import make_rng
 from evogan.gan.gmoea_plus import GMOEAPlusGAN, rank_labels, spread_subset
+from evogan.lab.anytime import at_budget
+from evogan.lab.collection import Run
 from evogan.lab.config import RunConfig
 from evogan.lab.run import execute
 from evogan.survival import spea2_fitness, spea2_select
@@ -142,3 +145,14 @@ def test_history_up_to_a_budget_does_not_depend_on_the_run_budget(algo, params):
     prefix = [row for row in long.history if row["n_evals"] <= 100]
     assert [comparable(r) for r in prefix] == [comparable(r) for r in short.history]
     assert long.history[-1]["n_evals"] == 260
+
+
+def test_anytime_reading_takes_the_last_row_at_or_below_the_budget():
+    record = execute(RunConfig(algo="gmoea-ga", problem="zdt1", pop_size=20, max_evals=100,
+                               seed=2))
+    run = Run(Path("gmoea-ga-run"), record)
+    assert at_budget(run, 60) == record.history[2]  # rows at 20, 40, 60, ...
+    assert at_budget(run, 79)["n_evals"] == 60
+    assert at_budget(run, 100) == record.history[-1]
+    with pytest.raises(ValueError, match="stopped at 100 evaluations, before 120"):
+        at_budget(run, 120)
