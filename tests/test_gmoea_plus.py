@@ -9,7 +9,9 @@ import pytest
 
 from evogan.cli import main
 from evogan.core.errors import ConfigError
-from evogan.core.rng import make_rng
+from evogan.core.rng import make_rng, torch_generator
+from evogan.core.variation import spread_diagnostics
+from evogan.gan.gmoea import generate_eval
 from evogan.gan.gmoea_plus import GMOEAPlusGAN, rank_labels, spread_subset
 from evogan.lab.anytime import at_budget
 from evogan.lab.collection import Run
@@ -95,7 +97,7 @@ def test_rank_labels_reach_the_discriminator():
 
 
 @pytest.mark.parametrize("option, value", [("real_set", "far"), ("noise", "elite"),
-                                           ("labels", "soft")])
+                                           ("labels", "soft"), ("samples", "wide")])
 def test_unknown_option_is_a_one_line_error(option, value):
     with pytest.raises(ConfigError, match=f"{option} must be one of .*got '{value}'"):
         GMOEAPlusGAN(**{option: value})
@@ -156,3 +158,17 @@ def test_anytime_reading_takes_the_last_row_at_or_below_the_budget():
     assert at_budget(run, 100) == record.history[-1]
     with pytest.raises(ValueError, match="stopped at 100 evaluations, before 120"):
         at_budget(run, 120)
+
+
+def test_spread_samples_are_the_spread_subset_of_oversampled_candidates():
+    gan = fitted(6, samples="spread", oversample=4, prob_mutation=0.0)
+    offspring = gan.sample(8, rng=make_rng(9))
+    # independent: the same 32 candidates from the same stream, then greedy max-min
+    noise = gan.gaussian_.sample(32, torch_generator(make_rng(9), "cpu"))
+    Y = generate_eval(gan.trainer_.generator, noise).double().numpy()  # (32, n_var)
+    np.testing.assert_array_equal(offspring, Y[spread_subset(Y, np.arange(32), 8)])
+    plain = fitted(6, prob_mutation=0.0).sample(8, rng=make_rng(9))
+    np.testing.assert_allclose(plain, Y[:8], atol=1e-6)  # GMOEA: the first 8 of the stream
+    assert gan.diagnostics()["spread_gen"] > spread_diagnostics(plain, 1, "gen")["spread_gen"]
+    with pytest.raises(ConfigError, match="oversample must be an integer >= 1, got 0"):
+        GMOEAPlusGAN(oversample=0)

@@ -170,7 +170,8 @@ def make_gmoea_untrained(*, pop_size: int = 100, k: int = 10, w_max: int = 5,
         "batch_size": integer(ge=1), "lr": real(gt=0), "eta_c": real(ge=0), "eta_m": real(ge=0),
         "cpu_threads": integer(ge=1, optional=True),
         "real_set": choice("spea2", "spread"), "noise": choice("real", "population"),
-        "labels": choice("binary", "rank"),
+        "labels": choice("binary", "rank"), "samples": choice("all", "spread"),
+        "oversample": integer(ge=1),
     },
     memory_bytes=lambda n_var, pop_size, params: gan_memory_bytes(
         n_var, pop_size, params.get("epochs", 200)),
@@ -190,6 +191,8 @@ def make_gmoea_plus(
     real_set: str = "spea2",
     noise: str = "real",
     labels: str = "binary",
+    samples: str = "all",
+    oversample: int = 4,
 ) -> GANLoop:
     """GMOEA's loop around `evogan.gan.gmoea_plus.GMOEAPlusGAN`: GMOEA's GAN with options on its
     real set, its noise and its labels, measured one by one in results/gmoea_plus_ablation.
@@ -200,6 +203,9 @@ def make_gmoea_plus(
             decision space).
         noise: "real" (GMOEA: the real set's Gaussian) or "population" (all parents').
         labels: "binary" (GMOEA) or "rank" (discriminator targets graded by SPEA2 fitness).
+        samples: "all" (GMOEA) or "spread" (of `oversample` * N generated samples, the N
+            farthest apart in decision space).
+        oversample: candidates generated per offspring under `samples="spread"`.
         pop_size, k, w_max, epochs, batch_size, lr, eta_c, eta_m, device, cpu_threads: as
             `make_gmoea`.
     """
@@ -207,7 +213,7 @@ def make_gmoea_plus(
     from evogan.gan.gmoea_plus import GMOEAPlusGAN  # torch, imported when it is built
 
     gan = GMOEAPlusGAN(
-        real_set=real_set, noise=noise, labels=labels, k=k, epochs=epochs,
-        batch_size=batch_size, lr=lr, eta_m=eta_m, cpu_threads=cpu_threads,
+        real_set=real_set, noise=noise, labels=labels, samples=samples, oversample=oversample,
+        k=k, epochs=epochs, batch_size=batch_size, lr=lr, eta_m=eta_m, cpu_threads=cpu_threads,
     )
     return GANLoop(pop_size=pop_size, w_max=w_max, gan=gan, eta_c=eta_c, eta_m=eta_m, device=device)

@@ -17,7 +17,8 @@ from evogan.device import DEFAULT_CPU_THREADS
 from evogan.gan.gmoea import GMOEAGAN
 from evogan.survival import spea2_fitness, spea2_select
 
-__all__ = ["LABELS", "NOISES", "REAL_SETS", "GMOEAPlusGAN", "rank_labels", "spread_subset"]
+__all__ = ["LABELS", "NOISES", "REAL_SETS", "SAMPLES", "GMOEAPlusGAN", "rank_labels",
+           "spread_subset"]
 
 REAL_SETS = ("spea2", "spread")
 """How the real set is chosen: the k parents SPEA2 keeps (GMOEA), or the k of SPEA2's best 2k
@@ -29,6 +30,10 @@ NOISES = ("real", "population")
 LABELS = ("binary", "rank")
 """Discriminator targets of the parents: 1 for the real set and 0 for the rest (GMOEA), or
 graded by SPEA2 fitness rank (`rank_labels`)."""
+
+SAMPLES = ("all", "spread")
+"""Which generated samples become offspring: as many as asked for (GMOEA), or the n farthest
+apart in decision space among `oversample` times as many (`spread_subset`)."""
 
 
 def spread_subset(X: np.ndarray, pool: np.ndarray, k: int) -> np.ndarray:
@@ -76,7 +81,7 @@ def rank_labels(F: np.ndarray, real: np.ndarray) -> np.ndarray:
 
 
 class GMOEAPlusGAN(GMOEAGAN):
-    """GMOEA's GAN operator with three options on its input; all off, it is `GMOEAGAN`.
+    """GMOEA's GAN operator with options on its input and its batch; all off, it is `GMOEAGAN`.
 
     He, Huang, Cheng, Tan, Jin, "Evolutionary Multiobjective Optimization Driven by Generative
     Adversarial Networks (GANs)", IEEE TCYB 2021, for the operator itself; the options:
@@ -89,6 +94,9 @@ class GMOEAPlusGAN(GMOEAGAN):
       ones, so generator input spreads as the population does (full rank when n > n_var).
     - `labels="rank"`: soft discriminator targets graded by SPEA2 fitness (`rank_labels`);
       GMOEA's 10-against-90 hard labels leave its discriminator below 0.5 on everything.
+    - `samples="spread"`: the generator makes `oversample` * n samples, of which the n
+      farthest apart in decision space (`spread_subset`, from the first one generated) are
+      mutated and offered, so a batch spreads as widely as the generator can.
 
     A larger real set is GMOEA's own `k`. GMOEA's P1 bug is not offered.
 
@@ -96,6 +104,8 @@ class GMOEAPlusGAN(GMOEAGAN):
         real_set: one of `REAL_SETS`.
         noise: one of `NOISES`.
         labels: one of `LABELS`.
+        samples: one of `SAMPLES`.
+        oversample: candidates generated per offspring when `samples="spread"`.
         k, epochs, batch_size, lr, eta_m, prob_mutation, device, cpu_threads: as `GMOEAGAN`.
     """
 
@@ -105,6 +115,8 @@ class GMOEAPlusGAN(GMOEAGAN):
         real_set: str = "spea2",
         noise: str = "real",
         labels: str = "binary",
+        samples: str = "all",
+        oversample: int = 4,
         k: int = 10,
         epochs: int = 200,
         batch_size: int = 8,
@@ -115,13 +127,17 @@ class GMOEAPlusGAN(GMOEAGAN):
         cpu_threads: int | None = DEFAULT_CPU_THREADS,
     ) -> None:
         for name, value, accepted in (("real_set", real_set, REAL_SETS),
-                                      ("noise", noise, NOISES), ("labels", labels, LABELS)):
+                                      ("noise", noise, NOISES), ("labels", labels, LABELS),
+                                      ("samples", samples, SAMPLES)):
             if value not in accepted:
                 raise ConfigError(f"GMOEA+ GAN: {name} must be one of {', '.join(accepted)}, "
                                   f"got {value!r}")
+        if int(oversample) != oversample or oversample < 1:
+            raise ConfigError(f"GMOEA+ GAN: oversample must be an integer >= 1, got {oversample!r}")
         super().__init__(k=k, epochs=epochs, batch_size=batch_size, lr=lr, eta_m=eta_m,
                          prob_mutation=prob_mutation, device=device, cpu_threads=cpu_threads)
         self.real_set, self.noise, self.labels = real_set, noise, labels
+        self.samples, self.oversample = samples, oversample
 
     def _real_set(self, X: np.ndarray, F: np.ndarray) -> np.ndarray:
         n = len(F)
@@ -139,3 +155,9 @@ class GMOEAPlusGAN(GMOEAGAN):
 
     def _labels(self, n: int, real: np.ndarray) -> np.ndarray:
         return super()._labels(n, real) if self.labels == "binary" else self.rank_labels_
+
+    def _n_candidates(self, n: int) -> int:
+        return n if self.samples == "all" else self.oversample * n
+
+    def _pick(self, Y: np.ndarray, n: int) -> np.ndarray:
+        return Y if self.samples == "all" else Y[spread_subset(Y, np.arange(len(Y)), n)]
