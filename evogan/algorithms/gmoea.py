@@ -189,7 +189,7 @@ def make_gmoea_plus(
     device: str | None = None,
     cpu_threads: int | None = DEFAULT_CPU_THREADS,
     real_set: str = "spea2",
-    noise: str = "real",
+    noise: str = "population",
     labels: str = "binary",
     samples: str = "all",
     oversample: int = 4,
