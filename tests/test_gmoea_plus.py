@@ -1,5 +1,5 @@
-"""gmoea-plus: each option of its GAN operator does what it says, all off it is GMOEA, and every
-run can be read at any budget below its own (anytime reading of IGD from the history)."""
+"""gmoea-plus: its generator noise is the parents' Gaussian, with GMOEA's noise it is GMOEA, and
+every run can be read at any budget below its own (anytime reading of IGD from the history)."""
 
 import math
 from pathlib import Path
@@ -9,15 +9,12 @@ import pytest
 
 from evogan.cli import main
 from evogan.core.errors import ConfigError
-from evogan.core.rng import make_rng, torch_generator
-from evogan.core.variation import spread_diagnostics
-from evogan.gan.gmoea import generate_eval
-from evogan.gan.gmoea_plus import GMOEAPlusGAN, rank_labels, spread_subset
+from evogan.core.rng import make_rng
+from evogan.gan.gmoea_plus import GMOEAPlusGAN
 from evogan.lab.anytime import at_budget
 from evogan.lab.collection import Run
 from evogan.lab.config import RunConfig
 from evogan.lab.run import execute
-from evogan.survival import spea2_fitness, spea2_select
 
 
 def population(seed: int = 0, n: int = 40, n_var: int = 6):
@@ -25,40 +22,6 @@ def population(seed: int = 0, n: int = 40, n_var: int = 6):
     X = rng.random((n, n_var))
     F = np.column_stack([X[:, 0], 1.0 - np.sqrt(X[:, 0]) + X[:, 1:].sum(axis=1)])
     return X, F
-
-
-def test_spread_subset_is_greedy_max_min_distance():
-    X, F = population(1)
-    pool = spea2_select(F, 20)
-    found = spread_subset(X, pool, 8)
-    # independent: full distance matrix, then add the pool member farthest from the chosen ones
-    D = np.sqrt(((X[pool][:, None, :] - X[pool][None, :, :]) ** 2).sum(axis=2))
-    chosen = [0]
-    for _ in range(7):
-        nearest = D[:, chosen].min(axis=1)
-        chosen.append(int(np.argmax(nearest)))
-    assert found.tolist() == pool[chosen].tolist()
-    assert found[0] == pool[0] and len(set(found.tolist())) == 8
-
-
-def test_spread_subset_takes_one_point_of_each_cluster():
-    centres = np.array([[0.1, 0.1], [0.9, 0.1], [0.1, 0.9], [0.9, 0.9]])
-    X = np.repeat(centres, 5, axis=0) + make_rng(2).normal(0, 0.01, (20, 2))  # 4 tight clusters
-    picked = spread_subset(X, np.arange(20), 4)
-    assert sorted(picked // 5) == [0, 1, 2, 3]
-    with pytest.raises(ValueError, match="k must be in"):
-        spread_subset(X, np.arange(3), 4)
-
-
-def test_rank_labels_grade_the_others_by_spea2_fitness():
-    X, F = population(3, n=12)
-    real = spea2_select(F, 4)
-    labels = rank_labels(F, real)
-    assert np.all(labels[real] == 1.0)
-    fitness = spea2_fitness(F)
-    rest = [i for i in range(12) if i not in set(real.tolist())]
-    rest.sort(key=lambda i: (fitness[i], i))
-    assert [labels[i] for i in rest] == pytest.approx([1 - j / 9 for j in range(1, 9)])
 
 
 def fitted(seed: int = 0, **options) -> GMOEAPlusGAN:
@@ -74,33 +37,23 @@ def test_population_noise_has_the_parents_mean_and_covariance():
     factor = gaussian.factor.double().numpy()
     np.testing.assert_allclose(gaussian.mean.double().numpy(), X.mean(axis=0), atol=1e-6)
     np.testing.assert_allclose(factor @ factor.T, np.cov(X.T), atol=1e-6)
-    gmoea = fitted()  # GMOEA: the real set's mean and covariance
+    assert np.linalg.matrix_rank(factor @ factor.T, tol=1e-9) == 6  # 40 parents, 6 variables
+    gmoea = fitted(noise="real")  # GMOEA: the real set's mean and covariance
     factor = gmoea.gaussian_.factor.double().numpy()
     np.testing.assert_allclose(factor @ factor.T, np.cov(X[gmoea.real_].T), atol=1e-6)
+    assert gmoea.real_.tolist() == fitted().real_.tolist()  # the same real set either way
 
 
-def test_spread_real_set_is_spread_subset_of_spea2s_best_2k():
-    X, F = population(4)
-    gan = fitted(4, real_set="spread")
-    assert gan.real_.tolist() == spread_subset(X, spea2_select(F, 20), 10).tolist()
-    assert gan.diagnostics()["spread_real"] > fitted(4).diagnostics()["spread_real"]
+def test_population_noise_feeds_training_and_sampling():
+    """Same seed, same networks at the start: only the noise differs, and so does the batch."""
+    plus, gmoea = fitted(1), fitted(1, noise="real")
+    assert plus.diagnostics()["loss_d"] != gmoea.diagnostics()["loss_d"]
+    assert not np.array_equal(plus.sample(8, rng=make_rng(2)), gmoea.sample(8, rng=make_rng(2)))
 
 
-def test_rank_labels_reach_the_discriminator():
-    X, F = population(5)
-    binary, graded = fitted(5), fitted(5, labels="rank")
-    np.testing.assert_array_equal(graded._labels(len(X), graded.real_),
-                                  rank_labels(F, graded.real_))
-    assert binary._labels(len(X), binary.real_).sum() == 10
-    # same networks and draws, other targets: training ends elsewhere
-    assert binary.diagnostics()["loss_d"] != graded.diagnostics()["loss_d"]
-
-
-@pytest.mark.parametrize("option, value", [("real_set", "far"), ("noise", "elite"),
-                                           ("labels", "soft"), ("samples", "wide")])
-def test_unknown_option_is_a_one_line_error(option, value):
-    with pytest.raises(ConfigError, match=f"{option} must be one of .*got '{value}'"):
-        GMOEAPlusGAN(**{option: value})
+def test_unknown_noise_is_a_one_line_error():
+    with pytest.raises(ConfigError, match="noise must be one of real, population, got 'elite'"):
+        GMOEAPlusGAN(noise="elite")
 
 
 def test_cli_refuses_an_unknown_option(capsys):
@@ -117,10 +70,9 @@ def comparable(row: dict) -> dict:
             for key, value in row.items() if key not in ("elapsed_s", "train_seconds")}
 
 
-def test_all_options_off_is_gmoea_bit_for_bit():
+def test_with_gmoeas_noise_it_is_gmoea_bit_for_bit():
     settings = dict(problem="zdt1", pop_size=20, max_evals=200, seed=3)
-    plus = execute(RunConfig(algo="gmoea-plus", params={"epochs": 4, "real_set": "spea2",
-                                                        "noise": "real", "labels": "binary"},
+    plus = execute(RunConfig(algo="gmoea-plus", params={"epochs": 4, "noise": "real"},
                              **settings))
     gmoea = execute(RunConfig(algo="gmoea", params={"epochs": 4}, **settings))
     assert [comparable(r) for r in plus.history] == [comparable(r) for r in gmoea.history]
@@ -160,15 +112,3 @@ def test_anytime_reading_takes_the_last_row_at_or_below_the_budget():
         at_budget(run, 120)
 
 
-def test_spread_samples_are_the_spread_subset_of_oversampled_candidates():
-    gan = fitted(6, samples="spread", oversample=4, prob_mutation=0.0)
-    offspring = gan.sample(8, rng=make_rng(9))
-    # independent: the same 32 candidates from the same stream, then greedy max-min
-    noise = gan.gaussian_.sample(32, torch_generator(make_rng(9), "cpu"))
-    Y = generate_eval(gan.trainer_.generator, noise).double().numpy()  # (32, n_var)
-    np.testing.assert_array_equal(offspring, Y[spread_subset(Y, np.arange(32), 8)])
-    plain = fitted(6, prob_mutation=0.0).sample(8, rng=make_rng(9))
-    np.testing.assert_allclose(plain, Y[:8], atol=1e-6)  # GMOEA: the first 8 of the stream
-    assert gan.diagnostics()["spread_gen"] > spread_diagnostics(plain, 1, "gen")["spread_gen"]
-    with pytest.raises(ConfigError, match="oversample must be an integer >= 1, got 0"):
-        GMOEAPlusGAN(oversample=0)

@@ -1,7 +1,7 @@
 """GMOEA (He et al., IEEE TCYB 2021) and its controls: the GAN loop (`GANLoop`) with GMOEA's GAN
 operator, with a user's learned operator (`--variation`), with none (`gmoea-ga`), with the elite
 Gaussian sampled directly (`gmoea-elite-gaussian`) or with GMOEA's generator never trained
-(`gmoea-untrained`); and `gmoea-plus`, GMOEA's loop with evogan's variant of its GAN."""
+(`gmoea-untrained`); and `gmoea-plus`, GMOEA with its generator fed the population's Gaussian."""
 
 from __future__ import annotations
 
@@ -163,15 +163,12 @@ def make_gmoea_untrained(*, pop_size: int = 100, k: int = 10, w_max: int = 5,
 
 @register_algorithm(
     "gmoea-plus",
-    summary="GMOEA with evogan's GAN options on what it learns from (real set, noise, labels)",
+    summary="GMOEA whose generator is fed the population's Gaussian, not the real set's",
     reference=REFERENCE,
     params={
         "k": integer(ge=2), "w_max": integer(ge=1), "epochs": integer(ge=1),
         "batch_size": integer(ge=1), "lr": real(gt=0), "eta_c": real(ge=0), "eta_m": real(ge=0),
-        "cpu_threads": integer(ge=1, optional=True),
-        "real_set": choice("spea2", "spread"), "noise": choice("real", "population"),
-        "labels": choice("binary", "rank"), "samples": choice("all", "spread"),
-        "oversample": integer(ge=1),
+        "cpu_threads": integer(ge=1, optional=True), "noise": choice("real", "population"),
     },
     memory_bytes=lambda n_var, pop_size, params: gan_memory_bytes(
         n_var, pop_size, params.get("epochs", 200)),
@@ -188,32 +185,20 @@ def make_gmoea_plus(
     eta_m: float = 20.0,
     device: str | None = None,
     cpu_threads: int | None = DEFAULT_CPU_THREADS,
-    real_set: str = "spea2",
     noise: str = "population",
-    labels: str = "binary",
-    samples: str = "all",
-    oversample: int = 4,
 ) -> GANLoop:
-    """GMOEA's loop around `evogan.gan.gmoea_plus.GMOEAPlusGAN`: GMOEA's GAN with options on its
-    real set, its noise and its labels, measured one by one in results/gmoea_plus_ablation.
-    With `real_set="spea2"`, `noise="real"`, `labels="binary"` it runs exactly as `gmoea`.
+    """GMOEA's loop around `evogan.gan.gmoea_plus.GMOEAPlusGAN`: GMOEA's GAN with its noise
+    Gaussian fitted to all parents, the option its ablation kept (results/gmoea_plus_ablation).
+    With `noise="real"` it runs exactly as `gmoea`.
 
     Args:
-        real_set: "spea2" (GMOEA) or "spread" (the k of SPEA2's best 2k farthest apart in
-            decision space).
-        noise: "real" (GMOEA: the real set's Gaussian) or "population" (all parents').
-        labels: "binary" (GMOEA) or "rank" (discriminator targets graded by SPEA2 fitness).
-        samples: "all" (GMOEA) or "spread" (of `oversample` * N generated samples, the N
-            farthest apart in decision space).
-        oversample: candidates generated per offspring under `samples="spread"`.
+        noise: "population" (all parents' Gaussian) or "real" (GMOEA: the real set's).
         pop_size, k, w_max, epochs, batch_size, lr, eta_c, eta_m, device, cpu_threads: as
             `make_gmoea`.
     """
     _check_real_set(k, pop_size)
     from evogan.gan.gmoea_plus import GMOEAPlusGAN  # torch, imported when it is built
 
-    gan = GMOEAPlusGAN(
-        real_set=real_set, noise=noise, labels=labels, samples=samples, oversample=oversample,
-        k=k, epochs=epochs, batch_size=batch_size, lr=lr, eta_m=eta_m, cpu_threads=cpu_threads,
-    )
+    gan = GMOEAPlusGAN(noise=noise, k=k, epochs=epochs, batch_size=batch_size, lr=lr,
+                       eta_m=eta_m, cpu_threads=cpu_threads)
     return GANLoop(pop_size=pop_size, w_max=w_max, gan=gan, eta_c=eta_c, eta_m=eta_m, device=device)

@@ -85,9 +85,8 @@ class EliteNoiseVariation(LearnedVariation):
 
     The frame of GMOEA's operator (He et al., IEEE TCYB 2021) without its GAN, so that the GAN
     and its controls differ in `_generate` (and in training) alone. `fit` takes the `k` parents
-    chosen by SPEA2 environmental selection as the real set (`_real_set`) and fits
-    `EliteGaussian` to them (`_noise_rows`; a subclass may choose other rows for either, and
-    may generate more candidates than offspring, `_n_candidates` and `_pick`);
+    chosen by SPEA2 environmental selection as the real set and fits `EliteGaussian` to them
+    (`_noise_rows`: `gmoea-plus` fits it to all parents instead);
     at the first fit a subclass builds what it needs (`_build`), at every fit it may learn
     (`_learn`). `sample` draws noise from the Gaussian, maps it by `_generate` and applies
     polynomial mutation.
@@ -118,7 +117,7 @@ class EliteNoiseVariation(LearnedVariation):
                              "real set")
         X, F = np.asarray(X, dtype=float), np.asarray(F, dtype=float)
         n, n_var = X.shape
-        real = self._real_set(X, F)
+        real = spea2_select(F, min(self.k, n))
         if not hasattr(self, "device_"):
             self.device_ = resolve_device(self.device)
             self._build(n_var, rng)
@@ -131,9 +130,8 @@ class EliteNoiseVariation(LearnedVariation):
         """`n` offspring (n, n_var) in [0, 1]: `_generate` on the Gaussian's noise, then PM."""
         if not hasattr(self, "gaussian_"):
             raise RuntimeError(f"{type(self).__name__}.sample called before fit")
-        m = self._n_candidates(n)
-        noise = self.gaussian_.sample(m, torch_generator(rng, self.device_))  # (m, n_var)
-        Y = self._pick(self._generate(noise).double().cpu().numpy(), n)  # (n, n_var)
+        noise = self.gaussian_.sample(n, torch_generator(rng, self.device_))  # (n, n_var)
+        Y = self._generate(noise).double().cpu().numpy()  # (n, n_var)
         self.gen_spread_ = spread_diagnostics(Y, self.n_position_, "gen")
         mutation = PolynomialMutation(eta=self.eta_m, prob_var=self.prob_mutation)
         return mutation(Y, None, n, rng=rng)
@@ -143,22 +141,9 @@ class EliteNoiseVariation(LearnedVariation):
         return {**getattr(self, "real_spread_", {}), **getattr(self, "gen_spread_", {}),
                 **self._diagnostics()}
 
-    def _real_set(self, X: np.ndarray, F: np.ndarray) -> np.ndarray:
-        """Indices of the real set among the parents `X` (n, n_var) with objectives `F`: the
-        `k` that SPEA2 environmental selection keeps (GMOEA)."""
-        return spea2_select(F, min(self.k, len(F)))
-
     def _noise_rows(self, X: np.ndarray, real: np.ndarray) -> np.ndarray:
         """Indices of the parents the noise Gaussian is fitted to: the real set (GMOEA)."""
         return real
-
-    def _n_candidates(self, n: int) -> int:
-        """How many samples to generate for `n` offspring: `n` (GMOEA)."""
-        return n
-
-    def _pick(self, Y: np.ndarray, n: int) -> np.ndarray:
-        """The `n` offspring (n, n_var) among the generated candidates `Y`: all of them."""
-        return Y
 
     def _build(self, n_var: int, rng: np.random.Generator) -> None:
         """Create the learned state at the first fit (nothing here)."""

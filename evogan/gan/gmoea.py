@@ -130,7 +130,8 @@ class GMOEAGAN(EliteNoiseVariation):
         n = len(X)
         generator = torch_generator(rng, self.device_)
         draws = TrainingDraws.draw(self.gaussian_, n, self.epochs, generator)
-        labels = self._labels(n, real)
+        labels = np.zeros(n)
+        labels[real] = 1.0
         label_order = None
         if self.shuffle_labels_bug:  # labels stay in population order; epoch 0 is aligned
             label_order = torch.arange(n, device=self.device_).repeat(self.epochs, 1)
@@ -142,20 +143,13 @@ class GMOEAGAN(EliteNoiseVariation):
         )
         self.train_seconds_ = time.perf_counter() - start  # .item() in train synchronises
         prob = self._discriminate(X_t)  # (n,), after training, as the offspring will meet it
-        is_real = np.zeros(n, dtype=bool)
-        is_real[real] = True
+        is_real = labels == 1.0
         self.d_fit_ = {**discriminator_diagnostics(prob[is_real], real=True, suffix="real"),
                        **discriminator_diagnostics(prob[~is_real], real=False, suffix="poor")}
         logger.debug(
             "GMOEA GAN trained %d epochs in %.3f s: D loss %.4f, G loss %.4f",
             self.epochs, self.train_seconds_, self.loss_d_, self.loss_g_,
         )
-
-    def _labels(self, n: int, real: np.ndarray) -> np.ndarray:
-        """Training targets (n,) of the parents: 1 for the real set, 0 for the rest (GMOEA)."""
-        labels = np.zeros(n)
-        labels[real] = 1.0
-        return labels
 
     def _generate(self, noise: torch.Tensor) -> torch.Tensor:
         """The generator's output (n, n_var) in eval mode; D's accuracy on it is recorded."""
