@@ -21,8 +21,10 @@ OPERATOR_SETTINGS: dict[str, tuple[float, float, bool]] = {
 """MO-MFEA's variation settings: name -> (SBX eta_c, PM eta_m, whether crossover children are
 mutated too). "mtop": MO-MFEA as MToP runs it (every child mutated; eta 20/20 as the CEC2017
 competition's Java code). "mfea": the constants of the single-objective MFEA (Gupta, Ong, Feng,
-IEEE TEVC 20(3), 2016; MToP's MFEA): SBX eta 2, PM eta 5, and a child is either crossed or, when
-the parents may not mate, a mutated copy, never both."""
+IEEE TEVC 20(3), 2016; MToP's `OperatorMFEA`, mu 2 and mum 5): SBX eta 2, PM eta 5, and a child
+is either crossed or, when the parents may not mate, a mutated copy, never both. The SBX itself
+is the same in both settings (each gene crossed with probability 0.5; MToP's MFEA crosses
+every gene)."""
 
 
 @register_algorithm(
