@@ -10,11 +10,14 @@ control of the report's rank-sum tests: the question is whether transfer helps a
 report also gives the CEC2017 multitask score.
 
     python runners/multitask_benchmark.py [--seeds 11] [--workers 2] [--out results/multitask]
-        [--labels emt-gs,mo-mfea,mo-mfea-strong,nsga2] [--compare-with OTHER/summary.csv ...]
+        [--labels emt-gs,mo-mfea,mo-mfea-strong,nsga2] [--problems cec17-cihs,...]
+        [--compare-with OTHER/summary.csv ...]
 
 Re-running resumes: complete runs are skipped. `--labels` runs a subset; `--compare-with` adds
 the rows of earlier runs of this runner (same budget, population and seeds) to OUT/versus.md,
-which counts EMT-GS's rank-sum wins, ties and losses against every other label, per task.
+which counts EMT-GS's rank-sum wins, ties and losses against every other label, per task
+(written whenever EMT-GS is among the rows). `--problems cec17-cims-mtop` runs CIMS as MToP and
+DDMTOLab define it.
 """
 
 from __future__ import annotations
@@ -107,6 +110,14 @@ def _fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
+def _listed(text: str, accepted: Sequence[str], option: str) -> tuple[str, ...]:
+    """The comma-separated names of `text`, each one of `accepted` (else a one-line error)."""
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    if not names or any(name not in accepted for name in names):
+        _fail(f"{option} {text!r}: choose from {', '.join(accepted)}")
+    return names
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=11)
@@ -115,29 +126,31 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("results/multitask"))
     parser.add_argument("--labels", default=",".join(LABELS),
                         help=f"comma-separated subset of {', '.join(LABELS)}")
+    parser.add_argument("--problems", default=None,
+                        help="comma-separated multitask problems (default: the nine CEC2017 "
+                        "pairs; cec17-cims-mtop is CIMS as MToP defines it)")
     parser.add_argument("--compare-with", type=Path, nargs="*", default=[],
                         help="summary.csv files of earlier runs of this runner, for versus.md")
     args = parser.parse_args()
-    labels = tuple(label.strip() for label in args.labels.split(",") if label.strip())
-    unknown = [label for label in labels if label not in LABELS]
-    if unknown or not labels:
-        _fail(f"--labels {args.labels!r}: choose from {', '.join(LABELS)}")
+    labels = _listed(args.labels, LABELS, "--labels")
+    known = available_multitask_problems()
+    pairs = tuple(name for name in known if name not in CEC17_VARIANTS)
+    problems = pairs if args.problems is None else _listed(args.problems, known, "--problems")
     missing = [path for path in args.compare_with if not path.is_file()]
     if missing:
         _fail(f"--compare-with {missing[0]}: no such file")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    pairs = tuple(name for name in available_multitask_problems() if name not in CEC17_VARIANTS)
-    campaign = Campaign(algos=labels, problems=pairs,
+    campaign = Campaign(algos=labels, problems=problems,
                         seeds=tuple(range(1, args.seeds + 1)), max_evals=(args.max_evals,),
                         pop_size=100,
                         algorithm={label: SETTINGS[label] for label in labels if label in SETTINGS})
     run_published_campaign(campaign, args.out, workers=args.workers)
     written = write_report(args.out)
-    if args.compare_with:
-        try:
-            cells = read_cells([written.summary, *args.compare_with])
-        except ConfigError as error:
-            _fail(str(error))
+    try:
+        cells = read_cells([written.summary, *args.compare_with])
+    except ConfigError as error:
+        _fail(str(error))
+    if any(label == SUBJECT for label, _ in cells):
         write_text_atomic(args.out / "versus.md", versus_table(cells))
 
 
