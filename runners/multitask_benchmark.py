@@ -38,6 +38,7 @@ from evogan.lab.campaign import Campaign, run_published_campaign
 from evogan.lab.record import write_text_atomic
 from evogan.lab.report import write_report
 from evogan.lab.stats import ALPHA, compare
+from evogan.multitask.metrics import multitask_score
 from evogan.problems.multitask import CEC17_VARIANTS, available_multitask_problems
 
 LABELS = ("emt-gs", "mo-mfea", "mo-mfea-strong", "nsga2")
@@ -101,7 +102,41 @@ def versus_table(cells: dict[tuple[str, str], dict[int, float]], subject: str = 
         f"Median final IGD over seeds {seeds[0]}-{seeds[-1]} ({len(seeds)} seeds); the mark is "
         f"the two-sided Wilcoxon rank-sum test (`evogan.lab.stats.compare`, p < {ALPHA:g}) of "
         f"{subject} against that column: + {subject} significantly better (lower IGD), "
-        f"- significantly worse, = no significant difference.", "", *lines, ""])
+        f"- significantly worse, = no significant difference.", "", *lines, "",
+        *score_table(cells)])
+
+
+def score_table(cells: dict[tuple[str, str], dict[int, float]]) -> list[str]:
+    """Markdown lines: the CEC2017 multitask score (`evogan.multitask.metrics.multitask_score`)
+    of every label on every problem (tasks PROBLEM-t1, PROBLEM-t2, ...), over all labels at
+    once, and its mean over the problems. A label enters a problem's score only with every
+    task of it on the same seeds."""
+    labels = list(dict.fromkeys(label for label, _ in sorted(cells)))
+    problems: dict[str, list[str]] = defaultdict(list)
+    for task in sorted({task for _, task in cells}):
+        problems[task.rsplit("-t", 1)[0]].append(task)
+    lines = ["## CEC2017 multitask score (lower is better)", "",
+             "Per problem: each task's IGD standardised over all runs of all the labels below, "
+             "averaged over the tasks, then over the runs (Yuan et al. 2017; MToP's IGD_MTS).", "",
+             "| problem | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
+    totals: dict[str, list[float]] = defaultdict(list)
+    for problem, tasks in problems.items():
+        igd = {}
+        for label in labels:
+            runs = [cells.get((label, task)) for task in tasks]
+            if all(run is not None and set(run) == set(runs[0]) for run in runs):
+                igd[label] = np.array([[run[seed] for run in runs] for seed in sorted(runs[0])])
+        scores = multitask_score(igd)
+        best = min(scores.values())
+        for label, score in scores.items():
+            totals[label].append(score)
+        lines.append(f"| {problem} | " + " | ".join(
+            "—" if label not in scores else f"**{scores[label]:.3f}**"
+            if scores[label] == best else f"{scores[label]:.3f}" for label in labels) + " |")
+    lines.append("| mean | " + " | ".join(
+        f"{np.mean(totals[label]):.3f}" if len(totals[label]) == len(problems) else "—"
+        for label in labels) + " |")
+    return [*lines, ""]
 
 
 def _fail(message: str) -> NoReturn:

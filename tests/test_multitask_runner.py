@@ -4,9 +4,11 @@ import csv
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from evogan.core.errors import ConfigError
+from evogan.multitask.metrics import multitask_score
 
 RUNNER = Path(__file__).resolve().parents[1] / "runners" / "multitask_benchmark.py"
 
@@ -34,15 +36,20 @@ def test_versus_counts_wins_ties_and_losses_per_task(tmp_path):
     seeds = range(1, 7)  # 6 vs 6 seeds: separated samples give p = 2/924 < 0.05
     mine = [("emt-gs", "p-t1", s, 1.0 + s / 100) for s in seeds]
     mine += [("emt-gs", "p-t2", s, 5.0 + s / 100) for s in seeds]
-    theirs = [("base", "p-t1", s, 2.0 + s / 100) for s in seeds]  # emt-gs better on t1
+    theirs = [("base", "p-t1", s, 2.0 + s) for s in seeds]  # emt-gs better on t1
     theirs += [("base", "p-t2", s, 1.0 + s / 100) for s in seeds]  # worse on t2
     theirs += [("tied", t, s, v) for _, t, s, v in mine]  # the same values: a tie
     cells = runner.read_cells([_summary(tmp_path / "a.csv", mine),
                                _summary(tmp_path / "b.csv", theirs)])
     text = runner.versus_table(cells)
-    assert "| p-t1 | 1.035 | 2.035 + | 1.035 = |" in text
+    assert "| p-t1 | 1.035 | 5.5 + | 1.035 = |" in text
     assert "| p-t2 | 5.035 | 1.035 - | 5.035 = |" in text
     assert "| emt-gs wins/ties/losses | | 1/0/1 | 0/2/0 |" in text
+    # the score pools the three labels' runs of both tasks, seed by seed
+    table = {label: np.array([[cells[label, f"p-t{t}"][s] for t in (1, 2)] for s in seeds])
+             for label in ("base", "emt-gs", "tied")}
+    score = multitask_score(table)
+    assert "| p | " + " | ".join(f"{score[k]:.3f}" for k in ("base", "emt-gs")) in text
 
 
 def test_summaries_of_other_budgets_or_the_same_cell_twice_are_refused(tmp_path):
