@@ -49,7 +49,9 @@ def test_versus_counts_wins_ties_and_losses_per_task(tmp_path):
     table = {label: np.array([[cells[label, f"p-t{t}"][s] for t in (1, 2)] for s in seeds])
              for label in ("base", "emt-gs", "tied")}
     score = multitask_score(table)
-    assert "| p | " + " | ".join(f"{score[k]:.3f}" for k in ("base", "emt-gs")) in text
+    assert score["base"] < score["emt-gs"] == score["tied"]  # the best is bold
+    assert (f"| p | **{score['base']:.3f}** | {score['emt-gs']:.3f} | {score['tied']:.3f} |"
+            in text)
 
 
 def test_summaries_of_other_budgets_or_the_same_cell_twice_are_refused(tmp_path):
