@@ -50,10 +50,12 @@ def read_cells(paths: Sequence[Path]) -> dict[tuple[str, str], dict[int, float]]
     """(label, task) -> {seed: final IGD} from summary.csv files of this runner.
 
     Raises:
-        ConfigError: the files disagree on the budget or population, or two hold one cell.
+        ConfigError: the files disagree on the budget, the population or a task's reference
+            front (IGD values would not compare), or two hold one cell.
     """
     cells: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
     budgets: set[tuple[str, str]] = set()
+    fronts: dict[str, set[str]] = defaultdict(set)
     owner: dict[tuple[str, str], Path] = {}
     for path in paths:
         with open(path, newline="") as handle:
@@ -62,9 +64,13 @@ def read_cells(paths: Sequence[Path]) -> dict[tuple[str, str], dict[int, float]]
                 if owner.setdefault(key, path) != path:
                     raise ConfigError(f"{key[0]} on {key[1]} is in both {owner[key]} and {path}")
                 budgets.add((row["max_evals"], row["pop_size"]))
+                fronts[key[1]].add(row.get("front_hash", ""))
                 cells[key][int(row["seed"])] = float(row["igd"])
     if len(budgets) > 1:
         raise ConfigError(f"the summaries mix budgets (max_evals, pop_size): {sorted(budgets)}")
+    mixed = sorted(task for task, hashes in fronts.items() if len(hashes) > 1)
+    if mixed:
+        raise ConfigError(f"the summaries use different reference fronts for {mixed[0]}")
     return dict(cells)
 
 

@@ -20,14 +20,15 @@ def _runner():
     return module
 
 
-def _summary(path, rows, *, max_evals=1000):
+def _summary(path, rows, *, max_evals=1000, front="f"):
     with open(path, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=["algo", "label", "problem", "max_evals",
-                                                    "pop_size", "seed", "igd"])
+                                                    "pop_size", "seed", "igd", "front_hash"])
         writer.writeheader()
         for label, problem, seed, igd in rows:
             writer.writerow({"algo": label, "label": label, "problem": problem,
-                             "max_evals": max_evals, "pop_size": 100, "seed": seed, "igd": igd})
+                             "max_evals": max_evals, "pop_size": 100, "seed": seed, "igd": igd,
+                             "front_hash": front})
     return path
 
 
@@ -54,7 +55,7 @@ def test_versus_counts_wins_ties_and_losses_per_task(tmp_path):
             in text)
 
 
-def test_summaries_of_other_budgets_or_the_same_cell_twice_are_refused(tmp_path):
+def test_summaries_of_other_budgets_fronts_or_the_same_cell_twice_are_refused(tmp_path):
     runner = _runner()
     a = _summary(tmp_path / "a.csv", [("emt-gs", "p-t1", 1, 1.0)])
     b = _summary(tmp_path / "b.csv", [("base", "p-t1", 1, 1.0)], max_evals=2000)
@@ -63,3 +64,6 @@ def test_summaries_of_other_budgets_or_the_same_cell_twice_are_refused(tmp_path)
     c = _summary(tmp_path / "c.csv", [("emt-gs", "p-t1", 2, 1.0)])
     with pytest.raises(ConfigError, match="emt-gs on p-t1 is in both"):
         runner.read_cells([a, c])
+    d = _summary(tmp_path / "d.csv", [("base", "p-t1", 1, 1.0)], front="g")
+    with pytest.raises(ConfigError, match="different reference fronts for p-t1"):
+        runner.read_cells([a, d])
