@@ -15,8 +15,9 @@ report also gives the CEC2017 multitask score.
 
 Re-running resumes: complete runs are skipped. `--labels` runs a subset; `--compare-with` adds
 the rows of earlier runs of this runner (same budget, population and seeds) to OUT/versus.md,
-which counts EMT-GS's rank-sum wins, ties and losses against every other label, per task
-(written whenever EMT-GS is among the rows). `--problems cec17-cims-mtop` runs CIMS as MToP and
+which counts the rank-sum wins, ties and losses of EMT-GS (and of mo-mfea-strong) against
+every other label, per task, and gives the CEC2017 multitask score of every label (written
+whenever one of the two is among the rows). `--problems cec17-cims-mtop` runs CIMS as MToP and
 DDMTOLab define it.
 """
 
@@ -43,7 +44,8 @@ from evogan.problems.multitask import CEC17_VARIANTS, available_multitask_proble
 
 LABELS = ("emt-gs", "mo-mfea", "mo-mfea-strong", "nsga2")
 SETTINGS = {"mo-mfea-strong": {"algo": "mo-mfea", "operators": "mfea"}}
-SUBJECT = "emt-gs"
+SUBJECTS = ("emt-gs", "mo-mfea-strong")
+"""The labels versus.md compares with every other label, when they are among the rows."""
 
 
 def read_cells(paths: Sequence[Path]) -> dict[tuple[str, str], dict[int, float]]:
@@ -74,10 +76,27 @@ def read_cells(paths: Sequence[Path]) -> dict[tuple[str, str], dict[int, float]]
     return dict(cells)
 
 
-def versus_table(cells: dict[tuple[str, str], dict[int, float]], subject: str = SUBJECT) -> str:
-    """Markdown: per task, `subject`'s median final IGD against every other label's, with the
-    rank-sum mark (+: `subject` significantly better, -: worse, =: no significant difference),
-    and the win/tie/loss counts per label. Only tasks and labels with the same seeds compare."""
+def versus_report(cells: dict[tuple[str, str], dict[int, float]]) -> str:
+    """versus.md: one `versus_table` per label of `SUBJECTS` among the rows, then the CEC2017
+    multitask score of every label."""
+    seeds = sorted({seed for values in cells.values() for seed in values})
+    present = {label for label, _ in cells}
+    return "\n".join([
+        "# Each label against the others, per task", "",
+        f"Median final IGD over seeds {seeds[0]}-{seeds[-1]} ({len(seeds)} seeds); the mark is "
+        f"the two-sided Wilcoxon rank-sum test (`evogan.lab.stats.compare`, p < {ALPHA:g}) of "
+        "the section's label against that column: + significantly better (lower IGD), "
+        "- significantly worse, = no significant difference.", "",
+        *(line for subject in SUBJECTS if subject in present
+          for line in versus_table(cells, subject)),
+        *score_table(cells)])
+
+
+def versus_table(cells: dict[tuple[str, str], dict[int, float]], subject: str) -> list[str]:
+    """Markdown lines: per task, `subject`'s median final IGD against every other label's, with
+    the rank-sum mark (+: `subject` significantly better, -: worse, =: no significant
+    difference), and the win/tie/loss counts per label. Only tasks and labels with the same
+    seeds compare."""
     tasks = sorted({task for label, task in cells if label == subject})
     others = [label for label in dict.fromkeys(label for label, _ in sorted(cells))
               if label != subject]
@@ -102,14 +121,7 @@ def versus_table(cells: dict[tuple[str, str], dict[int, float]], subject: str = 
         "{+}/{=}/{-}".format(**counts[label])
         + (f" ({counts[label]['n/a']} untested: too few seeds)" if counts[label]["n/a"] else "")
         for label in others) + " |")
-    seeds = sorted({seed for values in cells.values() for seed in values})
-    return "\n".join([
-        f"# {subject} against each baseline, per task", "",
-        f"Median final IGD over seeds {seeds[0]}-{seeds[-1]} ({len(seeds)} seeds); the mark is "
-        f"the two-sided Wilcoxon rank-sum test (`evogan.lab.stats.compare`, p < {ALPHA:g}) of "
-        f"{subject} against that column: + {subject} significantly better (lower IGD), "
-        f"- significantly worse, = no significant difference.", "", *lines, "",
-        *score_table(cells)])
+    return [f"## {subject} against each other label", "", *lines, ""]
 
 
 def score_table(cells: dict[tuple[str, str], dict[int, float]]) -> list[str]:
@@ -191,8 +203,8 @@ def main() -> None:
         cells = read_cells([written.summary, *args.compare_with])
     except ConfigError as error:
         _fail(str(error))
-    if any(label == SUBJECT for label, _ in cells):
-        write_text_atomic(args.out / "versus.md", versus_table(cells))
+    if any(label in SUBJECTS for label, _ in cells):
+        write_text_atomic(args.out / "versus.md", versus_report(cells))
 
 
 if __name__ == "__main__":

@@ -42,10 +42,11 @@ def test_versus_counts_wins_ties_and_losses_per_task(tmp_path):
     theirs += [("tied", t, s, v) for _, t, s, v in mine]  # the same values: a tie
     cells = runner.read_cells([_summary(tmp_path / "a.csv", mine),
                                _summary(tmp_path / "b.csv", theirs)])
-    text = runner.versus_table(cells)
+    text = runner.versus_report(cells)
     assert "| p-t1 | 1.035 | 5.5 + | 1.035 = |" in text
     assert "| p-t2 | 5.035 | 1.035 - | 5.035 = |" in text
     assert "| emt-gs wins/ties/losses | | 1/0/1 | 0/2/0 |" in text
+    assert "mo-mfea-strong" not in text  # a section only for a label among the rows
     # the score pools the three labels' runs of both tasks, seed by seed
     table = {label: np.array([[cells[label, f"p-t{t}"][s] for t in (1, 2)] for s in seeds])
              for label in ("base", "emt-gs", "tied")}
