@@ -46,6 +46,7 @@ SHAPES = {
     "cihs": ("circle", "concave"), "cims": ("concave", "circle"), "cils": ("circle", "convex"),
     "pihs": ("convex", "convex"), "pims": ("circle", "concave"), "pils": ("circle", "circle"),
     "nihs": ("circle", "convex"), "nims": ("sphere", "concave"), "nils": ("sphere", "concave"),
+    "cims-mtop": ("concave", "circle"),  # CIMS's variant: the same fronts
 }
 
 
