@@ -11,6 +11,7 @@ from pymoo.core.selection import Selection
 
 from evogan.core.bounds import from_unit, to_unit
 from evogan.core.variation import Variation
+from evogan.survival import constrained_objectives
 
 __all__ = ["PymooMating"]
 
@@ -20,7 +21,10 @@ class PymooMating(InfillCriterion):
 
     The parents (the whole population, or those picked by `selection`) are mapped to the unit
     cube, handed to the variation with their objectives, and the offspring are mapped back into
-    the problem's bounds. pymoo's generator (`random_state`, seeded by pymoo from its `seed`) is
+    the problem's bounds. Under constraints the variation sees the constraint-aware objectives
+    (`evogan.survival.constrained_objectives` of F and pymoo's CV: feasible rows first), as in
+    evogan's own algorithms, so an operator that learns from the best rows learns from feasible
+    ones. pymoo's generator (`random_state`, seeded by pymoo from its `seed`) is
     the variation's `rng`, so a seeded pymoo run stays reproducible.
 
     Args:
@@ -49,6 +53,8 @@ class PymooMating(InfillCriterion):
         xl, xu = np.asarray(problem.xl, float), np.asarray(problem.xu, float)
         U = to_unit(pop.get("X"), xl, xu)
         F = pop.get("F")
+        if F is not None and F.size:
+            F = constrained_objectives(F, pop.get("CV").reshape(len(F)))
         U_off = self.variation(U, F if F is not None and F.size else None, n_offsprings,
                                rng=random_state)
         return Population.new(X=from_unit(U_off, xl, xu))

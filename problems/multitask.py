@@ -33,6 +33,7 @@ from evogan.core.problem import MULTITASK, problem_kind
 __all__ = [
     "DEFAULT_FRONT_POINTS",
     "CEC17Task",
+    "CEC17_VARIANTS",
     "MultitaskProblem",
     "UnifiedCodec",
     "ackley_g",
@@ -394,17 +395,23 @@ _CEC17_PAIRS: dict[str, tuple[_TaskSpec, _TaskSpec]] = {
 
 _VARIANTS = ("standard", "mtop")
 
+CEC17_VARIANTS: dict[str, tuple[str, str]] = {"cec17-cims-mtop": ("cims", "mtop")}
+"""Problem names of the variants of a pair: name -> (pair, variant). `cec17-cims-mtop` is CIMS
+as MToP and ddmtolab define it, so that CIMS results compare with theirs."""
+
 
 def available_multitask_problems() -> list[str]:
-    """Names of the multitask problems, sorted."""
-    return sorted(f"cec17-{pair}" for pair in _CEC17_PAIRS)
+    """Names of the multitask problems, sorted: the nine pairs and the `CEC17_VARIANTS`."""
+    return sorted([f"cec17-{pair}" for pair in _CEC17_PAIRS] + list(CEC17_VARIANTS))
 
 
 def get_multitask_problem(name: str, *, variant: str = "standard") -> MultitaskProblem:
     """A CEC2017 MO-MTO pair by name, e.g. "cec17-cims".
 
     Args:
-        name: one of `available_multitask_problems()`.
+        name: one of `available_multitask_problems()`; a name of `CEC17_VARIANTS` is its pair
+            in its variant ("cec17-cims-mtop": "cec17-cims" with variant "mtop", whatever
+            `variant` says).
         variant: "standard" uses the competition's (Java reference code's) definitions;
             "mtop" reproduces MToP and ddmtolab, which differ only in CIMS task 1, whose
             Rosenbrock has 100 multiplying both terms (same Pareto set and front).
@@ -412,6 +419,9 @@ def get_multitask_problem(name: str, *, variant: str = "standard") -> MultitaskP
     Raises:
         ConfigError: for an unknown name or variant.
     """
+    if name.lower() in CEC17_VARIANTS:
+        pair, variant = CEC17_VARIANTS[name.lower()]
+        name = f"cec17-{pair}"
     pair = name.lower().removeprefix("cec17-")
     if not name.lower().startswith("cec17-") or pair not in _CEC17_PAIRS:
         raise ConfigError(
@@ -437,4 +447,6 @@ def get_multitask_problem(name: str, *, variant: str = "standard") -> MultitaskP
                 name=f"cec17-{pair}/t{index}",
             )
         )
-    return MultitaskProblem(tasks, name=f"cec17-{pair}")
+    # a variant that changes the problem goes by its own name, so records tell the two apart
+    named = [key for key, value in CEC17_VARIANTS.items() if value == (pair, variant)]
+    return MultitaskProblem(tasks, name=named[0] if named else f"cec17-{pair}")

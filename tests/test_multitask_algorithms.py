@@ -148,8 +148,39 @@ def test_mo_mfea_with_rmp_zero_never_mates_across_skill_factors():
         assert (mixed > 0) == crosses_tasks
 
 
+@pytest.mark.parametrize(("operators", "untouched"), [("mtop", False), ("mfea", True)])
+def test_mo_mfea_operators_mfea_mutates_copies_but_never_crossover_children(operators,
+                                                                             untouched):
+    # rmp = 0: a pair of one skill factor crosses, a pair of two is copied. Each task's
+    # population is one repeated point, so SBX of two of its members returns that point; with
+    # every gene mutated (prob_var 1), a child equals its task's point exactly when it was
+    # crossed and then left unmutated, which "mfea" does and "mtop" never does.
+    problem = get_multitask_problem("cec17-cihs")
+    algorithm = MOMFEA(pop_size=20, rmp=0.0, operators=operators, mutation_prob_var=1.0)
+    drive(problem, algorithm, seed=4, n_gen=1)
+    points = [np.full(50, 0.2), np.full(50, 0.7)]
+    algorithm.U_ = [np.tile(p, (20, 1)) for p in points]
+    U, task, _ = algorithm._offspring()
+    _, _, crossed = algorithm.last_mating_
+    assert 0 < crossed.sum() < len(crossed)  # both kinds of pairs occur
+    at_point = sum(int(np.all(U[task == t] == points[t], axis=1).sum()) for t in range(2))
+    assert at_point == (2 * int(crossed.sum()) if untouched else 0)
+
+
+def test_mo_mfea_operator_settings_set_the_constants():
+    mtop, mfea = (get_algorithm("mo-mfea", operators=o) for o in ("mtop", "mfea"))
+    assert (mtop.eta_c, mtop.eta_m, mtop.mutate_crossed) == (20.0, 20.0, True)
+    assert (mfea.eta_c, mfea.eta_m, mfea.mutate_crossed) == (2.0, 5.0, False)
+    assert get_algorithm("mo-mfea").operators == "mtop"  # the MToP-faithful default
+    custom = get_algorithm("mo-mfea", operators="mfea", eta_c="10")  # given values win
+    assert (custom.eta_c, custom.eta_m) == (10.0, 5.0)
+    with pytest.raises(ConfigError, match="operators=strong is not accepted.*one of mtop, mfea"):
+        get_algorithm("mo-mfea", operators="strong")
+
+
 def test_mo_mfea_and_per_task_nsga2_keep_n_per_task_and_are_deterministic():
-    for make in (lambda: MOMFEA(pop_size=10), lambda: PerTaskNSGA2(pop_size=10)):
+    for make in (lambda: MOMFEA(pop_size=10), lambda: MOMFEA(pop_size=10, operators="mfea"),
+                 lambda: PerTaskNSGA2(pop_size=10)):
         a, b = (minimize(CIMS, make(), seed=9, max_evals=400) for _ in range(2))
         assert np.array_equal(a.X, b.X)
         assert np.all(np.bincount(CIMS.task_index(a.X)) == 10)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from evogan.core.errors import ConfigError
+from evogan.problems import get_problem
 from evogan.problems.multitask import (
     DEFAULT_FRONT_POINTS,
     MultitaskProblem,
@@ -45,6 +46,7 @@ SHAPES = {
     "cihs": ("circle", "concave"), "cims": ("concave", "circle"), "cils": ("circle", "convex"),
     "pihs": ("convex", "convex"), "pims": ("circle", "concave"), "pils": ("circle", "circle"),
     "nihs": ("circle", "convex"), "nims": ("sphere", "concave"), "nils": ("sphere", "concave"),
+    "cims-mtop": ("concave", "circle"),  # CIMS's variant: the same fronts
 }
 
 
@@ -66,11 +68,10 @@ def test_data_arrays_match_their_checksums():
     assert data["Mpm1"].shape == (49, 49) and data["Mcm2"].shape == (9, 9)
 
 
-def test_nine_pairs_are_available():
-    assert available_multitask_problems() == [
-        f"cec17-{p}" for p in sorted(["cihs", "cims", "cils", "pihs", "pims", "pils", "nihs",
-                                      "nims", "nils"])
-    ]
+def test_nine_pairs_and_the_mtop_cims_are_available():
+    assert available_multitask_problems() == sorted(
+        [f"cec17-{p}" for p in ["cihs", "cims", "cils", "pihs", "pims", "pils", "nihs", "nims",
+                                "nils"]] + ["cec17-cims-mtop"])
     with pytest.raises(ConfigError, match="cec17-cihs"):
         get_multitask_problem("cec17-xyz")
     with pytest.raises(ConfigError, match="variant"):
@@ -121,6 +122,25 @@ def test_objectives_at_hand_computed_points():
     F = nims.tasks[0].evaluate(np.r_[0.0, 0.0, np.full(18, 2.0)][None])
     q = 1.0 + 17 * (100.0 * (4.0 - 2.0) ** 2 + 1.0)
     assert np.allclose(F, [[q, 0.0, 0.0]], atol=1e-9)
+
+
+def test_cims_mtop_by_name_at_a_hand_computed_point():
+    # x1 = 0.5, z = (1, 2, 0, ..., 0) (9 distance genes, no shift or rotation in task 1). The
+    # Rosenbrock terms i = 1..8: (z_i^2 - z_{i+1})^2 sum to 1 + 16 = 17, (1 - z_i)^2 to
+    # 0 + 1 + 6 = 7. Standard q = 1 + 100 * 17 + 7 = 1708; MToP's q = 1 + 100 * (17 + 7) = 2401.
+    # Concave shape: f = (x1, q - x1^2 / q).
+    x = np.r_[0.5, 1.0, 2.0, np.zeros(7)][None]
+    for name, q in (("cec17-cims", 1708.0), ("cec17-cims-mtop", 2401.0)):
+        problem = get_problem(name)  # the catalog's name, as the CLI passes it
+        assert problem.name == name
+        row = problem.with_task(problem.codec.encode(x, 0), 0)
+        assert np.allclose(problem.evaluate(row), [[0.5, q - 0.25 / q]], rtol=1e-12)
+    # task 2 is the same in both; an explicit variant gets the variant's name
+    standard, mtop = get_problem("cec17-cims"), get_problem("cec17-cims-mtop")
+    x2 = np.random.default_rng(0).uniform(-5, 5, (4, 10))
+    assert np.array_equal(standard.tasks[1].evaluate(x2), mtop.tasks[1].evaluate(x2))
+    assert get_multitask_problem("cec17-cims", variant="mtop").name == "cec17-cims-mtop"
+    assert get_multitask_problem("cec17-cihs", variant="mtop").name == "cec17-cihs"
 
 
 def test_codec_round_trips():
