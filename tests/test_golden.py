@@ -26,12 +26,16 @@ GOLDEN = {
     ("gmoea", "zdt1"): ("88d11cf9c0997c53", 1.61981),
     ("gmoea-ga", "dtlz2"): ("38bcec7619e49c1a", 0.247584),
     ("gmoea-ga", "zdt1"): ("0353101cbff31896", 1.28057),
+    ("gmoea-portfolio", "dtlz2"): ("8d19a833fc7342d6", 0.422224),
+    ("gmoea-portfolio", "zdt1"): ("e03bcc95785df762", 1.28352),
     ("mo-mfea", "cec17-cihs"): ("52dcb4349b3e82d3", 48106.3),
     ("moead", "dtlz2"): ("c7a91d19298e7d79", 0.197017),
     ("mt-nsga2", "cec17-cihs"): ("9b5e336d65c83728", 51549.7),
     ("nsga2", "dtlz2"): ("01c9ecfa4cc6a20a", 0.293954),
     ("nsga2", "zdt1"): ("09f02c91b838149f", 1.10236),
     ("nsga3", "dtlz2"): ("86e5b589c3e38fbd", 0.222568),
+    ("portfolio", "dtlz2"): ("258a40b0f3e9f2d5", 0.307523),
+    ("portfolio", "zdt1"): ("9a379efc6e88829b", 1.17606),
 }
 
 SETTINGS = {"pop_size": 20, "max_evals": 400, "seed": 7}
