@@ -11,28 +11,25 @@ from evogan.algorithms.gmoea import make_gmoea
 from evogan.device import DEFAULT_CPU_THREADS
 from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation
 from evogan.operators.combinators import Chain
-from evogan.operators.portfolio import PER, RULES, CreditRule, Portfolio, make_rule
+from evogan.operators.portfolio import PER, RULES, Portfolio, make_rule
 from evogan.params import choice, integer, real
 from evogan.registry import register_algorithm
 
 __all__ = ["make_gmoea_portfolio", "make_portfolio"]
 
 RULE_REFERENCE = (
-    "D. Thierens, An adaptive pursuit strategy for allocating operator probabilities, GECCO 2005; "
+    "D. E. Goldberg, Probability matching, the magnitude of reinforcement, and classifier system "
+    "bidding, Machine Learning 5, 1990; D. Thierens, An adaptive pursuit strategy for allocating "
+    "operator probabilities, GECCO 2005; "
     "A. Fialho, L. Da Costa, M. Schoenauer, M. Sebag, Analyzing bandit-based adaptive operator "
     "selection mechanisms, Ann. Math. Artif. Intell. 60, 2010"
 )
 
 RULE_PARAMS = {
     "rule": choice(*RULES), "p_min": real(ge=0, le=0.5), "alpha": real(gt=0, le=1),
-    "beta": real(gt=0, le=1), "window": integer(ge=1), "c": real(ge=0),
+    "beta": real(gt=0, le=1), "window": integer(ge=1), "ucb_c": real(ge=0),
 }
 """The declared parameters of the credit rule, shared by both algorithms (p_min <= 1/K, K = 2)."""
-
-
-def _rule(rule: str, p_min: float, alpha: float, beta: float, window: int, c: float) -> CreditRule:
-    """The rule from the algorithms' parameters (their declared ranges are the rules' own)."""
-    return make_rule(rule, p_min=p_min, alpha=alpha, beta=beta, window=window, c=c)
 
 
 @register_algorithm(
@@ -45,7 +42,7 @@ def _rule(rule: str, p_min: float, alpha: float, beta: float, window: int, c: fl
 )
 def make_portfolio(
     *, pop_size: int = 100, rule: str = "matching", per: str = "offspring", p_min: float = 0.1,
-    alpha: float = 0.3, beta: float = 0.8, window: int = 50, c: float = 0.5,
+    alpha: float = 0.3, beta: float = 0.8, window: int = 50, ucb_c: float = 0.5,
     survival: str = "rank-crowding", eta_c: float = 20.0, eta_m: float = 20.0,
     weight: float = 0.5, cr: float = 0.9,
 ) -> GeneticAlgorithm:
@@ -62,15 +59,16 @@ def make_portfolio(
         alpha: adaptation rate of the quality estimates (matching, pursuit).
         beta: learning rate of the probabilities (pursuit).
         window: records in the sliding window (ucb).
-        c: exploration scale (ucb).
+        ucb_c: exploration scale of the upper confidence bound (ucb).
         survival: "rank-crowding" (NSGA-II) or "spea2".
         eta_c, eta_m: SBX and PM distribution indices.
         weight, cr: DE's differential weight and crossover rate.
     """
     operators = {"sbx_pm": Chain(SBX(eta=eta_c), PolynomialMutation(eta=eta_m)),
                  "de": DifferentialEvolution(weight=weight, cr=cr)}
-    variation = Portfolio(operators, rule=_rule(rule, p_min, alpha, beta, window, c), per=per)
-    return GeneticAlgorithm(pop_size=pop_size, survival=survival, variation=variation)
+    chooser = make_rule(rule, p_min=p_min, alpha=alpha, beta=beta, window=window, c=ucb_c)
+    return GeneticAlgorithm(pop_size=pop_size, survival=survival,
+                            variation=Portfolio(operators, rule=chooser, per=per))
 
 
 @register_algorithm(
@@ -83,7 +81,7 @@ def make_portfolio(
 )
 def make_gmoea_portfolio(
     *, pop_size: int = 100, rule: str = "matching", p_min: float = 0.1, alpha: float = 0.3,
-    beta: float = 0.8, window: int = 50, c: float = 0.5, k: int = 10, w_max: int = 5,
+    beta: float = 0.8, window: int = 50, ucb_c: float = 0.5, k: int = 10, w_max: int = 5,
     epochs: int = 200, batch_size: int = 8, lr: float = 1e-4, eta_c: float = 20.0,
     eta_m: float = 20.0, device: str | None = None,
     cpu_threads: int | None = DEFAULT_CPU_THREADS,
@@ -97,5 +95,5 @@ def make_gmoea_portfolio(
     """
     loop = make_gmoea(pop_size=pop_size, k=k, w_max=w_max, epochs=epochs, batch_size=batch_size,
                       lr=lr, eta_c=eta_c, eta_m=eta_m, device=device, cpu_threads=cpu_threads)
-    loop.rule = _rule(rule, p_min, alpha, beta, window, c)
+    loop.rule = make_rule(rule, p_min=p_min, alpha=alpha, beta=beta, window=window, c=ucb_c)
     return loop
