@@ -328,3 +328,13 @@ def test_cli_rejects_a_bad_rule_in_one_line(capsys, tmp_path):
     assert capsys.readouterr().err == ("evogan: error: parameter rule=greedy is not accepted; rule "
                                        "must be one of matching, pursuit, ucb\n")
     assert not out.exists()
+
+
+def test_a_portfolio_in_gmoeas_learned_slot_gets_credit_and_logs(zdt1):
+    problem, _ = zdt1
+    portfolio = Portfolio({"sbx_pm": Chain(SBX(), PolynomialMutation()), "de": DifferentialEvolution()})
+    loop = get_algorithm("gmoea", pop_size=20, variation=portfolio)
+    minimize(problem, loop, seed=2, max_evals=1000)
+    metrics = loop.metrics()
+    assert metrics["p_sbx_pm"] + metrics["p_de"] == pytest.approx(1.0)
+    assert metrics["p_de"] != 0.5  # credited: the probabilities moved

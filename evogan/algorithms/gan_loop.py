@@ -23,6 +23,7 @@ from evogan.core.variation import (
     credit_variation,
     reset_variation,
     survived_offspring,
+    variation_diagnostics,
 )
 from evogan.operators import SBX, PolynomialMutation
 from evogan.operators.combinators import Chain, quadratic_decay
@@ -225,3 +226,6 @@ class _Remembering(LearnedVariation):
     def credit(self, survived: np.ndarray) -> None:
         """Forward the survival of the last batch to the wrapped variation."""
         credit_variation(self.variation, survived)
+
+    def diagnostics(self) -> dict[str, float]:
+        return variation_diagnostics(self.variation)
