@@ -78,33 +78,41 @@ def budget_rows(runs: list[Run]) -> list[dict[str, object]]:
     return sorted(rows, key=lambda r: (r["label"], r["problem"], r["evaluations"], r["seed"]))
 
 
+def promise_row(igd: dict[tuple, list[float]], portfolio: str, singles: tuple[str, ...],
+                problems: list[str], budget: int) -> str:
+    """W/T/L of `portfolio` against each single operator and the best one, on `problems`."""
+    counts = {name: [0, 0, 0] for name in (*singles, "best")}
+    worse = []
+    for problem in problems:
+        sample = igd.get((portfolio, problem, budget))
+        controls = {s: igd.get((s, problem, budget)) for s in singles}
+        if sample is None or any(c is None for c in controls.values()):
+            continue
+        best = min(singles, key=lambda s: np.median(controls[s]))
+        for name, control in (*controls.items(), ("best", controls[best])):
+            mark = compare(sample, control, higher_is_better=False).mark
+            counts[name]["+=-".index(mark)] += 1
+            if name == "best" and mark == "-":
+                worse.append(f"{problem} ({best})")
+    return (" | ".join("/".join(map(str, counts[n])) for n in (*singles, "best"))
+            + f" | {', '.join(worse) or 'none'}")
+
+
 def promise_table(rows: list[dict[str, object]], portfolios: tuple[str, ...],
                   singles: tuple[str, ...], problems: list[str]) -> list[str]:
-    """Per portfolio and budget: W/T/L against each single operator and against the best one."""
+    """Per portfolio, suite and budget: W/T/L against each single operator and the best one."""
     igd: dict[tuple, list[float]] = {}
     for row in rows:
         igd.setdefault((row["label"], row["problem"], row["evaluations"]), []).append(row["igd"])
-    lines = ["| portfolio | evaluations | " + " | ".join(f"vs {s} W/T/L" for s in singles)
+    lines = ["| portfolio | suite | evaluations | " + " | ".join(f"vs {s} W/T/L" for s in singles)
              + " | vs best single W/T/L | significantly worse than the best single on |",
-             "|---|---:|" + "---:|" * len(singles) + "---:|---|"]
+             "|---|---|---:|" + "---:|" * len(singles) + "---:|---|"]
     for portfolio in portfolios:
-        for budget in BUDGETS:
-            counts = {name: [0, 0, 0] for name in (*singles, "best")}
-            worse = []
-            for problem in problems:
-                sample = igd.get((portfolio, problem, budget))
-                controls = {s: igd.get((s, problem, budget)) for s in singles}
-                if sample is None or any(c is None for c in controls.values()):
-                    continue
-                best = min(singles, key=lambda s: np.median(controls[s]))
-                for name, control in (*controls.items(), ("best", controls[best])):
-                    mark = compare(sample, control, higher_is_better=False).mark
-                    counts[name]["+=-".index(mark)] += 1
-                    if name == "best" and mark == "-":
-                        worse.append(f"{problem} ({best})")
-            lines.append(f"| {portfolio} | {budget:,} | "
-                         + " | ".join("/".join(map(str, counts[n])) for n in (*singles, "best"))
-                         + f" | {', '.join(worse) or 'none'} |")
+        for suite, (names, _) in SUITES.items():
+            members = [p for p in names if p in problems]
+            for budget in BUDGETS if members else ():
+                lines.append(f"| {portfolio} | {suite} | {budget:,} | "
+                             + promise_row(igd, portfolio, singles, members, budget) + " |")
     return lines
 
 
