@@ -164,6 +164,10 @@ def test_credit_of_the_wrong_length_is_refused():
     portfolio(np.full((4, 2), 0.5), None, 8, rng=np.random.default_rng(1))
     with pytest.raises(ValueError, match="credit got 5 survival flags for 8 offspring"):
         portfolio.credit(np.ones(5, dtype=bool))
+    hybrid = Hybrid(constant(0.0), constant(1.0))
+    hybrid(np.full((4, 2), 0.5), None, 6, rng=np.random.default_rng(1))
+    with pytest.raises(ValueError, match="credit got 7 survival flags for 6 offspring"):
+        hybrid.credit(np.ones(7, dtype=bool))
 
 
 def test_chain_and_hybrid_forward_credit_to_their_operators():

@@ -29,6 +29,7 @@ from evogan.core.errors import OperatorError
 __all__ = [
     "LearnedVariation",
     "Variation",
+    "checked_credit",
     "checked_offspring",
     "credit_variation",
     "operator_name",
@@ -140,6 +141,19 @@ def credit_variation(variation: Variation, survived: np.ndarray) -> None:
     credit = getattr(variation, "credit", None)
     if callable(credit):
         credit(np.asarray(survived, dtype=bool))
+
+
+def checked_credit(survived: np.ndarray, n_made: int) -> np.ndarray:
+    """`survived` as booleans if it has one flag per offspring made since the last credit.
+
+    Raises:
+        ValueError: a host that credited another number of offspring (a programming error).
+    """
+    survived = np.asarray(survived, dtype=bool)
+    if survived.shape != (n_made,):
+        raise ValueError(f"credit got {survived.size} survival flags for {n_made} offspring made "
+                         "since the last credit")
+    return survived
 
 
 def survived_offspring(kept: np.ndarray, n_parents: int, n_offspring: int) -> np.ndarray:

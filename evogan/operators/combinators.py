@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from evogan.core.variation import Variation, credit_variation, reset_variation
+from evogan.core.variation import Variation, checked_credit, credit_variation, reset_variation
 
 __all__ = ["Chain", "Hybrid", "Schedule", "quadratic_decay"]
 
@@ -89,9 +89,7 @@ class Hybrid:
     def credit(self, survived: np.ndarray) -> None:
         """Forward to each operator the flags of the offspring it made since the last credit."""
         first = np.concatenate(self.pending_) if self.pending_ else np.empty(0, dtype=bool)
-        if len(survived) != len(first):
-            raise ValueError(f"credit got {len(survived)} survival flags for {len(first)} offspring "
-                             "made since the last credit")
+        survived = checked_credit(survived, len(first))
         self.pending_ = []
         credit_variation(self.first, survived[first])
         credit_variation(self.second, survived[~first])

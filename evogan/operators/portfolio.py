@@ -32,7 +32,13 @@ from typing import Protocol
 
 import numpy as np
 
-from evogan.core.variation import Variation, credit_variation, operator_name, reset_variation
+from evogan.core.variation import (
+    Variation,
+    checked_credit,
+    credit_variation,
+    operator_name,
+    reset_variation,
+)
 from evogan.operators.combinators import Chain
 
 __all__ = [
@@ -294,11 +300,8 @@ class Portfolio:
                 the calls returned them.
         """
         self._started()
-        survived = np.asarray(survived, dtype=bool)
         made = np.concatenate(self.pending_) if self.pending_ else np.empty(0, dtype=int)
-        if survived.shape != made.shape:
-            raise ValueError(f"credit got {survived.shape[0] if survived.ndim else survived} "
-                             f"survival flags for {len(made)} offspring made since the last credit")
+        survived = checked_credit(survived, len(made))
         self.pending_ = []
         counts = np.bincount(made, minlength=len(self.operators))
         kept = np.bincount(made, weights=survived, minlength=len(self.operators))
