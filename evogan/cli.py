@@ -125,15 +125,16 @@ def _split(text: str) -> tuple[str, ...]:
 
 def _dotted(text: str, option: str) -> tuple[str, str, Any]:
     """`NAME.KEY=VALUE` -> (NAME, KEY, VALUE parsed as JSON where it parses)."""
-    name, dot, rest = text.partition(".")
-    if not dot or not name or "=" not in rest:
+    target, equals, value = text.partition("=")
+    name, dot, key = target.rpartition(".")  # NAME may hold dots (my_problem.py:P), KEY never
+    if not dot or not name or not key or not equals:
         raise ConfigError(f"{option} {text!r} is not of the form NAME.KEY=VALUE")
-    key, value = parse_param(rest)
+    key, value = parse_param(f"{key}={value}")
     return name, key, value
 
 
 _CAMPAIGN_OPTIONS = ("algos", "problems", "seeds", "max_evals", "pop_size", "device", "param",
-                     "setting")
+                     "setting", "hv_ref")
 
 
 def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
@@ -143,7 +144,8 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a campaign file (instead of --algos/--problems/...)")
     what = parser.add_argument_group("what to run (or a campaign file)")
     what.add_argument("--algos", help="algorithm names, comma-separated; the last is the control")
-    what.add_argument("--problems", help="problem names, comma-separated")
+    what.add_argument("--problems", help="problem names, comma-separated; a user's pymoo "
+                      "problem as path/to/file.py:NAME or MODULE:NAME")
     what.add_argument("--seeds", help="N (seeds 1..N), a list 3,7,9 or a range A-B (default 11)")
     what.add_argument("--max-evals", help="evaluation budget(s), comma-separated (default 10000)")
     what.add_argument("--pop-size", type=int, help="population size (default 100)")
@@ -151,7 +153,11 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
     what.add_argument("--param", action="append", metavar="ALGO.KEY=VALUE",
                       help="a hyperparameter of one algorithm, e.g. ga.survival=spea2 (repeatable)")
     what.add_argument("--setting", action="append", metavar="PROBLEM.KEY=VALUE",
-                      help="n_obj or n_var of one problem, e.g. dtlz2.n_obj=5 (repeatable)")
+                      help="n_obj, n_var or hv_ref of one problem, e.g. dtlz2.n_obj=5 or "
+                      "my.py:P.hv_ref=1.1,1.1 (repeatable)")
+    what.add_argument("--hv-ref", metavar="R1,R2,...",
+                      help="HV reference point of every problem without its own hv_ref setting "
+                      "(default: README, Your own problem)")
     how = parser.add_argument_group("where and how")
     how.add_argument("--out", type=Path, required=False, help="the campaign folder (required)")
     how.add_argument("--workers", type=int, default=None,
@@ -187,12 +193,16 @@ def campaign_from_args(args: argparse.Namespace) -> Campaign:
     for text in args.setting or ():
         name, key, value = _dotted(text, "--setting")
         problem.setdefault(name, {})[key] = value
+    problems = _split(args.problems)
+    if args.hv_ref is not None:
+        for name in problems:
+            problem.setdefault(name, {}).setdefault("hv_ref", args.hv_ref)
     try:
         budgets = tuple(int(b) for b in _split(args.max_evals or "10000"))
     except ValueError:
         raise ConfigError(f"--max-evals {args.max_evals!r} is not a list of integers") from None
     return Campaign(
-        algos=_split(args.algos), problems=_split(args.problems),
+        algos=_split(args.algos), problems=problems,
         seeds=parse_seeds(args.seeds or "11"), max_evals=budgets,
         pop_size=args.pop_size or 100, device=args.device or "cpu",
         algorithm=algorithm, problem=problem)
@@ -235,9 +245,10 @@ class ProgressLine:
         else:
             left = "estimating time left"
         self._evals = f"{state.n_evals:>8}/{state.max_evals} evals"
+        igd = row.get("igd", row.get("igd_t1"))  # none without a reference front
         self._write(
-            f"{self._evals}  IGD {row.get('igd', row.get('igd_t1', float('nan'))):.4g}"
-            f"  HV {row.get('hv', float('nan')):.4g}  {state.elapsed_s:6.1f}s  {left}"
+            f"{self._evals}" + ("" if igd is None else f"  IGD {igd:.4g}")
+            + f"  HV {row.get('hv', float('nan')):.4g}  {state.elapsed_s:6.1f}s  {left}"
         )
 
     def on_end(self, state: RunState) -> None:
@@ -295,9 +306,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 print(f"  task {t}: IGD {s[f'igd_t{t}']:.6g}  HV {s[f'hv_t{t}']:.6g}  (front: "
                       f"{size} points, HV reference point {record.config['hv_ref_point'][t - 1]})")
         else:
-            print(f"  IGD {s['igd']:.6g}  IGD+ {s['igd_plus']:.6g}  GD {s['gd']:.6g}  "
-                  f"HV {s['hv']:.6g}  (front: {record.config['front_size']} points, HV reference "
-                  f"point {[round(v, 4) for v in record.config['hv_ref_point']]})")
+            config = record.config
+            front = (f"{config['front_size']} points" if config["front_size"] is not None
+                     else config["front"])
+            values = "  ".join(f"{title} {s[key]:.6g}" for key, title in (
+                ("igd", "IGD"), ("igd_plus", "IGD+"), ("gd", "GD"), ("hv", "HV")) if key in s)
+            print(f"  {values}  (front: {front}, HV reference point "
+                  f"{[round(v, 4) for v in config['hv_ref_point']]})")
+            if "feasible_share" in s:  # a constrained problem: the indicators judge the feasible
+                print(f"  feasible share {s['feasible_share']:.3g}  best CV {s['best_cv']:.6g}"
+                      + ("  (no feasible solution: no indicators)"
+                         if s["feasible_share"] == 0 else ""))
         print(f"  record: {out}")
     return 0
 
@@ -318,6 +337,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
         info = problem_info(name)
         print(f"  {name:<8} n_obj {info['n_obj']} (default {info['default_n_obj']}), "
               f"n_var default {info['default_n_var']}: {info['description']}")
+    print("  or your own pymoo problem: --problem path/to/file.py:NAME or MODULE:NAME (a Problem "
+          "subclass or factory; README: Your own problem)")
     from evogan.problems.multitask import available_multitask_problems
 
     print("multitask problems (CEC2017 MO-MTO pairs, two tasks each; the multitask algorithms "

@@ -14,7 +14,11 @@ from evogan.core.callback import Callback, RunState
 from evogan.core.errors import ConfigError, EvaluationError, OperatorError
 from evogan.core.rng import make_rng
 
-__all__ = ["Result", "evaluate", "minimize"]
+__all__ = ["EQUALITY_EPS", "Result", "constraint_violation", "evaluate", "minimize"]
+
+EQUALITY_EPS = 1e-4
+"""An equality constraint h(x) = 0 counts as the inequality |h(x)| - EQUALITY_EPS <= 0 (pymoo's
+default tolerance, `Individual.default_config()["cv_eq"]["eps"]`)."""
 
 @dataclass
 class Result:
@@ -22,6 +26,7 @@ class Result:
 
     X: np.ndarray  # (pop_size, n_var)
     F: np.ndarray  # (pop_size, n_obj)
+    CV: np.ndarray  # (pop_size,) constraint violation, 0 where feasible (all 0: unconstrained)
     n_evals: int
     n_gen: int
     wall_s: float
@@ -29,18 +34,62 @@ class Result:
     callbacks: Sequence[Callback] = field(default_factory=tuple)
 
 
-def evaluate(problem: Problem, X: np.ndarray) -> np.ndarray:
-    """Objective values `F` (n, n_obj) of `X` (n, n_var); raises if any value is not finite."""
-    F = np.asarray(problem.evaluate(X, return_values_of=["F"]), dtype=float)
-    F = F.reshape(len(X), problem.n_obj)  # (n, n_obj)
-    bad = ~np.isfinite(F).all(axis=1)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
+def constraint_violation(
+    G: np.ndarray | None, H: np.ndarray | None = None, *, eps: float = EQUALITY_EPS
+) -> np.ndarray:
+    """Constraint violation CV (n,): the sum of the positive parts of the inequalities G <= 0
+    (n, n_ieq_constr) and of |H| - eps for the equalities H = 0 (n, n_eq_constr).
+
+    A solution is feasible when its CV is 0. This is pymoo's default CV (unscaled sum), so
+    evogan's algorithms and pymoo's baselines rank the same solutions as feasible.
+    """
+    parts = [np.maximum(np.asarray(G, dtype=float), 0.0)] if G is not None else []
+    if H is not None:
+        parts.append(np.maximum(np.abs(np.asarray(H, dtype=float)) - eps, 0.0))
+    if not parts:
+        raise ValueError("constraint_violation needs G or H")
+    return np.concatenate(parts, axis=1).sum(axis=1)
+
+
+def evaluate(problem: Problem, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Objectives `F` (n, n_obj) and constraint violation `cv` (n,) of `X` (n, n_var).
+
+    A problem with constraints (pymoo's `n_ieq_constr` G <= 0, `n_eq_constr` H = 0) is asked
+    for them too, and `cv` is `constraint_violation(G, H)`; an unconstrained one is asked for F
+    only and `cv` is zeros.
+
+    Raises:
+        EvaluationError: if the problem's code raises, returns arrays of the wrong size, or
+            any objective or constraint value is not finite.
+    """
+    n_ieq, n_eq = int(problem.n_ieq_constr), int(problem.n_eq_constr)
+    wanted = ["F"] + ["G"] * (n_ieq > 0) + ["H"] * (n_eq > 0)
+    try:  # the boundary to the problem's own code: its faults become one-line errors
+        values = problem.evaluate(X, return_values_of=wanted)
+        values = values if isinstance(values, tuple) else (values,)
+        out = dict(zip(wanted, values, strict=True))
+        F = np.asarray(out["F"], dtype=float).reshape(len(X), problem.n_obj)  # (n, n_obj)
+        G = np.asarray(out["G"], dtype=float).reshape(len(X), n_ieq) if n_ieq else None
+        H = np.asarray(out["H"], dtype=float).reshape(len(X), n_eq) if n_eq else None
+    except Exception as error:  # noqa: BLE001 - any fault of the problem's code is reported
+        message = " ".join(str(error).split()) or "no message"
         raise EvaluationError(
-            f"problem {type(problem).__name__} returned non-finite objectives {F[row].tolist()} "
-            f"for {int(bad.sum())} of {len(X)} solutions (first at x = {np.round(X[row], 6).tolist()})"
-        )
-    return F
+            f"problem {type(problem).__name__} failed to evaluate {len(X)} solutions "
+            f"(F{', G' * (n_ieq > 0)}{', H' * (n_eq > 0)}): {type(error).__name__}: {message}"
+        ) from error
+    for name, values in (("objectives", F), ("constraints", G), ("constraints", H)):
+        if values is None:
+            continue
+        bad = ~np.isfinite(values).all(axis=1)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise EvaluationError(
+                f"problem {type(problem).__name__} returned non-finite {name} "
+                f"{values[row].tolist()} for {int(bad.sum())} of {len(X)} solutions "
+                f"(first at x = {np.round(X[row], 6).tolist()})"
+            )
+    cv = constraint_violation(G, H) if n_ieq or n_eq else np.zeros(len(X))
+    return F, cv
 
 
 def _checked_ask(algorithm: Algorithm, problem: Problem) -> np.ndarray:
@@ -78,10 +127,12 @@ def minimize(
     The seed becomes the run's only numpy generator, from which the algorithm derives every
     other one (torch generators included), so a run on the CPU is reproducible bit for bit.
     When a batch would overshoot the budget, only its first rows are evaluated and told.
+    Each batch is told with its constraint violation (`evaluate`): zeros for an unconstrained
+    problem.
 
     Raises:
         ConfigError: if `max_evals` is not a positive integer.
-        EvaluationError: if the problem returns NaN or inf.
+        EvaluationError: if the problem returns NaN or inf (objectives or constraints).
     """
     if int(max_evals) != max_evals or max_evals < 1:
         raise ConfigError(f"max_evals must be a positive integer, got {max_evals!r}")
@@ -91,15 +142,15 @@ def minimize(
     _notify(callbacks, "on_start", state)
     while state.n_evals < max_evals:
         X = _checked_ask(algorithm, problem)[: max_evals - state.n_evals]
-        F = evaluate(problem, X)
-        algorithm.tell(X, F)
+        F, cv = evaluate(problem, X)
+        algorithm.tell(X, F, cv)
         state.n_evals += len(X)
         state.n_gen += 1
         state.elapsed_s = time.perf_counter() - start
         _notify(callbacks, "on_generation", state)
     _notify(callbacks, "on_end", state)
-    X_pop, F_pop = algorithm.population()
+    X_pop, F_pop, cv_pop = algorithm.population()
     return Result(
-        X=X_pop, F=F_pop, n_evals=state.n_evals, n_gen=state.n_gen, wall_s=state.elapsed_s,
+        X=X_pop, F=F_pop, CV=cv_pop, n_evals=state.n_evals, n_gen=state.n_gen, wall_s=state.elapsed_s,
         seed=seed, callbacks=tuple(callbacks),
     )

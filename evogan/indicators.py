@@ -1,4 +1,8 @@
-"""Quality indicators of an approximation set against a reference front: IGD, IGD+, GD, HV."""
+"""Quality indicators of an approximation set against a reference front: IGD, IGD+, GD, HV.
+
+Under constraints they judge the feasible non-dominated solutions only (`feasible_front`);
+with none feasible there is nothing to judge and they are NaN, and `feasibility` says why.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ import hashlib
 import moocore
 import numpy as np
 
-__all__ = ["front_hash", "gd", "hv", "igd", "igd_plus", "nondominated", "quality"]
+__all__ = ["feasibility", "feasible_front", "front_hash", "gd", "hv", "igd", "igd_plus",
+           "nondominated", "quality"]
 
 # F: the approximation set, shape (n, n_obj); front: reference points, shape (n_ref, n_obj).
 # All objectives are minimised. moocore computes the distances in C without an (n, n_ref) matrix.
@@ -19,6 +24,22 @@ def nondominated(F: np.ndarray) -> np.ndarray:
     if len(F) == 0:
         return np.zeros(0, dtype=bool)
     return np.asarray(moocore.is_nondominated(F, keep_weakly=True), dtype=bool)
+
+
+def feasible_front(F: np.ndarray, cv: np.ndarray | None = None) -> np.ndarray:
+    """The non-dominated rows (k, n_obj) of the feasible solutions (cv <= 0) of F (n, n_obj);
+    with `cv` None every solution counts as feasible. k is 0 when none is feasible."""
+    F = np.asarray(F, dtype=float)
+    if cv is not None:
+        F = F[np.asarray(cv, dtype=float) <= 0]
+    return F[nondominated(F)]
+
+
+def feasibility(cv: np.ndarray) -> dict[str, float]:
+    """The record fields of a population's constraint violation cv (n,): `feasible_share`
+    (the share with cv = 0) and `best_cv` (the smallest violation; 0 once one is feasible)."""
+    cv = np.asarray(cv, dtype=float)
+    return {"feasible_share": float(np.mean(cv <= 0)), "best_cv": float(cv.min())}
 
 
 def igd(F: np.ndarray, front: np.ndarray) -> float:
@@ -73,20 +94,32 @@ def front_hash(front: np.ndarray) -> str:
     return digest.hexdigest()
 
 
-def quality(F: np.ndarray, front: np.ndarray, ref_point: np.ndarray) -> dict[str, float]:
-    """IGD, IGD+, GD and HV of the non-dominated subset of F.
+def quality(
+    F: np.ndarray, front: np.ndarray | None, ref_point: np.ndarray, *,
+    cv: np.ndarray | None = None,
+) -> dict[str, float]:
+    """IGD, IGD+, GD and HV of the non-dominated (feasible) subset of F.
 
     Dominated solutions are dropped first, so that GD judges the approximation front rather than
-    the whole population.
+    the whole population. Without a reference front (`front` None) only HV is computed. With a
+    constraint violation `cv` (n,), infeasible solutions are dropped too, the indicators are NaN
+    when none is feasible, and `feasibility(cv)` is added.
 
     Returns:
-        {"igd": ..., "igd_plus": ..., "gd": ..., "hv": ...}
+        {"igd": ..., "igd_plus": ..., "gd": ..., "hv": ...} ({"hv": ...} without a front), then
+        "feasible_share" and "best_cv" when `cv` is given.
     """
-    F = np.asarray(F, dtype=float)
-    F_nd = F[nondominated(F)]
-    return {
-        "igd": igd(F_nd, front),
-        "igd_plus": igd_plus(F_nd, front),
-        "gd": gd(F_nd, front),
-        "hv": hv(F_nd, ref_point),
-    }
+    F_nd = feasible_front(F, cv)
+    names = ("hv",) if front is None else ("igd", "igd_plus", "gd", "hv")
+    if len(F_nd) == 0:
+        values = dict.fromkeys(names, float("nan"))
+    elif front is None:
+        values = {"hv": hv(F_nd, ref_point)}
+    else:
+        values = {
+            "igd": igd(F_nd, front),
+            "igd_plus": igd_plus(F_nd, front),
+            "gd": gd(F_nd, front),
+            "hv": hv(F_nd, ref_point),
+        }
+    return values if cv is None else {**values, **feasibility(cv)}

@@ -1,4 +1,5 @@
-"""Survival and mating selection on objective matrices: NSGA-II ranking and crowding, SPEA2."""
+"""Survival and mating selection on objective matrices: NSGA-II ranking and crowding, SPEA2,
+and Deb's constraint-domination for all of them (`constrained_objectives`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ __all__ = [
     "ELITE_SELECTIONS",
     "crowding_by_front",
     "binary_tournament",
+    "constrained_objectives",
     "crowding_distance",
     "dominance_matrix",
     "non_dominated_fronts",
@@ -23,6 +25,50 @@ __all__ = [
 ]
 
 # All functions take F of shape (n, n_obj) and assume every objective is minimised.
+
+
+def constrained_objectives(F: np.ndarray, cv: np.ndarray | None) -> np.ndarray:
+    """Objectives under which Pareto dominance is Deb's constraint-domination.
+
+    Deb, "An efficient constraint handling method for genetic algorithms", CMAME 186, 2000, and
+    NSGA-II's constrained tournament (Deb et al., IEEE TEVC 2002): a feasible solution (cv <= 0)
+    beats an infeasible one, of two infeasible ones the smaller violation wins, two feasible
+    ones compare as usual. This is the one place where evogan applies that rule: every survival
+    and tournament runs its usual selection on these objectives instead of `F`.
+
+    Feasible rows keep their objectives. Every infeasible row is moved above the set's worst
+    value in every objective by a step per level of violation: row i gets
+    `top + level_i * (1 + |top|)` with `top` the column maxima of `F` and `level_i` = 1 for the
+    smallest violation in the set, 2 for the next distinct one, and so on. So every feasible row
+    dominates every infeasible one, and an infeasible row dominates exactly those with a larger
+    violation (equal violations give equal rows). Consequences for the selections here:
+    non-dominated sorting ranks the feasible fronts as before and then one front per violation
+    level; NSGA-II survival keeps all feasible solutions (or the best of them by rank and
+    crowding, which are unchanged) and fills up with the least-violating infeasible ones;
+    SPEA2 does the same, with its strengths counting constraint-dominance (so when infeasible
+    solutions are present the fitness of dominated feasible ones grows by their number per
+    dominator); an elite set picked by either (the GAN operators' real set) is feasible first.
+
+    Args:
+        F: objectives, shape (n, n_obj).
+        cv: constraint violation (n,) (`evogan.engine.constraint_violation`), or None.
+
+    Returns:
+        `F` itself (the same object) when every solution is feasible or `cv` is None, so
+        unconstrained runs are untouched; else a new (n, n_obj) array.
+    """
+    F = np.asarray(F, dtype=float)
+    if cv is None:
+        return F
+    cv = np.asarray(cv, dtype=float)
+    infeasible = cv > 0
+    if not infeasible.any():
+        return F
+    level = np.unique(cv[infeasible], return_inverse=True)[1] + 1  # (n_infeasible,), from 1
+    top = F.max(axis=0)  # (n_obj,)
+    ranked = F.copy()
+    ranked[infeasible] = top + level[:, None] * (1.0 + np.abs(top))
+    return ranked
 
 
 def dominance_matrix(F: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Benchmark problems by name: ZDT, DTLZ, WFG (pymoo's code), IMF and LSMOP (evogan's own)."""
+"""Benchmark problems by name: ZDT, DTLZ, constrained DTLZ (C1-DTLZ1, C2-DTLZ2, C3-DTLZ4), WFG
+(pymoo's code), IMF and LSMOP (evogan's own)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from numbers import Integral
 
 import numpy as np
 from pymoo.core.problem import Problem
-from pymoo.problems.many import dtlz, wfg
+from pymoo.problems.many import cdtlz, dtlz, wfg
 from pymoo.problems.multi import zdt
 
 import evogan.problems.fronts as fronts
 from evogan.core.errors import ConfigError
+from evogan.loading import is_user_spec
 from evogan.problems.imf import IMF, IMF_NUMBERS
 from evogan.problems.lsmop import LSMOP, LSMOP_NUMBERS, min_n_var
+from evogan.problems.user import build_user_problem
 
 __all__ = ["available_problems", "get_problem", "problem_info", "wfg_position_parameter"]
 
@@ -64,6 +67,15 @@ def _dtlz_entry(number: int, description: str) -> _Entry:
     return _Entry(description=description, build=lambda n, m: cls(n_var=n, n_obj=m),
                   front=_DTLZ_FRONTS[number],
                   default_n_var=lambda m: m + _DTLZ_K[number] - 1, min_n_var=lambda m: m)
+
+
+def _cdtlz_entry(name: str, description: str, front: Callable[[int], np.ndarray]) -> _Entry:
+    """A constrained DTLZ (Jain & Deb, IEEE TEVC 18(4), 2014) with its DTLZ's k, as Jain & Deb
+    use it (n_var 7, 12, 12 at M = 3; pymoo's constructors default to 12, 12, 7)."""
+    cls = getattr(cdtlz, name.upper())
+    k = _DTLZ_K[int(name[-1])]
+    return _Entry(description=description, build=lambda n, m: cls(n_var=n, n_obj=m), front=front,
+                  default_n_var=lambda m: m + k - 1, min_n_var=lambda m: m)
 
 
 def _wfg_entry(number: int, description: str) -> _Entry:
@@ -156,6 +168,12 @@ _CATALOG: dict[str, _Entry] = {
     "wfg7": _wfg_entry(7, "WFG7: parameter-dependent bias, concave front"),
     "wfg8": _wfg_entry(8, "WFG8: parameter-dependent, non-separable, concave front"),
     "wfg9": _wfg_entry(9, "WFG9: deceptive, multimodal, non-separable, concave front"),
+    "c1dtlz1": _cdtlz_entry("c1dtlz1", "C1-DTLZ1: DTLZ1, one linear constraint; whole front "
+                            "feasible", fronts.linear(0.5)),
+    "c2dtlz2": _cdtlz_entry("c2dtlz2", "C2-DTLZ2: DTLZ2, one constraint; front = feasible "
+                            "pieces of the sphere", fronts.c2dtlz2),
+    "c3dtlz4": _cdtlz_entry("c3dtlz4", "C3-DTLZ4: DTLZ4, M constraints; front on the constraint "
+                            "boundary", fronts.c3dtlz4),
     **{f"imf{i}": _imf_entry(i) for i in IMF_NUMBERS},
     **{f"lsmop{i}": _lsmop_entry(i) for i in LSMOP_NUMBERS},
 }
@@ -200,11 +218,12 @@ def get_problem(name: str, *, n_var: int | None = None, n_obj: int | None = None
     """Build a benchmark problem by name.
 
     Args:
-        name: One of `available_problems()` (case-insensitive).
+        name: One of `available_problems()` (case-insensitive), or a user's problem
+            `FILE.py:NAME` / `MODULE:NAME` (`evogan.problems.user.build_user_problem`).
         n_var: Number of decision variables; None takes the problem's default
             (see `problem_info`).
         n_obj: Number of objectives; None takes the default (2 for ZDT, 3 for DTLZ/WFG/LSMOP,
-            fixed for IMF).
+            fixed for IMF; 3 for the constrained DTLZ).
 
     Returns:
         A pymoo Problem with attributes ``benchmark_name`` (lowercase, e.g. ``"dtlz2"``), so
@@ -214,6 +233,8 @@ def get_problem(name: str, *, n_var: int | None = None, n_obj: int | None = None
     Raises:
         ConfigError: unknown name, or n_obj / n_var not accepted (one line naming the value).
     """
+    if is_user_spec(name):
+        return build_user_problem(name, n_var=n_var, n_obj=n_obj)
     if isinstance(name, str) and name.lower().startswith("cec17-"):
         if n_var is not None or n_obj is not None:
             raise ConfigError(f"{name.lower()} is a multitask problem of fixed size; "

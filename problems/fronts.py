@@ -28,7 +28,21 @@ dtlz7, lsmop9                          per-axis even grid on its pieces    2,000
 wfg1                                   position grid (x_1 x rest)          2,000        9,901
 wfg2                                   position grid, x_1 on its pieces    2,000        9,901
 wfg3                                   degenerate line, x_1 evenly         2,000        2,000
+c1dtlz1                                as dtlz1 (all of it is feasible)    2,000        9,870
+c2dtlz2                                dtlz2's points with g <= 0          1,082        5,745
+c3dtlz4                                Das-Dennis directions, scaled to    2,000        9,870
+                                       the constraint boundary
 =====================================  ==================================  ===========  ===========
+
+The constrained DTLZ fronts (Jain & Deb, IEEE TEVC 18(4), 2014; pymoo's
+`pymoo.problems.many.cdtlz`): C1-DTLZ1's constraint f_M / 0.6 + sum_{i<M} f_i / 0.5 <= 1 holds on
+all of DTLZ1's front (there f_M = 0.5 - S with S = sum_{i<M} f_i <= 0.5, so the left side is
+5/6 + S/3 <= 1), so its front is DTLZ1's. C2-DTLZ2's front is the part of DTLZ2's sphere inside
+its feasible balls (radius r = 0.2 at M = 2, 0.4 at M = 3, 0.5 beyond). C3-DTLZ4's constraints
+f_i^2 / 4 + sum_{j != i} f_j^2 >= 1 cut off all of DTLZ4's sphere (there the left side is
+1 - 3/4 f_i^2 < 1 unless f_i = 0); along a direction s (|s| = 1) the objective vectors are
+rho s with rho >= 1, feasible from rho = 1 / sqrt(1 - 3/4 max_i s_i^2) on, and that boundary
+is the front.
 
 For M > 3 the lattice has the largest H with at most 10,000 points, and the grids use
 floor(10000^(1/(M-1))) values per axis. WFG1 and WFG2 lose duplicates where x_1 = 0 collapses a
@@ -56,6 +70,8 @@ __all__ = [
     "N_POINTS_2D",
     "N_POINTS_MAX",
     "concave",
+    "c2dtlz2",
+    "c3dtlz4",
     "concave_biased",
     "convex",
     "degenerate_curve",
@@ -224,6 +240,21 @@ def linear(scale: float) -> Callable[[int], np.ndarray]:
 def spherical(n_obj: int) -> np.ndarray:
     """The sphere sum f^2 = 1 (DTLZ2-4, IMF4/8, LSMOP5-8)."""
     return _sphere(n_obj)
+
+
+def c2dtlz2(n_obj: int) -> np.ndarray:
+    """The feasible part of DTLZ2's sphere under C2-DTLZ2's constraint (pymoo's radius r)."""
+    from pymoo.problems.many.cdtlz import C2DTLZ2, constraint_c2
+
+    S = _sphere(n_obj)
+    return S[constraint_c2(S, C2DTLZ2(n_obj=n_obj).r) <= 0]
+
+
+def c3dtlz4(n_obj: int) -> np.ndarray:
+    """C3-DTLZ4's constraint boundary: each sphere direction s scaled by
+    1 / sqrt(1 - 3/4 max_i s_i^2), the smallest feasible radius along s."""
+    S = _sphere(n_obj)
+    return S / np.sqrt(1.0 - 0.75 * (S**2).max(axis=1, keepdims=True))
 
 
 def degenerate_curve(n_obj: int) -> np.ndarray:

@@ -47,6 +47,97 @@ USER_MODULES = {
         def fine(X, F, n, *, rng):
             return X[rng.integers(0, len(X), n)]
         """),
+    "imports_missing.py": "import evogan_no_such_module\n",
+    "probs.py": textwrap.dedent("""
+        import numpy as np
+        from pymoo.core.problem import Problem
+
+
+        class Good(Problem):
+            def __init__(self, xl=0.0, xu=1.0, n_obj=2):
+                super().__init__(n_var=3, n_obj=n_obj, xl=xl, xu=xu)
+
+            def _evaluate(self, x, out, *args, **kwargs):
+                out["F"] = np.column_stack([x[:, 0], 1 + x[:, 1:].sum(axis=1) - x[:, 0]])
+
+
+        class NeedsArgs(Good):
+            def __init__(self, scale):
+                super().__init__()
+
+
+        class Raises(Good):
+            def __init__(self):
+                raise ValueError("no data file")
+
+
+        class NoBounds(Good):
+            def __init__(self):
+                super().__init__(xl=None, xu=None)
+
+
+        class Inverted(Good):
+            def __init__(self):
+                super().__init__(xl=np.array([0.0, 1.0, 0.0]), xu=np.array([1.0, 0.0, 1.0]))
+
+
+        class Infinite(Good):
+            def __init__(self):
+                super().__init__(xu=np.inf)
+
+
+        class WrongShape(Good):
+            def _evaluate(self, x, out, *args, **kwargs):
+                out["F"] = x[:, :1]
+
+
+        class AllNaN(Good):
+            def _evaluate(self, x, out, *args, **kwargs):
+                out["F"] = np.full((len(x), 2), np.nan)
+
+
+        class LaterNaN(Good):
+            def _evaluate(self, x, out, *args, **kwargs):
+                super()._evaluate(x, out)
+                # NaN for 0.1 < x_1 < 0.3: not at the two points checked when the problem is
+                # built (x_1 = 0.64, 0.017), but in a fifth of the run's first population
+                out["F"][(x[:, 0] > 0.1) & (x[:, 0] < 0.3), 1] = np.nan
+
+            def _calc_pareto_front(self):
+                return np.array([[0.0, 1.0], [1.0, 0.0]])
+
+
+        class LaterRaise(LaterNaN):
+            def _evaluate(self, x, out, *args, **kwargs):
+                if ((x[:, 0] > 0.1) & (x[:, 0] < 0.3)).any():  # as LaterNaN: not at the checks
+                    raise ZeroDivisionError("x_1 in (0.1, 0.3)")
+                Good._evaluate(self, x, out)
+
+
+        class BadFront(Good):
+            def _calc_pareto_front(self):
+                return np.array([0.0, 0.5, 1.0])
+
+
+        class OneObjective(Good):
+            def __init__(self):
+                super().__init__(n_obj=1)
+
+
+        class Multi(Good):
+            kind = "multitask"
+
+
+        class NotAProblem:
+            pass
+
+
+        def not_a_factory():
+            return {"n_var": 3}
+
+
+        number = 3
+        """),
 }
 
 # (command line, expected exit status, pattern the one line must contain)
@@ -99,6 +190,47 @@ BAD_COMMANDS = [
     (["--algo", "ga", "--variation", "ops.py:as_list"], 1, "operator as_list returned list"),
     (["--algo", "ga", "--variation", "ops.py:nothing"], 1, "operator nothing returned NoneType"),
     (["--algo", "ga", "--variation", "ops.py:nan"], 1, "operator nan returned NaN or inf in 1"),
+    # a user's problem that cannot be loaded, built or evaluated: one line naming the file
+    (["--problem", "nofile.py:P"], 2, "--problem 'nofile.py:P': no file nofile.py"),
+    (["--problem", "raises.py:P"], 2, "importing raises.py raised RuntimeError: no licence"),
+    (["--problem", "broken.py:P"], 2, "syntax error in .*broken.py line 1"),
+    (["--problem", "imports_missing.py:P"], 2,
+     "cannot import imports_missing.py .*evogan_no_such_module"),
+    (["--problem", "evogan_no_such_module:P"], 2, "cannot import evogan_no_such_module"),
+    (["--problem", "probs.py:Nope"], 2, "probs.py has no attribute 'Nope'"),
+    (["--problem", "probs.py:NotAProblem"], 2, "NotAProblem is a class but not a subclass of"),
+    (["--problem", "probs.py:number"], 2, "number is a int, not a pymoo Problem"),
+    (["--problem", "probs.py:not_a_factory"], 2, r"not_a_factory\(\) returned a dict, not a"),
+    (["--problem", "probs.py:NeedsArgs"], 2,
+     r"probs.py:NeedsArgs'.* cannot be built without arguments .*\(scale\)"),
+    (["--problem", "probs.py:Raises"], 2, r"Raises\(\) raised ValueError: no data file"),
+    (["--problem", "probs.py:Good", "--n-var", "5"], 2,
+     "--n-var 5 is given, but Good.* has no parameter n_var"),
+    (["--problem", "probs.py:NoBounds"], 2, "probs.py:NoBounds'.* NoBounds has no bounds"),
+    (["--problem", "probs.py:Inverted"], 2, r"Inverted has xl\[1\] = 1 >= xu\[1\] = 0"),
+    (["--problem", "probs.py:Infinite"], 2, r"Infinite.xu\[0\] = inf; bounds must be finite"),
+    (["--problem", "probs.py:WrongShape"], 2,
+     r"probs.py:WrongShape': evaluating 2 points raised Exception: Problem Error: F can not "
+     r"be set, expected shape \(2, 2\) but provided \(2, 1\)$"),
+    (["--problem", "probs.py:AllNaN"], 2, r"AllNaN returned non-finite objectives \[nan, nan\]"),
+    (["--problem", "probs.py:BadFront"], 2,
+     r"BadFront.pareto_front\(\) returned shape \(1, 3\); expected \(n >= 1, 2\)"),
+    (["--problem", "probs.py:OneObjective"], 2, "OneObjective has n_obj=1; evogan's algorithms"),
+    (["--problem", "probs.py:Multi", "--algo", "gmoea"], 2,
+     "gmoea solves single-task problems.* probs.py:Multi is a multitask problem"),
+    (["--problem", "probs.py:Multi", "--algo", "emt-gs"], 2,
+     "probs.py:Multi: a multitask problem from user code is not supported"),
+    # ... or whose objectives turn NaN during the run (exit status 1: the run failed)
+    (["--problem", "probs.py:LaterNaN", "--algo", "nsga2"], 1,
+     "evaluation failed: --problem 'probs.py:LaterNaN': problem LaterNaN returned non-finite"),
+    (["--problem", "probs.py:LaterRaise", "--algo", "gmoea-ga"], 1,
+     "evaluation failed: --problem 'probs.py:LaterRaise': problem LaterRaise failed to evaluate "
+     r"100 solutions \(F\): ZeroDivisionError: x_1 in \(0.1, 0.3\)$"),
+    # the HV reference point
+    (["--algo", "nsga2", "--hv-ref", "1,1,1"], 2, "--hv-ref 1,1,1 has 3 values; zdt1 has 2"),
+    (["--algo", "nsga2", "--hv-ref", "1,x"], 2, "--hv-ref '1,x' is not a point"),
+    (["--algo", "emt-gs", "--problem", "cec17-cihs", "--hv-ref", "1,1"], 2,
+     "--hv-ref is for single-task problems; cec17-cihs is multitask"),
     # where the record goes
     (["--out", "afile"], 2, "--out afile: is a file, not a folder"),
     (["--out", "notes", "--overwrite"], 2, "is a folder with other files than an evogan run"),
@@ -137,6 +269,12 @@ def test_bad_run_command(argv, status, pattern, workdir, capsys):
     (["--algos", "gmoea", "--param", "gmoea.pop_size=20"], "pop_size is set by --pop-size"),
     (["--algos", "gmoea", "--setting", "zdt1.n_var=many"], "n_var=many .* an integer >= 1"),
     (["--algos", "emt-gs"], "emt-gs solves multitask problems"),
+    (["--algos", "nsga2", "--problems", "probs.py:Inverted"], "Inverted has xl"),
+    (["--algos", "nsga2", "--problems", "zdt1,nofile.py:P"], "'nofile.py:P': no file"),
+    (["--algos", "nsga2", "--setting", "zdt1.hv_ref=1"], "--hv-ref '1' is not a point"),
+    (["--algos", "nsga2", "--hv-ref", "1,1,1"], "--hv-ref 1,1,1 has 3 values; zdt1 has 2"),
+    (["--algos", "nsga2", "--problems", "zdt1,probs.py:Good,probs.py-Good"],
+     "'probs.py:Good' and 'probs.py-Good' would share the record folder"),
 ])
 def test_bad_compare_command(argv, pattern, workdir, capsys):
     before = workdir()

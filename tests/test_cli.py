@@ -166,3 +166,12 @@ def test_progress_line_says_the_kernel_compiles_and_times_the_run_from_after_it(
     assert "~   97s left" in stream.getvalue().rsplit("\r", 1)[1]  # not 682 s: compile excluded
     progress.on_end(state)
     assert progress._handler not in evogan_log.handlers and evogan_log.level == level
+
+
+def test_a_constrained_run_prints_its_feasibility(tmp_path, capsys):
+    assert main(["run", "--algo", "ga", "--problem", "c1dtlz1", "--pop-size", "20",
+                 "--max-evals", "100", "--seed", "1", "--out", str(tmp_path / "r")]) == 0
+    printed = capsys.readouterr().out
+    assert "feasible share 0  best CV " in printed
+    assert "(no feasible solution: no indicators)" in printed
+    assert read_record(tmp_path / "r").summary["feasible_share"] == 0.0

@@ -28,7 +28,7 @@ def drive(problem, algorithm, *, seed, n_gen):
     algorithm.setup(problem, rng=np.random.default_rng(seed))
     for _ in range(n_gen):
         X = algorithm.ask()
-        algorithm.tell(X, problem.evaluate(X))
+        algorithm.tell(X, problem.evaluate(X), np.zeros(len(X)))
 
 
 class Recorder:
@@ -88,8 +88,9 @@ def test_emt_gs_makes_n_offspring_per_task_inside_the_unit_cube():
     task = CIMS.task_index(X)
     assert X.shape == (20, CIMS.n_var) and np.all(np.bincount(task) == 10)
     assert np.all((X[:, :-1] >= 0) & (X[:, :-1] <= 1))
-    X_pop, F_pop = algorithm.population()
+    X_pop, F_pop, cv_pop = algorithm.population()
     assert X_pop.shape == (20, 11) and F_pop.shape == (20, 2)
+    assert np.array_equal(cv_pop, np.zeros(20))
 
 
 @pytest.mark.parametrize(("layout", "width"), [("columns", 10), ("rows", 10)])

@@ -237,10 +237,10 @@ def test_ga_credits_exactly_the_offspring_that_survived(zdt1):
     algorithm = get_algorithm("ga", pop_size=20, variation=variation)
     algorithm.setup(problem, rng=np.random.default_rng(5))
     X = algorithm.ask()
-    algorithm.tell(X, evaluate(problem, X))
+    algorithm.tell(X, *evaluate(problem, X))
     for _ in range(5):
         X = algorithm.ask()
-        algorithm.tell(X, evaluate(problem, X))
+        algorithm.tell(X, *evaluate(problem, X))
         U = to_unit(X, problem.xl, problem.xu)
         kept = algorithm.population()[0]
         survived = np.array([np.any(np.all(kept == x, axis=1)) for x in X])

@@ -75,7 +75,8 @@ def test_defaults_follow_the_documented_rules():
     assert get_problem("dtlz7", n_obj=5).n_var == 24
     assert get_problem("dtlz2", n_var=np.int64(14), n_obj=np.int64(4)).n_var == 14
     assert get_problem("wfg4", n_obj=5).n_var == 28  # k = 8, l = 20
-    assert len(available_problems()) == 40
+    assert len(available_problems()) == 43
+    assert sizes["c1dtlz1"] == (7, 3) and sizes["c3dtlz4"] == (12, 3)
 
 
 def test_problem_info_describes_each_problem():
@@ -92,7 +93,7 @@ def test_smallest_accepted_n_var_evaluates(name):
     info = problem_info(name)
     problem = get_problem(name, n_var=info["min_n_var"])
     X = np.random.default_rng(4).uniform(problem.xl, problem.xu, (7, problem.n_var))
-    F = problem.evaluate(X)
+    F = problem.evaluate(X, return_values_of=["F"])
     assert F.shape == (7, info["default_n_obj"]) and np.isfinite(F).all()
     with pytest.raises(ConfigError):
         get_problem(name, n_var=info["min_n_var"] - 1)

@@ -235,3 +235,39 @@ def test_convergence_band_steps_each_history_on_the_union_of_evaluations():
     np.testing.assert_allclose(median, [3.5, 3.0, 1.5])
     np.testing.assert_allclose(q25, [3.25, 2.5, 1.25])
     np.testing.assert_allclose(q75, [3.75, 3.5, 1.75])
+
+
+def test_a_constrained_campaign_counts_infeasible_runs_as_worst_and_tables_feasibility(tmp_path):
+    nan = float("nan")
+    for seed in range(1, 6):
+        # a: feasible, IGD 0.2-0.24; b: no feasible solution in seeds 1-3
+        for algo, igd, share, best_cv in (("a", 0.2 + seed / 100, 1.0, 0.0),
+                                          ("b", nan if seed <= 3 else 0.1, 0.0 if seed <= 3
+                                           else 0.5, 2.0 * seed if seed <= 3 else 0.0)):
+            write_record(RunRecord(
+                config={"algo": algo, "max_evals": 100, "pop_size": 10},
+                summary={"problem": "c", "n_obj": 2, "n_var": 5, "seed": seed, "igd": igd,
+                         "igd_plus": igd, "hv": igd if igd == igd else nan, "wall_s": 1.0,
+                         "feasible_share": share, "best_cv": best_cv},
+                history=[{"n_evals": 100, "igd": igd, "hv": nan}],
+                X=np.zeros((2, 5)), F=np.eye(2)), tmp_path / f"{algo}-s{seed}")
+    written = write_report(tmp_path, control="b")
+    report = written.report.read_text()
+    igd_row = [line for line in report.split("### IGD (")[1].splitlines()
+               if line.startswith("| c ")][0]
+    assert igd_row == "| c | **2.300e-01 (2.000e-02)** = | inf (inf) |"  # b: 0.1, 0.1, inf x 3
+    hv_row = [line for line in report.split("### HV (")[1].splitlines()
+              if line.startswith("| c ")][0]
+    assert hv_row.startswith("| c | **2.300e-01") and "| 0.000e+00 (1.000e-01) † |" in hv_row
+    assert "counts as IGD = IGD+ = inf and HV = 0" in report
+    table = report.split("### Feasibility")[1].split("### ")[0]
+    assert "| c | 5/5; 1.00; 0 | 2/5; 0.00; 2 |" in table
+    header = read_summary(tmp_path)[0]
+    assert list(header)[list(header).index("hv") + 1:][:2] == ["feasible_share", "best_cv"]
+    assert len(written.figures) == 3  # the figures leave the NaN runs out instead of failing
+
+
+def test_unconstrained_summaries_keep_their_columns(tmp_path):
+    write_fake_record(tmp_path, "a", "p", 1, igd=0.1, hv=0.5)
+    write_report(tmp_path, figures=False)
+    assert "feasible_share" not in read_summary(tmp_path)[0]

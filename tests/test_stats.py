@@ -113,3 +113,13 @@ def test_friedman_needs_three_algorithms_and_two_problems():
     assert two.mean_ranks == {"A": 1.5, "B": 1.5} and math.isnan(two.p)
     one = friedman(np.array([[0.1, 0.2, 0.3]]), ["A", "B", "C"], higher_is_better=False)
     assert math.isnan(one.statistic)
+
+
+def test_median_iqr_orders_inf_last():
+    from evogan.lab.stats import median_iqr
+
+    inf = float("inf")
+    assert median_iqr([1.0, 2.0, 3.0, 4.0]) == (2.5, 1.5)  # linear interpolation as before
+    assert median_iqr([1.0, 2.0, inf]) == (2.0, inf)
+    assert median_iqr([inf, inf, inf]) == (inf, 0.0)
+    assert median_iqr([1.0, 2.0, 3.0, inf, inf]) == (3.0, inf)

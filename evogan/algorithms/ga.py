@@ -21,6 +21,7 @@ from evogan.params import choice
 from evogan.registry import register_algorithm
 from evogan.survival import (
     binary_tournament,
+    constrained_objectives,
     crowding_by_front,
     non_dominated_rank,
     rank_crowding_select,
@@ -41,7 +42,9 @@ class GeneticAlgorithm:
     turns the pool into `n_offspring` offspring on the unit cube; survival keeps `pop_size` of
     parents and offspring, and tells the variation which offspring survived (its optional
     `credit` hook, which a `Portfolio` learns from). With `rank-crowding` and SBX + PM this is
-    NSGA-II (Deb et al. 2002); with `spea2` it is the GA half of GMOEA.
+    NSGA-II (Deb et al. 2002); with `spea2` it is the GA half of GMOEA. Under constraints,
+    survival, tournament and the objectives the variation sees all follow Deb's
+    constraint-domination (`evogan.survival.constrained_objectives`).
 
     Args:
         pop_size: population size N.
@@ -69,6 +72,8 @@ class GeneticAlgorithm:
         reset_variation(self.variation)
         self.X_ = np.empty((0, problem.n_var))  # unit cube
         self.F_ = np.empty((0, problem.n_obj))
+        self.cv_ = np.empty(0)
+        self.ranked_F_ = self.F_  # F under constraint-domination (F itself when all feasible)
         self.mating_keys_: tuple[np.ndarray, ...] = ()
 
     def ask(self) -> np.ndarray:
@@ -76,21 +81,24 @@ class GeneticAlgorithm:
             U = self.rng_.random((self.pop_size, self.problem_.n_var))
         else:
             pool = binary_tournament(self.mating_keys_, self.n_offspring, rng=self.rng_)
-            U = self.variation(self.X_[pool], self.F_[pool], self.n_offspring, rng=self.rng_)
+            U = self.variation(self.X_[pool], self.ranked_F_[pool], self.n_offspring, rng=self.rng_)
             U = checked_offspring(U, self.n_offspring, self.problem_.n_var, self.variation)
         return from_unit(U, self.xl_, self.xu_)
 
-    def tell(self, X: np.ndarray, F: np.ndarray) -> None:
+    def tell(self, X: np.ndarray, F: np.ndarray, cv: np.ndarray) -> None:
         X_all = np.concatenate([self.X_, to_unit(X, self.xl_, self.xu_)])
         F_all = np.concatenate([self.F_, F])
+        cv_all = np.concatenate([self.cv_, cv])
+        ranked = constrained_objectives(F_all, cv_all)
         if self.survival == "spea2":
-            keep = spea2_select(F_all, min(self.pop_size, len(F_all)))
+            keep = spea2_select(ranked, min(self.pop_size, len(F_all)))
         else:
-            keep = rank_crowding_select(F_all, min(self.pop_size, len(F_all)))
+            keep = rank_crowding_select(ranked, min(self.pop_size, len(F_all)))
         if len(self.X_):  # the first tell is the random initial population, not offspring
             credit_variation(self.variation, survived_offspring(keep, len(self.X_), self.n_offspring))
-        self.X_, self.F_ = X_all[keep], F_all[keep]
-        self.mating_keys_ = self._mating_keys(self.F_)
+        self.X_, self.F_, self.cv_ = X_all[keep], F_all[keep], cv_all[keep]
+        self.ranked_F_ = constrained_objectives(self.F_, self.cv_)
+        self.mating_keys_ = self._mating_keys(self.ranked_F_)
 
     def _mating_keys(self, F: np.ndarray) -> tuple[np.ndarray, ...]:
         if self.survival == "spea2":
@@ -98,8 +106,8 @@ class GeneticAlgorithm:
         rank = non_dominated_rank(F)
         return (rank, -crowding_by_front(F, rank))  # crowding within each front, as in NSGA-II
 
-    def population(self) -> tuple[np.ndarray, np.ndarray]:
-        return from_unit(self.X_, self.xl_, self.xu_), self.F_.copy()
+    def population(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return from_unit(self.X_, self.xl_, self.xu_), self.F_.copy(), self.cv_.copy()
 
     def metrics(self) -> dict[str, float]:
         """The variation's `diagnostics()` (a portfolio's probabilities), if it has any."""

@@ -22,13 +22,19 @@ from evogan.core.variation import (
     checked_offspring,
     credit_variation,
     reset_variation,
+    spread_diagnostics,
     survived_offspring,
     variation_diagnostics,
 )
 from evogan.operators import SBX, PolynomialMutation
 from evogan.operators.combinators import Chain, quadratic_decay
 from evogan.operators.portfolio import CreditRule, Portfolio
-from evogan.survival import binary_tournament, spea2_fitness, spea2_select
+from evogan.survival import (
+    binary_tournament,
+    constrained_objectives,
+    spea2_fitness,
+    spea2_select,
+)
 
 __all__ = ["REFITS", "GANLoop"]
 
@@ -53,11 +59,20 @@ class GANLoop:
     true binary tournament (P6) and the engine's exact budget (P7). Variations see the unit cube;
     `evogan.core.bounds` maps to and from the problem's box.
 
+    Constraints: selection, tournament and the objectives given to the learned variation's
+    `fit` are those of Deb's constraint-domination (`evogan.survival.constrained_objectives`).
+    So a GAN that picks its real set by environmental selection on them (GMOEA's, E-GAN's)
+    learns from feasible solutions first: its real set is the best feasible solutions when at
+    least as many are feasible, else all feasible ones and the least-violating infeasible ones.
+
     `metrics()` reports per batch: `gan_batch` (1 if the learned variation made it, 0 for the GA,
     NaN for the initial population), `offspring_survival` (the share of the batch that survived
     selection), the same share under `gan_survival` or `ga_survival` (NaN under the other),
-    `trained` (1 if the variation refitted for this batch), and whatever the variation's
-    `diagnostics()` returns (GAN losses, training time, E-GAN's selection rates).
+    `trained` (1 if the variation refitted for this batch), the population's spread in decision
+    space (`spread_pop`, `position_range_pop`: `evogan.core.variation.spread_diagnostics` on the
+    unit cube, position variables x_1..x_{M-1}), and whatever the variation's `diagnostics()`
+    returns (spreads of its real set and samples, discriminator accuracies, GAN losses,
+    training time, E-GAN's selection rates).
 
     With a `rule`, an adaptive `Portfolio` of the two branches, named `gan` and `ga`, replaces
     the schedule: it draws each batch's branch from probabilities learned from the survival share
@@ -118,6 +133,7 @@ class GANLoop:
             reset_variation(self.gan)
             self.gan.to_device(device if self.device is None else self.device)
         self.X_ = self.F_ = None  # population on the unit cube, and its objectives
+        self.cv_ = self.ranked_F_ = None  # its constraint violation, F under constraint-domination
         self.offspring_ = None  # the last batch asked for, on the unit cube
         self.batch_ = 0  # index of the next batch within the current cycle
         self.portfolio_ = None
@@ -141,13 +157,14 @@ class GANLoop:
         gan, rng, n = self.gan, self.rng_, self.pop_size
         self.trained_ = gan is not None and self.refit == "cycle" and self.batch_ == 0
         if self.trained_:
-            gan.fit(self.X_, self.F_, rng=rng)
+            gan.fit(self.X_, self.ranked_F_, rng=rng)
         if self.portfolio_ is not None:
-            U = self.portfolio_(self.X_, self.F_, n, rng=rng)
+            U = self.portfolio_(self.X_, self.ranked_F_, n, rng=rng)
             self.from_gan_ = self.portfolio_.last_counts_[0] > 0
         else:
             self.from_gan_ = gan is not None and rng.random() < self.gan_probability(self.batch_)
-            U = (self._gan_batch if self.from_gan_ else self._ga_batch)(self.X_, self.F_, n, rng=rng)
+            U = (self._gan_batch if self.from_gan_ else self._ga_batch)(
+                self.X_, self.ranked_F_, n, rng=rng)
         self.metrics_["trained"] = float(self.trained_)
         return U
 
@@ -169,22 +186,26 @@ class GANLoop:
         parents = binary_tournament((spea2_fitness(F),), n, rng=rng)
         return self.ga_(X[parents], None, n, rng=rng)
 
-    def tell(self, X: np.ndarray, F: np.ndarray) -> None:
+    def tell(self, X: np.ndarray, F: np.ndarray, cv: np.ndarray) -> None:
         """Environmental selection on the population and the `len(X)` evaluated offspring."""
         m = len(X)
         U = self.offspring_[:m]  # exactly the rows asked for (X is their image in the bounds)
         if self.X_ is None:
-            self.X_, self.F_ = U, np.asarray(F, float)
+            self.X_, self.F_, self.cv_ = U, np.asarray(F, float), np.asarray(cv, float)
+            self.ranked_F_ = constrained_objectives(self.F_, self.cv_)
             return
         X_all = np.concatenate([self.X_, U])
         F_all = np.concatenate([self.F_, F])
-        survivors = spea2_select(F_all, min(self.pop_size, len(F_all)))
+        cv_all = np.concatenate([self.cv_, cv])
+        survivors = spea2_select(constrained_objectives(F_all, cv_all),
+                                 min(self.pop_size, len(F_all)))
         share = float(np.count_nonzero(survivors >= len(self.X_))) / m
         # rows past m were never evaluated (the budget ran out): they did not survive
         survived = survived_offspring(survivors, len(self.X_), len(self.offspring_))
         credit_variation(self.portfolio_ if self.portfolio_ is not None else
                          self.gan if self.from_gan_ else self.ga_, survived)
-        self.X_, self.F_ = X_all[survivors], F_all[survivors]
+        self.X_, self.F_, self.cv_ = X_all[survivors], F_all[survivors], cv_all[survivors]
+        self.ranked_F_ = constrained_objectives(self.F_, self.cv_)
         self.batch_ = (self.batch_ + 1) % self.w_max
         self.metrics_.update(
             gan_batch=float(self.from_gan_),
@@ -193,13 +214,14 @@ class GANLoop:
             ga_survival=math.nan if self.from_gan_ else share,
         )
 
-    def population(self) -> tuple[np.ndarray, np.ndarray]:
-        return from_unit(self.X_, self.xl_, self.xu_), self.F_.copy()
+    def population(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return from_unit(self.X_, self.xl_, self.xu_), self.F_.copy(), self.cv_.copy()
 
     def metrics(self) -> dict[str, float]:
+        spread = {} if self.X_ is None else spread_diagnostics(self.X_, self.F_.shape[1] - 1, "pop")
         diagnostics = self.gan.diagnostics() if self.gan is not None else {}
         chooser = self.portfolio_.diagnostics() if self.portfolio_ is not None else {}
-        return {**self.metrics_, **diagnostics, **chooser}
+        return {**self.metrics_, **spread, **diagnostics, **chooser}
 
 
 class _Remembering(LearnedVariation):

@@ -1,5 +1,7 @@
-"""GMOEA (He et al., IEEE TCYB 2021) and its GA-only control: the GAN loop (`GANLoop`) with
-GMOEA's GAN operator, with a user's learned operator (`--variation`), or with none."""
+"""GMOEA (He et al., IEEE TCYB 2021) and its controls: the GAN loop (`GANLoop`) with GMOEA's GAN
+operator, with a user's learned operator (`--variation`), with none (`gmoea-ga`), with the elite
+Gaussian sampled directly (`gmoea-elite-gaussian`) or with GMOEA's generator never trained
+(`gmoea-untrained`)."""
 
 from __future__ import annotations
 
@@ -10,13 +12,21 @@ from evogan.device import DEFAULT_CPU_THREADS
 from evogan.params import flag, integer, real
 from evogan.registry import register_algorithm
 
-__all__ = ["gan_memory_bytes", "make_gmoea", "make_gmoea_ga"]
+__all__ = ["gan_memory_bytes", "make_gmoea", "make_gmoea_elite_gaussian", "make_gmoea_ga",
+           "make_gmoea_untrained"]
 
 REFERENCE = (
     "C. He, S. Huang, R. Cheng, K. C. Tan, Y. Jin, Evolutionary Multiobjective Optimization "
     "Driven by Generative Adversarial Networks (GANs), IEEE Trans. Cybernetics, 2021 "
     "(arXiv:1910.04966)"
 )
+
+
+def _check_real_set(k: int, pop_size: int) -> None:
+    """The real set is k of the population's solutions: a larger k is a one-line error."""
+    if k > pop_size:
+        raise ConfigError(f"parameter k={k} is larger than the population ({pop_size}); the GAN's "
+                          "real set is k of its solutions")
 
 
 def gan_memory_bytes(n_var: int, pop_size: int, epochs: int) -> float:
@@ -81,9 +91,7 @@ def make_gmoea(
     if variation is not None:
         return GANLoop(pop_size=pop_size, w_max=w_max, gan=variation, eta_c=eta_c, eta_m=eta_m,
                        device=device)
-    if k > pop_size:
-        raise ConfigError(f"parameter k={k} is larger than the population ({pop_size}); the GAN's "
-                          "real set is k of its solutions")
+    _check_real_set(k, pop_size)
     from evogan.gan.gmoea import GMOEAGAN  # torch, imported when a GMOEA is built
 
     gan = GMOEAGAN(
@@ -102,3 +110,52 @@ def make_gmoea(
 def make_gmoea_ga(*, pop_size: int = 100, eta_c: float = 20.0, eta_m: float = 20.0) -> GANLoop:
     """SPEA2 selection after every batch of binary tournament + SBX + PM offspring."""
     return GANLoop(pop_size=pop_size, w_max=1, gan=None, eta_c=eta_c, eta_m=eta_m)
+
+
+_CONTROL_PARAMS = {"k": integer(ge=2), "w_max": integer(ge=1), "eta_c": real(ge=0),
+                   "eta_m": real(ge=0)}
+
+
+def _control_loop(control: str, *, pop_size: int, k: int, w_max: int, eta_c: float,
+                  eta_m: float, device: str | None) -> GANLoop:
+    """GMOEA's loop with the control operator `control` of `evogan.gan.controls` in the GAN's
+    place, everything else as `make_gmoea` builds it."""
+    _check_real_set(k, pop_size)
+    from evogan.gan import controls  # torch, imported when a control is built
+
+    operator = getattr(controls, control)(k=k, eta_m=eta_m)
+    return GANLoop(pop_size=pop_size, w_max=w_max, gan=operator, eta_c=eta_c, eta_m=eta_m,
+                   device=device)
+
+
+@register_algorithm(
+    "gmoea-elite-gaussian",
+    summary="GMOEA's loop sampling the generator's input (the elites' Gaussian) directly + PM",
+    reference=REFERENCE,
+    params=_CONTROL_PARAMS,
+)
+def make_gmoea_elite_gaussian(*, pop_size: int = 100, k: int = 10, w_max: int = 5,
+                              eta_c: float = 20.0, eta_m: float = 20.0,
+                              device: str | None = None) -> GANLoop:
+    """The control that asks what the GAN adds to its own input: GMOEA with its operator's
+    batches drawn from the Gaussian of the k SPEA2-selected parents, then mutated as GMOEA
+    mutates (`evogan.gan.controls.EliteGaussianSampler`)."""
+    return _control_loop("EliteGaussianSampler", pop_size=pop_size, k=k, w_max=w_max,
+                         eta_c=eta_c, eta_m=eta_m, device=device)
+
+
+@register_algorithm(
+    "gmoea-untrained",
+    summary="GMOEA's loop with its generator never trained (initial random weights) + PM",
+    reference=REFERENCE,
+    params=_CONTROL_PARAMS,
+    memory_bytes=lambda n_var, pop_size, params: gan_memory_bytes(n_var, pop_size, 0),
+)
+def make_gmoea_untrained(*, pop_size: int = 100, k: int = 10, w_max: int = 5,
+                         eta_c: float = 20.0, eta_m: float = 20.0,
+                         device: str | None = None) -> GANLoop:
+    """The control that asks what training adds: GMOEA with its generator left at its initial
+    random weights, fed the same elite noise and mutated the same way
+    (`evogan.gan.controls.UntrainedGenerator`)."""
+    return _control_loop("UntrainedGenerator", pop_size=pop_size, k=k, w_max=w_max,
+                         eta_c=eta_c, eta_m=eta_m, device=device)

@@ -2,7 +2,11 @@
 
 The algorithms are pymoo's own implementations, untouched; evogan only feeds them the evaluated
 solutions, so the budget, seeding, history and indicators are the same as for evogan's own
-algorithms and comparisons are like for like.
+algorithms and comparisons are like for like. Constraints reach pymoo natively: each told
+solution carries its violation as one inequality G = cv (pymoo's CV of it is cv itself), so
+pymoo's own constraint handling (its feasibility-first survival and constrained tournaments)
+decides, exactly as when pymoo evaluates the problem itself. pymoo's MOEA/D refuses
+constrained problems; so does `moead` here.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class PymooBaseline:
         self.build = build
 
     def setup(self, problem: Problem, *, rng: np.random.Generator, device: str = "cpu") -> None:
+        self.constrained_ = bool(problem.has_constraints())
         self.algorithm_ = self.build(problem)
         self.algorithm_.setup(problem, termination=NoTermination(), seed=derive_seed(rng))
         self.pop_size_ = int(self.algorithm_.pop_size)
@@ -55,19 +60,25 @@ class PymooBaseline:
         # loop-wise algorithms (MOEA/D) ask for one Individual at a time
         return np.atleast_2d(self.asked_.get("X"))
 
-    def tell(self, X: np.ndarray, F: np.ndarray) -> None:
+    def tell(self, X: np.ndarray, F: np.ndarray, cv: np.ndarray) -> None:
+        G = np.asarray(cv, dtype=float)[:, None]  # (m, 1): the violation as one inequality
         if isinstance(self.asked_, Individual):
             infills = self.asked_
             infills.set("F", F[0])
+            if self.constrained_:
+                infills.set("G", G[0])
         else:
             infills = self.asked_[: len(X)]
             infills.set("F", F)
+            if self.constrained_:
+                infills.set("G", G)
         self.algorithm_.evaluator.n_eval += len(X)
         self.algorithm_.tell(infills=infills)
 
-    def population(self) -> tuple[np.ndarray, np.ndarray]:
+    def population(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         pop = self.algorithm_.pop
-        return pop.get("X"), pop.get("F")
+        cv = pop.get("CV")[:, 0] if self.constrained_ else np.zeros(len(pop))
+        return pop.get("X"), pop.get("F"), np.asarray(cv, dtype=float)
 
     def metrics(self) -> dict[str, float]:
         return {}
@@ -133,6 +144,10 @@ def make_moead(*, pop_size: int = 100, n_neighbors: int = 20) -> PymooBaseline:
     _check_pop_size(pop_size)
 
     def build(problem: Problem) -> MOEAD:
+        if problem.has_constraints():
+            raise ConfigError(f"moead does not handle constraints (pymoo's MOEA/D refuses "
+                              f"them); {getattr(problem, 'benchmark_name', type(problem).__name__)!r} has "
+                              f"{problem.n_ieq_constr + problem.n_eq_constr}; use nsga2 or nsga3")
         ref_dirs = _directions("moead", problem.n_obj, pop_size)
         if len(ref_dirs) < pop_size:
             logger.warning("moead on %d objectives uses a population of %d (the Das-Dennis "

@@ -18,6 +18,12 @@ class Algorithm(Protocol):
     problem's bounds, shape (n, n_var); the engine may evaluate only the first rows of a batch
     (to respect the budget) and then passes exactly those rows to `tell`, which performs
     environmental selection. An algorithm never evaluates the problem itself.
+
+    Constraints: `tell` always receives the constraint violation `cv` of the rows (the sum of
+    the positive parts of G and of |H| - eps, `evogan.engine.constraint_violation`; 0 means
+    feasible), zeros for an unconstrained problem. An algorithm keeps the `cv` of its
+    population, returns it from `population`, and ranks by Deb's constraint-domination
+    (`evogan.survival.constrained_objectives`), which leaves unconstrained runs unchanged.
     """
 
     def setup(self, problem: Problem, *, rng: np.random.Generator, device: str = "cpu") -> None:
@@ -26,11 +32,12 @@ class Algorithm(Protocol):
     def ask(self) -> np.ndarray:
         """Decision vectors to evaluate next, (n, n_var), inside the problem's bounds."""
 
-    def tell(self, X: np.ndarray, F: np.ndarray) -> None:
-        """Take the evaluated rows `X` (m, n_var), `F` (m, n_obj) of the last `ask`, m <= n."""
+    def tell(self, X: np.ndarray, F: np.ndarray, cv: np.ndarray) -> None:
+        """Take the evaluated rows `X` (m, n_var), `F` (m, n_obj) and their constraint
+        violation `cv` (m,) of the last `ask`, m <= n."""
 
-    def population(self) -> tuple[np.ndarray, np.ndarray]:
-        """The current population `(X, F)`, in the problem's bounds."""
+    def population(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The current population `(X, F, cv)`, X in the problem's bounds, cv (n,)."""
 
     def metrics(self) -> dict[str, float]:
         """Diagnostics of the last generation (GAN losses, survival shares); may be empty."""

@@ -19,6 +19,7 @@ combinators forward each operator its own rows.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from typing import Protocol, runtime_checkable
 
@@ -32,8 +33,10 @@ __all__ = [
     "checked_credit",
     "checked_offspring",
     "credit_variation",
+    "discriminator_diagnostics",
     "operator_name",
     "reset_variation",
+    "spread_diagnostics",
     "survived_offspring",
     "variation_diagnostics",
 ]
@@ -66,8 +69,17 @@ class LearnedVariation(ABC):
         """Return `n` offspring, shape (n, n_var), in [0, 1]."""
 
     def diagnostics(self) -> dict[str, float]:
-        """Numbers of the last fit worth logging per generation (losses, training time); the
-        algorithm adds them to its metrics, so they reach the run history. None by default."""
+        """Numbers of the last fit and sample worth logging per generation; the algorithm adds
+        them to its metrics, so they reach the run history. None by default.
+
+        evogan's operators share these names: `spread_real` / `spread_gen` and
+        `position_range_real` / `position_range_gen` (`spread_diagnostics` of the real set and
+        of the generated samples), `d_acc_*` and `d_prob_*` for `real`, `poor` and `gen`
+        (`discriminator_diagnostics` on the real set, on the parents labelled fake, on the
+        generated samples), and their losses. They must be computed from what the operator
+        already holds and draw nothing from the run's generators, so that logging them cannot
+        change a run.
+        """
         return {}
 
     def to_device(self, device: str) -> None:
@@ -89,6 +101,40 @@ class LearnedVariation(ABC):
     ) -> np.ndarray:
         self.fit(X, F, rng=rng)
         return self.sample(n_offspring, rng=rng)
+
+
+def spread_diagnostics(X: np.ndarray, n_position: int, suffix: str) -> dict[str, float]:
+    """How widely the rows of `X` (n, n_var) on the unit cube spread, under `*_{suffix}` keys.
+
+    `spread_{suffix}` is the per-variable standard deviation (population form, ddof 0) averaged
+    over the variables; `position_range_{suffix}` the range (max - min) of each position
+    variable x_1..x_{n_position} averaged over them (for M objectives the first M - 1 variables
+    place a solution along the front in IMF, DTLZ, LSMOP and ZDT), left out when n_position is
+    0. A population collapsed to one point has 0 for both; GMOEA's collapse on IMF1 shows as a
+    position range far below the GA's.
+    """
+    X = np.asarray(X, dtype=float)
+    result = {f"spread_{suffix}": float(X.std(axis=0).mean())}
+    n_position = min(n_position, X.shape[1])
+    if n_position > 0:
+        position = X[:, :n_position]  # (n, n_position)
+        result[f"position_range_{suffix}"] = float(np.ptp(position, axis=0).mean())
+    return result
+
+
+def discriminator_diagnostics(prob: np.ndarray, *, real: bool, suffix: str) -> dict[str, float]:
+    """What a discriminator says of rows that are all real (`real=True`) or all fake.
+
+    `d_acc_{suffix}` is the share of outputs `prob` (n,) in (0, 1) on the right side of 0.5
+    (D(x) > 0.5 for real rows, < 0.5 for fake ones), `d_prob_{suffix}` the mean output: with 10
+    real against 90 bad parents a discriminator can call everything fake, and its accuracy on
+    the real set then stays 0 while its mean output still separates them. NaN for no rows.
+    """
+    prob = np.asarray(prob, dtype=float).reshape(-1)
+    if prob.size == 0:
+        return {f"d_acc_{suffix}": math.nan, f"d_prob_{suffix}": math.nan}
+    right = prob > 0.5 if real else prob < 0.5
+    return {f"d_acc_{suffix}": float(np.mean(right)), f"d_prob_{suffix}": float(prob.mean())}
 
 
 def operator_name(variation: Variation) -> str:

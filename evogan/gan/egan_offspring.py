@@ -20,7 +20,7 @@ import torch
 
 from evogan.core.errors import ConfigError
 from evogan.core.rng import torch_generator
-from evogan.core.variation import LearnedVariation
+from evogan.core.variation import LearnedVariation, discriminator_diagnostics, spread_diagnostics
 from evogan.gan.egan import EGAN, EGANConfig
 from evogan.gan.elite_noise import EliteGaussian
 from evogan.survival import ELITE_SELECTIONS
@@ -35,10 +35,14 @@ class EGANOffspring(LearnedVariation):
     """Offspring from an E-GAN generator population trained to tell elites from the rest.
 
     `fit(X, F)`: the `n_elite` best parents by environmental selection (`elite_selection`) are
-    the real data; the other parents are extra fake data besides the generated samples. The
+    the real data; the other parents are extra fake data besides the generated samples. Under
+    constraints the loop passes `F` under constraint-domination
+    (`evogan.survival.constrained_objectives`): the elites are the best feasible parents, or,
+    when fewer than `n_elite` are feasible, all feasible ones and the least-violating others. The
     E-GAN trainer then runs `iterations` generations: mutation of each generator by each loss,
     selection by F_q + gamma * F_d, discriminator update. `sample(n)` draws offspring from the
-    surviving generators, their noise from the elites' Gaussian, as GMOEA does.
+    surviving generators, their noise from the elites' Gaussian, as GMOEA does. `diagnostics()`
+    reports the trainer's numbers and the spreads and accuracies GMOEA's operator reports.
 
     Args:
         n_elite: size of the elite ("real") set (GMOEA: 10).
@@ -117,18 +121,35 @@ class EGANOffspring(LearnedVariation):
         for _ in range(self.iterations):
             self.metrics_ = self.gan_.step(real, noise=self.noise_.sample,
                                            extra_fake=rest if len(rest) else None)
+        self.n_position_ = F.shape[1] - 1
+        self.fit_diagnostics_ = {
+            **spread_diagnostics(X[is_elite], self.n_position_, "real"),
+            **discriminator_diagnostics(self._discriminate(E), real=True, suffix="real"),
+            **discriminator_diagnostics(self._discriminate(rest), real=False, suffix="poor"),
+        }
         logger.debug("E-GAN operator fit: %s, selection rates %s", self.metrics_,
                      self.gan_.selection_rates())
 
     def sample(self, n: int, *, rng: np.random.Generator) -> np.ndarray:
         """`n` offspring (n, n_var) in [0, 1] from the surviving generators."""
         generator = torch_generator(rng, self.device)
-        X = self.gan_.sample(n, noise=self.noise_.sample, generator=generator)
+        X = self.gan_.sample(n, noise=self.noise_.sample, generator=generator)  # (n, n_var)
+        self.sample_diagnostics_ = {
+            **spread_diagnostics(X.cpu().numpy(), self.n_position_, "gen"),
+            **discriminator_diagnostics(self._discriminate(X), real=False, suffix="gen"),
+        }
         return X.cpu().numpy().astype(float).clip(0.0, 1.0)
 
+    def _discriminate(self, X: torch.Tensor) -> np.ndarray:
+        """D(x) (n,) of the rows `X` (n, n_var); draws nothing, changes nothing."""
+        return self.gan_.discriminate(X).double().cpu().numpy().reshape(-1)
+
     def diagnostics(self) -> dict[str, float]:
-        """The last E-GAN generation's D loss, F, F_q, F_d and each mutation's selection rate."""
+        """The last E-GAN generation's D loss, F, F_q, F_d and each mutation's selection rate;
+        the spreads of the last elite set and generated batch (`spread_diagnostics`), and D's
+        accuracy and mean output on the elites, the rest and the generated batch, after the last fit."""
         if getattr(self, "gan_", None) is None:
             return {}
         rates = {f"select_{k}": v for k, v in self.gan_.selection_rates().items()}
-        return {**getattr(self, "metrics_", {}), **rates}
+        return {**getattr(self, "metrics_", {}), **rates, **getattr(self, "fit_diagnostics_", {}),
+                **getattr(self, "sample_diagnostics_", {})}

@@ -5,6 +5,10 @@ current elite ("real") solutions, clipped to [0, 1], so that generated offspring
 elites. The elite set is small (k = 10 by default) and usually smaller than the number of
 variables, so Sigma is singular: it is factored once per fit with a symmetric eigendecomposition
 whose negative round-off eigenvalues are clipped to zero, which works for any rank.
+
+`EliteNoiseVariation` is what GMOEA's operator (`evogan.gan.gmoea.GMOEAGAN`) and its two
+controls (`evogan.gan.controls`) share: the real set, this Gaussian, the noise drawn from it,
+polynomial mutation of the samples, and the spread diagnostics.
 """
 
 from __future__ import annotations
@@ -14,7 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-__all__ = ["EliteGaussian"]
+from evogan.core.errors import ConfigError
+from evogan.core.rng import torch_generator
+from evogan.core.variation import LearnedVariation, spread_diagnostics
+from evogan.device import resolve_device
+from evogan.operators.pm import PolynomialMutation
+from evogan.survival import spea2_select
+
+__all__ = ["EliteGaussian", "EliteNoiseVariation"]
 
 
 @dataclass(frozen=True)
@@ -67,3 +78,78 @@ class EliteGaussian:
             (n, n_var), generator=generator, dtype=self.mean.dtype, device=self.mean.device
         )
         return torch.addmm(self.mean, eps, self.factor.T).clamp_(0.0, 1.0)  # mean + factor @ eps
+
+
+class EliteNoiseVariation(LearnedVariation):
+    """Offspring made from the elites' Gaussian: noise -> `_generate` -> polynomial mutation.
+
+    The frame of GMOEA's operator (He et al., IEEE TCYB 2021) without its GAN, so that the GAN
+    and its controls differ in `_generate` (and in training) alone. `fit` takes the `k` parents
+    chosen by SPEA2 environmental selection as the real set and fits `EliteGaussian` to them;
+    at the first fit a subclass builds what it needs (`_build`), at every fit it may learn
+    (`_learn`). `sample` draws noise from the Gaussian, maps it by `_generate` and applies
+    polynomial mutation.
+
+    `diagnostics()` reports `spread_real` / `position_range_real` of the last real set and
+    `spread_gen` / `position_range_gen` of the last generated samples before mutation
+    (`evogan.core.variation.spread_diagnostics`, position variables x_1..x_{M-1}); a
+    subclass adds its own through `_diagnostics`. Nothing of it draws random numbers.
+
+    Args:
+        k: size of the real set.
+        eta_m: polynomial mutation's distribution index.
+        prob_mutation: per-variable mutation probability; None means 1 / n_var.
+        device: where noise is drawn and networks run: "cpu", "cuda", "cuda:N" or "auto".
+    """
+
+    def __init__(self, *, k: int = 10, eta_m: float = 20.0, prob_mutation: float | None = None,
+                 device: str = "cpu") -> None:
+        if int(k) != k or k < 1:
+            raise ConfigError(f"{type(self).__name__}: k must be an integer >= 1, got {k!r}")
+        self.k, self.eta_m, self.prob_mutation, self.device = k, eta_m, prob_mutation, device
+
+    def fit(self, X: np.ndarray, F: np.ndarray | None, *, rng: np.random.Generator) -> None:
+        """Pick the real set of the parents `X` (n, n_var) in [0, 1] by their objectives `F`
+        (n, n_obj), fit the noise Gaussian to it, then `_learn`."""
+        if F is None:
+            raise ValueError(f"{type(self).__name__} needs the parents' objectives F to pick the "
+                             "real set")
+        X, F = np.asarray(X, dtype=float), np.asarray(F, dtype=float)
+        n, n_var = X.shape
+        real = spea2_select(F, min(self.k, n))
+        if not hasattr(self, "device_"):
+            self.device_ = resolve_device(self.device)
+            self._build(n_var, rng)
+        self.gaussian_ = EliteGaussian.fit(X[real], device=self.device_)
+        self._learn(X, real, rng)
+        self.real_, self.n_position_ = real, F.shape[1] - 1
+        self.real_spread_ = spread_diagnostics(X[real], self.n_position_, "real")
+
+    def sample(self, n: int, *, rng: np.random.Generator) -> np.ndarray:
+        """`n` offspring (n, n_var) in [0, 1]: `_generate` on the Gaussian's noise, then PM."""
+        if not hasattr(self, "gaussian_"):
+            raise RuntimeError(f"{type(self).__name__}.sample called before fit")
+        noise = self.gaussian_.sample(n, torch_generator(rng, self.device_))  # (n, n_var)
+        Y = self._generate(noise).double().cpu().numpy()  # (n, n_var)
+        self.gen_spread_ = spread_diagnostics(Y, self.n_position_, "gen")
+        mutation = PolynomialMutation(eta=self.eta_m, prob_var=self.prob_mutation)
+        return mutation(Y, None, n, rng=rng)
+
+    def diagnostics(self) -> dict[str, float]:
+        """The spreads of the last real set and generated batch, and `_diagnostics()`."""
+        return {**getattr(self, "real_spread_", {}), **getattr(self, "gen_spread_", {}),
+                **self._diagnostics()}
+
+    def _build(self, n_var: int, rng: np.random.Generator) -> None:
+        """Create the learned state at the first fit (nothing here)."""
+
+    def _learn(self, X: np.ndarray, real: np.ndarray, rng: np.random.Generator) -> None:
+        """Learn from the parents `X` (n, n_var) with the real set's indices `real` (nothing)."""
+
+    def _generate(self, noise: torch.Tensor) -> torch.Tensor:
+        """Map noise (n, n_var) on the unit cube to samples (n, n_var) in [0, 1]."""
+        raise NotImplementedError
+
+    def _diagnostics(self) -> dict[str, float]:
+        """A subclass's own numbers (losses, discriminator accuracies)."""
+        return {}

@@ -22,15 +22,13 @@ import torch
 
 from evogan.core.errors import ConfigError
 from evogan.core.rng import torch_generator
-from evogan.core.variation import LearnedVariation
-from evogan.device import DEFAULT_CPU_THREADS, resolve_device, set_cpu_threads
-from evogan.gan.elite_noise import EliteGaussian
+from evogan.core.variation import discriminator_diagnostics
+from evogan.device import DEFAULT_CPU_THREADS, set_cpu_threads
+from evogan.gan.elite_noise import EliteNoiseVariation
 from evogan.gan.gmoea_fused import FusedGanTrainer
 from evogan.gan.gmoea_training import TrainingDraws, build_networks
-from evogan.operators.pm import PolynomialMutation
-from evogan.survival import spea2_select
 
-__all__ = ["GMOEAGAN"]
+__all__ = ["GMOEAGAN", "generate_eval"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +41,7 @@ def _trainer_class(device: str) -> type:
     return CompiledGanTrainer
 
 
-class GMOEAGAN(LearnedVariation):
+class GMOEAGAN(EliteNoiseVariation):
     """GMOEA's GAN operator: learn the distribution of the best-spread parents, sample near it.
 
     He, Huang, Cheng, Tan, Jin, "Evolutionary Multiobjective Optimization Driven by Generative
@@ -56,7 +54,16 @@ class GMOEAGAN(LearnedVariation):
     Gaussian fitted to the real set, clipped to [0, 1]. The networks, their optimiser states and
     BatchNorm statistics are created in the first `fit` and kept across generations; each `fit`
     trains them further for `epochs` epochs. `sample` draws noise from the same Gaussian, runs
-    the generator in eval mode and applies polynomial mutation.
+    the generator in eval mode and applies polynomial mutation. The frame (real set, Gaussian,
+    mutation, spread diagnostics) is `EliteNoiseVariation`, shared with the controls of
+    `evogan.gan.controls`. Under constraints the loop passes `F` under constraint-domination
+    (`evogan.survival.constrained_objectives`), so the real set is the k best feasible parents,
+    or, when fewer than k are feasible, all feasible ones and the least-violating others.
+
+    `diagnostics()` adds to the spreads the last training's losses and wall time and the
+    discriminator's accuracy and mean output, after training, on the real set (`d_acc_real`,
+    `d_prob_real`), on the bad parents (`*_poor`) and on the last generated batch (`*_gen`,
+    before mutation).
 
     Bugs of the official code that evogan fixes (the published results came from the
     buggy code):
@@ -101,32 +108,27 @@ class GMOEAGAN(LearnedVariation):
         cpu_threads: int | None = DEFAULT_CPU_THREADS,
         shuffle_labels_bug: bool = False,
     ) -> None:
-        for name, value, least in (("k", k, 1), ("epochs", epochs, 1), ("batch_size", batch_size, 2)):
+        for name, value, least in (("epochs", epochs, 1), ("batch_size", batch_size, 2)):
             if int(value) != value or value < least:
                 raise ConfigError(f"GMOEA GAN: {name} must be an integer >= {least}, got {value!r}")
-        self.k, self.epochs, self.batch_size, self.lr = k, epochs, batch_size, lr
-        self.eta_m, self.prob_mutation = eta_m, prob_mutation
-        self.device, self.cpu_threads = device, cpu_threads
+        super().__init__(k=k, eta_m=eta_m, prob_mutation=prob_mutation, device=device)
+        self.epochs, self.batch_size, self.lr, self.cpu_threads = epochs, batch_size, lr, cpu_threads
         self.shuffle_labels_bug = shuffle_labels_bug
 
-    def fit(self, X: np.ndarray, F: np.ndarray | None, *, rng: np.random.Generator) -> None:
-        """Train on the parents `X` (n, n_var) in [0, 1] with objectives `F` (n, n_obj)."""
-        if F is None:
-            raise ValueError("GMOEAGAN needs the parents' objectives F to pick the real set")
-        X = np.asarray(X, dtype=float)
-        n, n_var = X.shape
-        real = spea2_select(np.asarray(F, dtype=float), min(self.k, n))
-        if not hasattr(self, "trainer_"):
-            self.device_ = resolve_device(self.device)
-            generator, discriminator = build_networks(
-                n_var, device=self.device_, generator=torch_generator(rng, self.device_)
-            )
-            self.trainer_ = _trainer_class(self.device_)(generator, discriminator, lr=self.lr)
+    def _build(self, n_var: int, rng: np.random.Generator) -> None:
+        """GMOEA's networks, initialised from `rng`, and the trainer that holds them."""
+        generator, discriminator = build_networks(
+            n_var, device=self.device_, generator=torch_generator(rng, self.device_)
+        )
+        self.trainer_ = _trainer_class(self.device_)(generator, discriminator, lr=self.lr)
+
+    def _learn(self, X: np.ndarray, real: np.ndarray, rng: np.random.Generator) -> None:
+        """Train for `epochs` epochs on the parents `X` (n, n_var), `real` labelled 1."""
         if self.device_ == "cpu":
             set_cpu_threads(self.cpu_threads)
         start = time.perf_counter()
+        n = len(X)
         generator = torch_generator(rng, self.device_)
-        self.gaussian_ = EliteGaussian.fit(X[real], device=self.device_)
         draws = TrainingDraws.draw(self.gaussian_, n, self.epochs, generator)
         labels = np.zeros(n)
         labels[real] = 1.0
@@ -134,34 +136,45 @@ class GMOEAGAN(LearnedVariation):
         if self.shuffle_labels_bug:  # labels stay in population order; epoch 0 is aligned
             label_order = torch.arange(n, device=self.device_).repeat(self.epochs, 1)
             label_order[0] = draws.order[0]
+        X_t = torch.as_tensor(X, dtype=torch.float32, device=self.device_)  # (n, n_var)
         self.loss_d_, self.loss_g_ = self.trainer_.train(
-            torch.as_tensor(X, dtype=torch.float32, device=self.device_),
-            torch.as_tensor(labels, dtype=torch.float32, device=self.device_),
+            X_t, torch.as_tensor(labels, dtype=torch.float32, device=self.device_),
             draws, batch_size=self.batch_size, label_order=label_order,
         )
-        self.real_ = real
         self.train_seconds_ = time.perf_counter() - start  # .item() in train synchronises
+        prob = self._discriminate(X_t)  # (n,), after training, as the offspring will meet it
+        is_real = labels == 1.0
+        self.d_fit_ = {**discriminator_diagnostics(prob[is_real], real=True, suffix="real"),
+                       **discriminator_diagnostics(prob[~is_real], real=False, suffix="poor")}
         logger.debug(
             "GMOEA GAN trained %d epochs in %.3f s: D loss %.4f, G loss %.4f",
             self.epochs, self.train_seconds_, self.loss_d_, self.loss_g_,
         )
 
-    def diagnostics(self) -> dict[str, float]:
-        """The last training's mean D and G losses (last epoch) and its wall time (NaN before
-        the first training)."""
-        return {"loss_d": getattr(self, "loss_d_", math.nan),
-                "loss_g": getattr(self, "loss_g_", math.nan),
-                "train_seconds": getattr(self, "train_seconds_", math.nan)}
+    def _generate(self, noise: torch.Tensor) -> torch.Tensor:
+        """The generator's output (n, n_var) in eval mode; D's accuracy on it is recorded."""
+        Y = generate_eval(self.trainer_.generator, noise)
+        self.d_gen_ = discriminator_diagnostics(self._discriminate(Y), real=False, suffix="gen")
+        return Y
 
-    def sample(self, n: int, *, rng: np.random.Generator) -> np.ndarray:
-        """`n` offspring (n, n_var) in [0, 1]: generator output in eval mode, then PM."""
-        if not hasattr(self, "trainer_"):
-            raise RuntimeError("GMOEAGAN.sample called before fit")
-        noise = self.gaussian_.sample(n, torch_generator(rng, self.device_))
-        network = self.trainer_.generator
-        network.eval()  # BatchNorm uses its running statistics
+    def _discriminate(self, X: torch.Tensor) -> np.ndarray:
+        """D(x) (n,) for rows `X` (n, n_var): no BatchNorm in D, so no state changes."""
         with torch.no_grad():
-            Y = network(noise).double().cpu().numpy()
-        network.train()
-        mutation = PolynomialMutation(eta=self.eta_m, prob_var=self.prob_mutation)
-        return mutation(Y, None, n, rng=rng)
+            return self.trainer_.discriminator(X).double().cpu().numpy().reshape(-1)
+
+    def _diagnostics(self) -> dict[str, float]:
+        """The last training's mean D and G losses (last epoch), its wall time (NaN before the
+        first training) and what D says of the real set, the bad parents and the last batch."""
+        losses = {name: getattr(self, f"{name}_", math.nan)
+                  for name in ("loss_d", "loss_g", "train_seconds")}
+        return {**losses, **getattr(self, "d_fit_", {}), **getattr(self, "d_gen_", {})}
+
+
+def generate_eval(network: torch.nn.Module, noise: torch.Tensor) -> torch.Tensor:
+    """A GMOEA generator's samples (n, n_var) from `noise` in eval mode (BatchNorm uses its
+    running statistics), the network left in training mode afterwards."""
+    network.eval()
+    with torch.no_grad():
+        Y = network(noise)
+    network.train()
+    return Y

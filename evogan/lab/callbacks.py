@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from evogan.core.callback import RunState
-from evogan.indicators import hv, igd, nondominated
+from evogan.indicators import feasibility, feasible_front, hv, igd
 
 __all__ = ["History", "IndicatorLog"]
 
@@ -22,8 +22,9 @@ class IndicatorLog:
         self.rows: list[dict[str, float]] = []
         self._next_row_at = 0
 
-    def measure(self, X: np.ndarray, F: np.ndarray) -> dict[str, float]:
-        """The indicators of one row, from the population (X, F) in the problem's bounds."""
+    def measure(self, X: np.ndarray, F: np.ndarray, cv: np.ndarray) -> dict[str, float]:
+        """The indicators of one row, from the population (X, F) in the problem's bounds and
+        its constraint violation cv (n,)."""
         raise NotImplementedError
 
     def on_start(self, state: RunState) -> None:
@@ -48,21 +49,35 @@ class History(IndicatorLog):
 
     Each row holds `n_evals`, `n_gen`, `elapsed_s`, IGD and HV of the non-dominated solutions
     of the population, and the algorithm's own `metrics()` (GAN losses, survival shares).
+    On a constrained problem IGD and HV judge the feasible non-dominated solutions (NaN while
+    none is feasible) and the row adds `feasible_share` and `best_cv`
+    (`evogan.indicators.feasibility`); an unconstrained problem's rows have neither.
     IGD+ and GD are left to the final summary: against a 10,000-point front each indicator
     costs about 10 ms, several times a GA generation. Algorithms that evaluate one solution
     per step (MOEA/D) are sampled, not logged at every step, so the indicators' cost stays
     bounded.
 
     Args:
-        front: the reference front (n_points, n_obj) for IGD, IGD+ and GD.
+        front: the reference front (n_points, n_obj) for IGD, or None: rows without IGD.
         ref_point: the HV reference point (n_obj,).
         every: evaluations between two rows.
+        constrained: whether the problem has constraints.
     """
 
-    def __init__(self, front: np.ndarray, ref_point: np.ndarray, *, every: int) -> None:
+    def __init__(
+        self, front: np.ndarray | None, ref_point: np.ndarray, *, every: int,
+        constrained: bool = False,
+    ) -> None:
         super().__init__(every=every)
-        self.front, self.ref_point = front, ref_point
+        self.front, self.ref_point, self.constrained = front, ref_point, constrained
 
-    def measure(self, X: np.ndarray, F: np.ndarray) -> dict[str, float]:
-        F = F[nondominated(F)]
-        return {"igd": igd(F, self.front), "hv": hv(F, self.ref_point)}
+    def measure(self, X: np.ndarray, F: np.ndarray, cv: np.ndarray) -> dict[str, float]:
+        F = feasible_front(F, cv if self.constrained else None)
+        names = ("hv",) if self.front is None else ("igd", "hv")
+        if not len(F):
+            row = dict.fromkeys(names, float("nan"))
+        elif self.front is None:
+            row = {"hv": hv(F, self.ref_point)}
+        else:
+            row = {"igd": igd(F, self.front), "hv": hv(F, self.ref_point)}
+        return {**row, **feasibility(cv)} if self.constrained else row

@@ -32,6 +32,14 @@ A campaign file (`evogan compare campaign.toml --out DIR`) looks like this; ever
     [problem.dtlz2]
     n_obj = 3
 
+    [problem."my_problem.py:MyProblem"] # a user's pymoo problem (FILE.py:NAME or MODULE:NAME)
+    n_var = 20                          # passed where its class or factory takes n_var
+    hv_ref = [1.1, 1.1]                 # HV reference point (default: see evogan.problems.user)
+
+A user's problem file is found from the current folder, as `--variation` files are. Its records
+go to `runs/<label>/<spec made file-name safe>/...` (`evogan.problems.user.problem_folder`), and
+a resumed campaign refuses records made from another version of the file (their SHA-256 differs).
+
 The design follows the experiment tooling of jMetalPy (one folder per algorithm x problem, per
 run files, a summary table), but jobs are submitted to the executor as callables and every
 future's result is checked.
@@ -58,9 +66,11 @@ from typing import Any, TextIO
 
 from evogan.core.errors import ConfigError
 from evogan.lab.backends import LocalPool, RayBackend, RunFunction, execute_in_worker
-from evogan.lab.config import RunConfig
+from evogan.lab.config import RunConfig, parse_point
 from evogan.lab.record import RunRecord, read_record, write_record, write_text_atomic
+from evogan.loading import source_digest
 from evogan.params import integer
+from evogan.problems.user import problem_folder
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -82,7 +92,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-_PROBLEM_KEYS = ("n_obj", "n_var")
+_PROBLEM_KEYS = ("n_obj", "n_var", "hv_ref")
+_SIZE_KEYS = ("n_obj", "n_var")
 _SIZE = integer(ge=1)
 _LABEL_KEYS = ("algo", "variation")
 """Keys of an [algorithm.LABEL] table that are not hyperparameters: the registered algorithm
@@ -106,7 +117,8 @@ class Campaign:
         device: where GAN training runs (auto, cpu, cuda, cuda:N).
         algorithm: per label, `{"algo": registered name (optional), "variation": a user operator
             MODULE:NAME or FILE.py:NAME (optional), hyperparameter: value, ...}`.
-        problem: per problem name, `{"n_obj": M, "n_var": D}` (both optional).
+        problem: per problem name, `{"n_obj": M, "n_var": D, "hv_ref": [r1, ..., rM]}` (all
+            optional; `hv_ref` is the HV reference point, `--hv-ref`).
     """
 
     algos: tuple[str, ...]
@@ -142,8 +154,15 @@ class Campaign:
         object.__setattr__(self, "algorithm", {
             label: self._converted(label, settings) for label, settings in self.algorithm.items()})
         object.__setattr__(self, "problem", {
-            name: {key: _SIZE.convert(f"{name}.{key}", value) for key, value in settings.items()}
+            name: {key: list(parse_point(value)) if key == "hv_ref" else
+                   _SIZE.convert(f"{name}.{key}", value) for key, value in settings.items()}
             for name, settings in self.problem.items()})
+        folders: dict[str, str] = {}
+        for name in self.problems:
+            other = folders.setdefault(problem_folder(name), name)
+            if other != name:
+                raise ConfigError(f"problems {other!r} and {name!r} would share the record "
+                                  f"folder {problem_folder(name)!r}; rename one")
 
     def _converted(self, label: str, settings: Mapping[str, Any]) -> dict[str, Any]:
         """A label's settings with its hyperparameters converted to their declared types, so that
@@ -191,10 +210,12 @@ class Campaign:
                         config = RunConfig(
                             algo=self.algo_name(label), problem=problem,
                             n_obj=settings.get("n_obj"), n_var=settings.get("n_var"),
+                            hv_ref=settings.get("hv_ref"),
                             pop_size=self.pop_size, max_evals=max_evals, seed=seed,
                             device=self.device, variation=self.variation(label),
                             params=self.params(label))
-                        folder = Path("runs", label, problem, f"evals-{max_evals}", f"seed-{seed}")
+                        folder = Path("runs", label, problem_folder(problem),
+                                      f"evals-{max_evals}", f"seed-{seed}")
                         specs.append(RunSpec(label=label, config=config, folder=folder))
         return specs
 
@@ -210,7 +231,8 @@ class Campaign:
                 raise ConfigError(f"algorithm {self.algo_name(label)!r} (label {label!r}) is not "
                                   f"registered; choose one of: {', '.join(known)}")
         for problem in self.problems:
-            get_problem(problem, **self.problem.get(problem, {}))
+            settings = self.problem.get(problem, {})
+            get_problem(problem, **{k: v for k, v in settings.items() if k in _SIZE_KEYS})
         checked: set[tuple[str, str]] = set()
         for spec in self.runs():  # each label on each problem: kinds, memory, parameters
             if (spec.label, spec.config.problem) in checked:
@@ -399,12 +421,19 @@ def _mismatch(stored: Mapping[str, Any], spec: RunSpec) -> str | None:
     wanted = spec.config.to_dict()
     checks = {key: wanted[key] for key in ("algo", "problem", "pop_size", "max_evals", "seed",
                                            "variation")}
-    checks.update({key: wanted[key] for key in _PROBLEM_KEYS if wanted[key] is not None})
+    checks.update({key: wanted[key] for key in _SIZE_KEYS if wanted[key] is not None})
+    checks["hv_ref"] = None if wanted["hv_ref"] is None else list(wanted["hv_ref"])
     checks["label"] = spec.label
     have = {**stored, "label": stored.get("label", stored.get("algo"))}
     for key, value in checks.items():
         if have.get(key) != value:
             return f"{key}={have.get(key)!r}, the campaign asks {value!r}"
+    source = have.get("problem_source")
+    if isinstance(source, dict) and source.get("sha256") is not None:
+        digest = source_digest(spec.config.problem)
+        if digest is not None and digest != source["sha256"]:
+            return (f"problem file {source.get('file')} has changed since the record was made "
+                    f"(sha256 {source['sha256'][:12]}..., now {digest[:12]}...)")
     stored_params = have.get("params", {})
     with contextlib.suppress(ConfigError):  # records written before parameters had types
         stored_params = algorithm_entry(spec.config.algo).convert_params(stored_params)

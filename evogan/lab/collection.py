@@ -20,13 +20,16 @@ from evogan.core.errors import ConfigError
 from evogan.core.problem import MULTITASK
 from evogan.lab.record import RunRecord, read_record
 
-__all__ = ["INDICATORS", "Collection", "Run", "collect", "instance_name", "median_run",
+__all__ = ["FRONT_INDICATORS", "INDICATORS", "Collection", "Run", "collect", "instance_name", "median_run",
            "task_runs"]
 
 logger = logging.getLogger(__name__)
 
 INDICATORS = {"igd": ("IGD", False), "igd_plus": ("IGD+", False), "hv": ("HV", True)}
 """Indicator column -> (title, higher is better)."""
+
+FRONT_INDICATORS = ("igd", "igd_plus", "gd")
+"""The indicators measured against a reference front: absent from runs without one."""
 
 
 @dataclass
@@ -51,7 +54,24 @@ class Run:
         return int(self.record.config["max_evals"])
 
     def value(self, indicator: str) -> float:
-        return float(self.record.summary[indicator])
+        """The run's final `indicator`. A constrained run that ended with no feasible solution
+        has NaN in its record; here it counts as the indicator's value on the empty set, the
+        worst there is (IGD, IGD+: inf; HV: 0), so tests and ranks put it behind every run
+        that found a feasible solution."""
+        value = float(self.record.summary[indicator])
+        if value != value and self.record.summary.get("feasible_share") == 0.0:
+            return 0.0 if INDICATORS.get(indicator, ("", False))[1] else math.inf
+        return value
+
+    def has(self, indicator: str) -> bool:
+        """Whether the run measured `indicator` (IGD, IGD+ and GD need a reference front)."""
+        return indicator in self.record.summary
+
+    @property
+    def has_front(self) -> bool:
+        """Whether the run had a reference front: a record without one stores front_hash null
+        and says why in its `front` field (a user problem without `pareto_front()`)."""
+        return self.record.config.get("front_hash", "") is not None
 
 
 @dataclass
@@ -84,6 +104,10 @@ class Collection:
         """Algorithm labels: the campaign's order first, then any other ones alphabetically."""
         found = {run.label for run in self.runs}
         return [a for a in self.order if a in found] + sorted(found - set(self.order))
+
+    def runs_of(self, budget: int, instance: tuple[str, int, int]) -> list[Run]:
+        """The runs of one budget and problem instance, of every algorithm."""
+        return [r for r in self.runs if r.max_evals == budget and r.instance == instance]
 
     def cells(self) -> dict[tuple[int, tuple[str, int, int], str], list[Run]]:
         """(max_evals, instance, label) -> runs, sorted by seed."""
@@ -147,7 +171,8 @@ def _checked(run: Run) -> list[Run]:
         for one in runs:
             _ = one.instance, one.max_evals, one.label, int(one.record.summary["seed"])
             for name in (*INDICATORS, "wall_s"):
-                one.value(name)
+                if one.has_front or name not in FRONT_INDICATORS:
+                    one.value(name)
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"run record {run.folder} lacks a field the report reads (summary.json "
                          f"or config.json): {type(error).__name__}: {error}") from error

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from evogan.core.errors import ConfigError
 
-__all__ = ["RunConfig", "parse_param"]
+__all__ = ["RunConfig", "parse_param", "parse_point"]
 
 
 def _opt(default: Any, help: str, **kwargs: Any) -> Any:
@@ -20,7 +22,8 @@ class RunConfig:
     """Everything that determines one run; saved as config.json next to its results."""
 
     algo: str = _opt("nsga2", "algorithm name (see `evogan list`)")
-    problem: str = _opt("dtlz2", "problem name (see `evogan list`)")
+    problem: str = _opt("dtlz2", "problem name (see `evogan list`), or a user's pymoo problem "
+                        "path/to/file.py:NAME or MODULE:NAME (a Problem subclass or factory)")
     n_obj: int | None = _opt(None, "number of objectives (default: the problem's)", type=int)
     n_var: int | None = _opt(None, "number of decision variables (default: the problem's)",
                              type=int)
@@ -31,6 +34,11 @@ class RunConfig:
     variation: str | None = _opt(
         None, "a user operator MODULE:NAME or path/to/file.py:NAME, run as the `ga` algorithm's "
         "variation or in the GAN's place in `gmoea`'s loop"
+    )
+    hv_ref: tuple[float, ...] | None = _opt(
+        None, "HV reference point, one value per objective, comma-separated (e.g. 1.1,1.1); "
+        "default: 1.1 x the nadir of the reference front, or for a user problem without one, of "
+        "a fixed sample (README: Your own problem)"
     )
     params: dict[str, Any] = field(
         default_factory=dict,
@@ -52,6 +60,8 @@ class RunConfig:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ConfigError(f"--{name.replace('_', '-')} {value} must be a positive integer")
+        if self.hv_ref is not None:
+            object.__setattr__(self, "hv_ref", parse_point(self.hv_ref))
         from evogan.registry import algorithm_entry, available_algorithms
 
         if self.variation is not None and not algorithm_entry(self.algo).accepts("variation"):
@@ -76,3 +86,24 @@ def parse_param(text: str) -> tuple[str, str]:
     if not sep or not key.strip():
         raise ConfigError(f"--param {text!r} is not of the form KEY=VALUE")
     return key.strip().replace("-", "_"), value
+
+
+def parse_point(value: str | Sequence[Any]) -> tuple[float, ...]:
+    """An HV reference point from `1.1,1.1` or a list of numbers: finite floats, at least two
+    (evogan's problems have two or more objectives)."""
+    items = value.split(",") if isinstance(value, str) else value
+    try:
+        point = tuple(_number(item) for item in items)
+    except (TypeError, ValueError):
+        point = ()
+    if len(point) < 2 or not all(math.isfinite(v) for v in point):
+        raise ConfigError(f"--hv-ref {value!r} is not a point: give two or more finite numbers, "
+                          "comma-separated, one per objective (e.g. 1.1,1.1)")
+    return point
+
+
+def _number(item: Any) -> float:
+    """A number, or its text; TypeError for anything else (a boolean included)."""
+    if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+        raise TypeError(f"{item!r} is not a number")
+    return float(item)

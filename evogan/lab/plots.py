@@ -1,4 +1,5 @@
-"""Report figures (matplotlib, Agg, PNG): final fronts, IGD against evaluations, box plots."""
+"""Report figures (matplotlib, Agg, PNG): final fronts, IGD against evaluations, box plots, and
+the learned operators' diagnostics of the median run."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ import numpy as np  # noqa: E402
 
 from evogan.core.errors import ConfigError  # noqa: E402
 from evogan.indicators import front_hash, nondominated  # noqa: E402
+from evogan.loading import is_user_spec  # noqa: E402
 
 if TYPE_CHECKING:
     from evogan.lab.collection import Collection, Run
 
-__all__ = ["convergence_band", "draw_budget", "true_front"]
+__all__ = ["DIAGNOSTIC_PANELS", "convergence_band", "draw_budget", "true_front"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +48,43 @@ STYLE = {"font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "xtick.lab
 """Font sizes (points) of every report figure: no text smaller than 9 pt."""
 
 
+DIAGNOSTIC_PANELS = (
+    ("decision-space spread (mean std per variable)",
+     (("spread_pop", "population"), ("spread_real", "real set"), ("spread_gen", "generated"))),
+    ("range of the position variables x1..x(M-1)",
+     (("position_range_pop", "population"), ("position_range_real", "real set"),
+      ("position_range_gen", "generated"))),
+    ("discriminator accuracy",
+     (("d_acc_real", "real"), ("d_acc_poor", "poor (fake)"), ("d_acc_gen", "generated"))),
+    ("mean discriminator output D(x)",
+     (("d_prob_real", "real"), ("d_prob_poor", "poor (fake)"), ("d_prob_gen", "generated"))),
+    ("share of a batch that survives",
+     (("gan_survival", "learned-operator batches"), ("ga_survival", "GA batches"))),
+    ("losses", (("loss_d", "D"), ("loss_g", "G"), ("d_loss", "D (E-GAN)"))),
+)
+"""The diagnostics figure's panels after IGD: (title, ((history column, what it measures), ...)).
+The names are those of `LearnedVariation.diagnostics` and `GANLoop.metrics`; a column no shown
+run logged is left out, and so is a panel with none of its columns."""
+
+LINESTYLES = ("-", "--", ":")
+"""The line style of a panel's first, second and third column; colour tells the algorithm."""
+
+
 def true_front(run: Run) -> np.ndarray | None:
     """The reference front of a run's problem, if evogan regenerates the one the run used."""
     from evogan.problems import get_problem, reference_front
 
     problem_name, n_obj, n_var = run.instance
     try:
-        front = reference_front(get_problem(problem_name, n_var=n_var, n_obj=n_obj))
+        try:
+            problem = get_problem(problem_name, n_var=n_var, n_obj=n_obj)
+        except ConfigError:
+            if not is_user_spec(problem_name):
+                raise
+            # a user's class may take neither size (the record holds the sizes it had, not the
+            # ones given); the front's hash below says whether this is the problem that ran
+            problem = get_problem(problem_name)
+        front = reference_front(problem)
     except ConfigError:
         return None
     if front_hash(front) != run.record.config.get("front_hash"):
@@ -67,7 +99,8 @@ def convergence_band(runs: Sequence[Run], indicator: str = "igd"
     """Median, 25th and 75th percentile of `indicator` over runs, against evaluations.
 
     Each run's history is read as a step function (the last logged value holds until the next
-    row), on the union of the evaluation counts the runs logged.
+    row), on the union of the evaluation counts the runs logged. NaN values (a constrained run
+    with no feasible solution yet) are left out, and so are points where no run has a value.
 
     Returns:
         (n_evals, median, q25, q75), each of shape (n_points,).
@@ -81,8 +114,12 @@ def convergence_band(runs: Sequence[Run], indicator: str = "igd"
         position = np.searchsorted(evals, grid, side="right") - 1
         logged = position >= 0
         values[i, logged] = series[position[logged]]
-    q25, median, q75 = np.nanpercentile(values, [25, 50, 75], axis=0)
-    return grid, median, q25, q75
+    values[~np.isfinite(values)] = np.nan  # no feasible solution yet: not drawn
+    keep = ~np.isnan(values).all(axis=0)
+    if not keep.any():
+        return grid[keep], *np.empty((3, 0))
+    q25, median, q75 = np.nanpercentile(values[:, keep], [25, 50, 75], axis=0)
+    return grid[keep], median, q25, q75
 
 
 def _grid(n_panels: int, *, panel: tuple[float, float] = PANEL, **kwargs):
@@ -110,7 +147,10 @@ def _fronts(cells: dict, labels: Sequence[str], budget: int,
     front = true_front(cells[budget, instance, present[0]][0])
     if front is not None and len(front) > FRONT_POINTS_SHOWN:
         front = front[np.linspace(0, len(front) - 1, FRONT_POINTS_SHOWN).astype(int)]
-    shown = {label: median_run(cells[budget, instance, label]) for label in present}
+    # the median-IGD run, or the median-HV one where the problem has no reference front
+    indicator = "igd" if all(r.has("igd") for label in present
+                             for r in cells[budget, instance, label]) else "hv"
+    shown = {label: median_run(cells[budget, instance, label], indicator) for label in present}
     fronts = {label: run.record.F[nondominated(run.record.F)] for label, run in shown.items()}
     # one view for all panels: the true front and half its extent again, or more to show 90% of
     # every shown run's points; the points beyond it are counted in the panel's title
@@ -139,10 +179,61 @@ def _fronts(cells: dict, labels: Sequence[str], budget: int,
             ax.view_init(elev=25, azim=45)
             ax.set_box_aspect(None, zoom=0.85)  # room for the f3 label inside the figure
         note = f"\n{beyond} of {beyond + len(F)} points beyond the view" if beyond else ""
-        ax.set_title(f"{label} (seed {run.record.summary['seed']}, IGD "
-                     f"{run.value('igd'):.3g}){note}")
+        ax.set_title(f"{label} (seed {run.record.summary['seed']}, {indicator.upper()} "
+                     f"{run.value(indicator):.3g}){note}")
     fig.axes[0].legend(loc="best")
     fig.suptitle(title + ("" if n_obj <= 3 else f" (first 3 of {n_obj} objectives)"))
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _series(run: Run, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """(n_evals, values) of one history column, rows without a value (NaN, absent) dropped."""
+    rows = [(row["n_evals"], row.get(column, math.nan)) for row in run.record.history]
+    data = np.array([(e, v) for e, v in rows if isinstance(v, int | float) and v == v],
+                    dtype=float).reshape(-1, 2)  # (n_rows, 2)
+    return data[:, 0], data[:, 1]
+
+
+def _diagnostics(cells: dict, labels: Sequence[str], budget: int,
+                 instance: tuple[str, int, int], path: Path, title: str) -> Path | None:
+    """IGD against evaluations and the diagnostics panels of each algorithm's median-IGD run;
+    None when no run logged any diagnostic."""
+    from matplotlib.lines import Line2D
+
+    from evogan.lab.collection import median_run
+
+    shown = {label: median_run(cells[budget, instance, label]) for label in labels
+             if cells.get((budget, instance, label))}
+    color = {label: f"C{j}" for j, label in enumerate(labels)}
+    panels = []
+    for panel_title, columns in DIAGNOSTIC_PANELS:
+        present = [(k, column, meaning) for k, (column, meaning) in enumerate(columns)
+                   if any(len(_series(run, column)[0]) for run in shown.values())]
+        if present:
+            panels.append((panel_title, present))
+    if not panels:
+        return None
+    fig, rows, columns = _grid(1 + len(panels))
+    ax = fig.add_subplot(rows, columns, 1)
+    for label, run in shown.items():
+        evals, igd = _series(run, "igd")
+        ax.plot(evals, igd, color=color[label], lw=1.2,
+                label=f"{label} (seed {run.record.summary['seed']})")
+    ax.set_yscale("log")
+    ax.set(title="IGD of the median run", xlabel="evaluations", ylabel="IGD")
+    ax.legend(loc="best", fontsize=STYLE["legend.fontsize"])
+    for i, (panel_title, present) in enumerate(panels):
+        ax = fig.add_subplot(rows, columns, i + 2)
+        for label, run in shown.items():
+            for k, column, _ in present:
+                evals, values = _series(run, column)
+                ax.plot(evals, values, color=color[label], ls=LINESTYLES[k], lw=1.0,
+                        marker="." if len(values) < 30 else None, ms=3)
+        ax.set(title=panel_title, xlabel="evaluations")
+        ax.legend([Line2D([], [], color="0.3", ls=LINESTYLES[k]) for k, _, _ in present],
+                  [meaning for _, _, meaning in present], loc="best")
+    fig.suptitle(title)
     fig.tight_layout()
     return _save(fig, path)
 
@@ -155,6 +246,7 @@ def draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list[
 
 def _draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list[Path]]:
     from evogan.lab.collection import instance_name
+    from evogan.problems.user import problem_folder
 
     cells = found.cells()
     labels = found.labels()
@@ -162,10 +254,15 @@ def _draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list
     drawn: dict[str, list[Path]] = {"Final fronts of the median-IGD run against the true front": []}
     for instance in instances:
         name = instance_name(instance, instances)
-        path = _fronts(cells, labels, budget, instance, folder / f"fronts-e{budget}-{name}.png",
+        path = _fronts(cells, labels, budget, instance,
+                       folder / f"fronts-e{budget}-{problem_folder(name)}.png",
                        f"{name}, {budget:,} evaluations")
         if path is not None:
             drawn["Final fronts of the median-IGD run against the true front"].append(path)
+    # IGD figures: the problems with a reference front (a user's problem may have none)
+    instances = [i for i in instances if all(r.has("igd") for r in found.runs_of(budget, i))]
+    if not instances:
+        return drawn
 
     fig, rows, columns = _grid(len(instances))
     for i, instance in enumerate(instances):
@@ -175,13 +272,18 @@ def _draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list
             if not any(r.record.history for r in runs):
                 continue
             evals, median, q25, q75 = convergence_band(runs)
+            if not len(evals):
+                continue
             ax.plot(evals, median, color=f"C{j}", lw=1.2, label=label)
             ax.fill_between(evals, q25, q75, color=f"C{j}", alpha=0.25, lw=0)
-        ax.set_yscale("log")
+        if ax.has_data():
+            ax.set_yscale("log")
         ax.set_title(instance_name(instance, instances))
         ax.set_xlabel("evaluations")
         ax.set_ylabel("IGD")
-    fig.axes[0].legend()
+    with_lines = [ax for ax in fig.axes if ax.get_legend_handles_labels()[0]]
+    if with_lines:
+        with_lines[0].legend()
     fig.suptitle(f"Median IGD against evaluations, IQR band ({budget:,} evaluations)")
     fig.tight_layout()
     drawn["IGD against evaluations"] = [_save(fig, folder / f"igd-evals-e{budget}.png")]
@@ -189,8 +291,14 @@ def _draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list
     fig, rows, columns = _grid(len(instances))
     for i, instance in enumerate(instances):
         ax = fig.add_subplot(rows, columns, i + 1)
-        present = [label for label in labels if cells.get((budget, instance, label))]
-        samples = [[r.value("igd") for r in cells[budget, instance, label]] for label in present]
+        # runs without a feasible solution (IGD inf) are not drawn
+        finite = {label: [v for r in cells.get((budget, instance, label), [])
+                          if np.isfinite(v := r.value("igd"))] for label in labels}
+        present = [label for label in labels if finite[label]]
+        samples = [finite[label] for label in present]
+        if not samples:
+            ax.set_title(f"{instance_name(instance, instances)}: no feasible run")
+            continue
         ax.boxplot(samples, tick_labels=present)
         if max(map(len, present)) * len(present) > 40:  # long labels would run into each other
             plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")
@@ -202,4 +310,16 @@ def _draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list
     fig.suptitle(f"Final IGD over seeds ({budget:,} evaluations)")
     fig.tight_layout()
     drawn["Final IGD (box plots)"] = [_save(fig, folder / f"box-igd-e{budget}.png")]
+
+    diagnostics = "Diagnostics of the median-IGD run (learned operators and the GAN loop)"
+    drawn[diagnostics] = []
+    for instance in instances:
+        name = instance_name(instance, instances)
+        path = _diagnostics(cells, labels, budget, instance,
+                            folder / f"diagnostics-e{budget}-{name}.png",
+                            f"{name}, {budget:,} evaluations: diagnostics of the median-IGD run")
+        if path is not None:
+            drawn[diagnostics].append(path)
+    if not drawn[diagnostics]:
+        del drawn[diagnostics]
     return drawn

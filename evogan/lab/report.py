@@ -37,6 +37,20 @@ logger = logging.getLogger(__name__)
 SUMMARY_COLUMNS = ("algo", "label", "problem", "n_obj", "n_var", "max_evals", "pop_size", "seed",
                    "n_evals", "n_gen", "igd", "igd_plus", "gd", "hv", "wall_s", "front_size",
                    "front_hash", "device", "path")
+FEASIBILITY_COLUMNS = ("feasible_share", "best_cv")
+"""Columns added after `hv` when a record is of a constrained problem."""
+
+
+def _constrained(found: Collection) -> bool:
+    return any("feasible_share" in run.record.summary for run in found.runs)
+
+
+def _summary_columns(found: Collection) -> tuple[str, ...]:
+    """`SUMMARY_COLUMNS`, with `FEASIBILITY_COLUMNS` after `hv` for constrained campaigns."""
+    if not _constrained(found):
+        return SUMMARY_COLUMNS
+    at = SUMMARY_COLUMNS.index("hv") + 1
+    return SUMMARY_COLUMNS[:at] + FEASIBILITY_COLUMNS + SUMMARY_COLUMNS[at:]
 
 
 def _multitask_score_table(found: Collection, budget: int) -> list[str]:
@@ -73,11 +87,12 @@ def _multitask_score_table(found: Collection, budget: int) -> list[str]:
 def summary_rows(found: Collection) -> list[dict[str, Any]]:
     """One row per run, sorted by budget, problem instance, label and seed (report order)."""
     rows = []
+    columns = _summary_columns(found)
     for run in found.runs:
         config, summary = run.record.config, run.record.summary
-        row = {**{k: config.get(k) for k in SUMMARY_COLUMNS}, **summary, "label": run.label,
+        row = {**{k: config.get(k) for k in columns}, **summary, "label": run.label,
                "max_evals": run.max_evals, "path": run.folder.relative_to(found.root).as_posix()}
-        rows.append({k: row.get(k) for k in SUMMARY_COLUMNS})
+        rows.append({k: row.get(k) for k in columns})
     order = {label: i for i, label in enumerate(found.labels())}
     place = {instance: i for i, instance in enumerate(found.instances())}
     rows.sort(key=lambda r: (r["max_evals"], place[r["problem"], r["n_obj"], r["n_var"]],
@@ -159,8 +174,10 @@ def _header(found: Collection, control: str) -> list[str]:
         "|---|---:|---:|---:|---|---|"]
     for instance in found.instances():
         same = [r for r in runs if r.instance == instance]
-        sizes = ", ".join(_distinct(same, "front_size"))
-        hashes = ", ".join(h[:12] for h in _distinct(same, "front_hash"))
+        sizes = ", ".join(_distinct([r for r in same if r.has_front], "front_size")
+                          + _distinct([r for r in same if not r.has_front], "front"))
+        hashes = ", ".join(h[:12] for h in _distinct([r for r in same if r.has_front],
+                                                      "front_hash"))
         refs = ", ".join(_distinct(same, "hv_ref_point"))
         lines.append(f"| {instance[0]} | {instance[1]} | {instance[2]} | {sizes} | {hashes} | "
                      f"{refs} |")
@@ -173,12 +190,19 @@ def _header(found: Collection, control: str) -> list[str]:
 def _indicator_table(found: Collection, budget: int, indicator: str, control: str) -> list[str]:
     title, higher = INDICATORS[indicator]
     labels = found.labels()
-    cells = found.cells()
-    instances = found.instances(budget)
+    cells = {key: [r for r in runs if r.has(indicator)] for key, runs in found.cells().items()}
+    every = found.instances(budget)
+    instances = [i for i in every if any(cells.get((budget, i, label)) for label in labels)]
     better = "higher" if higher else "lower"
-    lines = [f"### {title} ({better} is better): median (IQR) over seeds", "",
-             "| problem | " + " | ".join(labels) + " |",
-             "|---|" + "---:|" * len(labels)]
+    lines = [f"### {title} ({better} is better): median (IQR) over seeds", ""]
+    unmeasured = [i for i in every if i not in instances]
+    if unmeasured:  # problems without a reference front (a user's problem without one)
+        lines += ["Not measured, no reference front: " + "; ".join(
+            f"{instance_name(i, every)} ({', '.join(_distinct(found.runs_of(budget, i), 'front'))})"
+            for i in unmeasured) + ".", ""]
+    if not instances:
+        return lines
+    lines += ["| problem | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
     counts = {label: {"+": 0, "-": 0, "=": 0, "n/a": 0} for label in labels}
     untested: set[tuple[int, int]] = set()  # (n1, n2) of the cells too small to test
     empty_hv: list[str] = []  # per problem: which runs have HV = 0, and the reference point
@@ -251,6 +275,11 @@ def _indicator_table(found: Collection, budget: int, indicator: str, control: st
         lines += ["", "† HV = 0 means that no final solution dominates the HV reference point, so "
                   "the dominated volume is empty: " + "; ".join(empty_hv) + ". HV cannot rank "
                   "such runs; IGD and IGD+ still do."]
+    if _constrained(found):
+        lines += ["", "Constrained problems: the indicators judge the feasible non-dominated "
+                  "final solutions; a run that ended with none feasible counts as IGD = IGD+ = "
+                  "inf and HV = 0 (the values of the empty set), behind every run with a "
+                  "feasible solution (see the feasibility table)."]
     if untested:
         floors = "; ".join(f"{n1} vs {n2} seeds: 2/C({n1 + n2}, {n1}) = {smallest_p(n1, n2):.2g}"
                            for n1, n2 in sorted(untested))
@@ -258,6 +287,35 @@ def _indicator_table(found: Collection, budget: int, indicator: str, control: st
                   f"two-sided rank-sum p ({floors}) is not below {ALPHA:g}. These cells are not "
                   "tested, marked or bolded, and not counted in +/-/=; more seeds make them "
                   "testable."]
+    lines.append("")
+    return lines
+
+
+def _feasibility_table(found: Collection, budget: int) -> list[str]:
+    """Per problem and algorithm: the runs that ended with a feasible solution, and the median
+    final feasible share and smallest constraint violation (constrained campaigns only)."""
+    if not _constrained(found):
+        return []
+    labels = found.labels()
+    cells = found.cells()
+    instances = found.instances(budget)
+    lines = ["### Feasibility: runs ending with a feasible solution; median final feasible "
+             "share; median best CV", "",
+             "| problem | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
+    for instance in instances:
+        texts = []
+        for label in labels:
+            summaries = [r.record.summary for r in cells.get((budget, instance, label), [])
+                         if "feasible_share" in r.record.summary]
+            if not summaries:
+                texts.append("—")
+                continue
+            share = [float(s["feasible_share"]) for s in summaries]
+            best_cv = [float(s["best_cv"]) for s in summaries]
+            n_feasible = sum(value > 0 for value in share)
+            texts.append(f"{n_feasible}/{len(summaries)}; {np.median(share):.2f}; "
+                         f"{np.median(best_cv):.3g}")
+        lines.append(f"| {instance_name(instance, instances)} | " + " | ".join(texts) + " |")
     lines.append("")
     return lines
 
@@ -319,7 +377,7 @@ def write_report(root: Path, *, control: str | None = None, out: Path | None = N
                           f"({', '.join(labels)})")
     rows = summary_rows(found)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=_summary_columns(found), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     written = Written(summary=out / "summary.csv", report=out / "report.md", figures=[],
@@ -339,6 +397,7 @@ def write_report(root: Path, *, control: str | None = None, out: Path | None = N
         lines += ["", f"## {budget:,} evaluations", ""]
         for indicator in INDICATORS:
             lines += _indicator_table(found, budget, indicator, control)
+        lines += _feasibility_table(found, budget)
         lines += _wall_table(found, budget)
         lines += _multitask_score_table(found, budget)
         for kind, files in drawn.get(budget, {}).items():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import inspect
 import os
 import platform
@@ -18,7 +16,7 @@ from pymoo.core.problem import Problem
 
 from evogan.core.algorithm import Algorithm
 from evogan.core.callback import Callback
-from evogan.core.errors import ConfigError
+from evogan.core.errors import ConfigError, EvaluationError
 from evogan.core.problem import MULTITASK, problem_kind
 from evogan.core.variation import Variation
 from evogan.engine import minimize
@@ -26,12 +24,14 @@ from evogan.indicators import front_hash, quality
 from evogan.lab.callbacks import History
 from evogan.lab.config import RunConfig
 from evogan.lab.record import RunRecord
+from evogan.loading import load_object, one_line
 from evogan.multitask.metrics import MultitaskHistory, multitask_quality
 from evogan.problems import get_problem, hv_reference_point, reference_front
 from evogan.registry import algorithm_entry, available_algorithms, get_algorithm
 
-__all__ = ["Prepared", "available_memory_bytes", "build_algorithm", "build_problem", "default_out",
-           "environment", "execute", "load_variation", "prepare", "run_prepared"]
+__all__ = ["Indicators", "Prepared", "available_memory_bytes", "build_algorithm", "build_problem",
+           "default_out", "environment", "execute", "indicators_of", "load_variation", "prepare",
+           "run_prepared"]
 
 
 def build_problem(config: RunConfig) -> Problem:
@@ -46,50 +46,16 @@ def load_variation(spec: str) -> Variation:
     arguments, an object that cannot be called as `(X, F, n_offspring, *, rng)`) is a one-line
     ConfigError naming the spec and the fault.
     """
-    target, sep, name = spec.rpartition(":")
-    if not sep or not target or not name:
-        raise ConfigError(f"--variation {spec!r} is not of the form MODULE:NAME or FILE.py:NAME")
-    module = _import_user_module(spec, target)
-    obj = getattr(module, name, None)
-    if obj is None:
-        raise ConfigError(f"--variation {spec!r}: {target} has no attribute {name!r}")
+    loaded = load_object(spec, option="--variation")
+    obj, name = loaded.obj, loaded.name
     if isinstance(obj, type):
         try:
             obj = obj()
         except Exception as error:  # the user's constructor: anything can happen
             raise ConfigError(f"--variation {spec!r}: {name}() cannot be built without arguments "
-                              f"({_one_line(error)})") from None
+                              f"({one_line(error)})") from None
     _check_signature(spec, obj)
     return obj
-
-
-def _one_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
-
-
-def _import_user_module(spec: str, target: str) -> Any:
-    """Import `target` (a module name or a .py file) for `--variation spec`."""
-    try:
-        if not target.endswith(".py"):
-            return importlib.import_module(target)
-        path = Path(target)
-        module_spec = importlib.util.spec_from_file_location(path.stem, path)
-        if module_spec is None or module_spec.loader is None or not path.is_file():
-            raise ConfigError(f"--variation {spec!r}: no file {target}")
-        module = importlib.util.module_from_spec(module_spec)
-        module_spec.loader.exec_module(module)
-        return module
-    except SyntaxError as error:
-        raise ConfigError(f"--variation {spec!r}: syntax error in {error.filename} line "
-                          f"{error.lineno}: {error.msg}") from None
-    except ImportError as error:
-        raise ConfigError(f"--variation {spec!r}: cannot import {target} ({error})") from None
-    except ConfigError:
-        raise
-    except Exception as error:  # the user's module ran and raised
-        raise ConfigError(f"--variation {spec!r}: importing {target} raised "
-                          f"{_one_line(error)}") from None
 
 
 def _check_signature(spec: str, variation: Any) -> None:
@@ -118,7 +84,9 @@ def build_algorithm(config: RunConfig) -> Algorithm:
 
 
 def _check_kind(config: RunConfig, problem: Problem) -> None:
-    """Refuse a single-task algorithm on a multitask problem and the reverse."""
+    """Refuse a single-task algorithm on a multitask problem and the reverse, a user's multitask
+    problem (only the catalog's multitask pairs have the per-task fronts a record needs), and
+    `--hv-ref` on a multitask problem (each task has its own point)."""
     kind, entry = problem_kind(problem), algorithm_entry(config.algo)
     if entry.problem_kind != kind:
         fitting = [name for name in available_algorithms()
@@ -126,6 +94,60 @@ def _check_kind(config: RunConfig, problem: Problem) -> None:
         raise ConfigError(f"--algo {config.algo} solves {entry.problem_kind} problems, and "
                           f"--problem {config.problem} is a {kind} problem; for it choose one of: "
                           f"{', '.join(fitting)}")
+    if kind == MULTITASK and _source(problem) is not None:
+        raise ConfigError(f"--problem {config.problem}: a multitask problem from user code is "
+                          "not supported; the multitask algorithms run the catalog's cec17-* pairs")
+    if kind == MULTITASK and config.hv_ref is not None:
+        raise ConfigError(f"--hv-ref is for single-task problems; {config.problem} is multitask "
+                          "and has one reference point per task")
+
+
+def _source(problem: Problem) -> dict[str, Any] | None:
+    """Where a user's problem came from (`evogan.problems.user`), None for a catalog problem."""
+    return getattr(problem, "source", None)
+
+
+class Indicators(NamedTuple):
+    """What a single-task run is measured against, and how the record describes it."""
+
+    front: np.ndarray | None  # (n_points, n_obj), or None: no IGD, IGD+, GD
+    ref_point: np.ndarray  # (n_obj,)
+    info: dict[str, Any]  # the config.json fields: front, front_size, front_hash, hv_ref_*
+
+
+def indicators_of(config: RunConfig, problem: Problem) -> Indicators:
+    """The reference front and HV reference point of a single-task run.
+
+    The front is the catalog's (`evogan.problems.reference_front`) or a user problem's
+    `pareto_front()`, or None where a user problem has none. The HV reference point is
+    `config.hv_ref` where given, else the catalog's 1.1 x the front's nadir, else a user
+    problem's default (`evogan.problems.user.hv_reference`). All are cached, so that `prepare`
+    can check them and `run_prepared` use them at no further cost.
+
+    Raises:
+        ConfigError: `--hv-ref` with another number of values than the problem's objectives, or
+            a user problem whose front or fixed sample is malformed.
+    """
+    from evogan.problems.user import hv_reference
+
+    has_front = getattr(problem, "front_sampler", None) is not None
+    front = reference_front(problem) if has_front else None
+    if config.hv_ref is not None:
+        if len(config.hv_ref) != problem.n_obj:
+            raise ConfigError(f"--hv-ref {','.join(f'{v:g}' for v in config.hv_ref)} has "
+                              f"{len(config.hv_ref)} values; {config.problem} has "
+                              f"{problem.n_obj} objectives")
+        ref_point, rule = np.asarray(config.hv_ref, dtype=float), "given (--hv-ref)"
+    elif _source(problem) is not None:
+        ref_point, rule = hv_reference(problem, front)
+    else:
+        ref_point = np.asarray(hv_reference_point(problem), dtype=float)
+        rule = "1.1 x the nadir of the reference front"
+    info = {"front": getattr(problem, "front_note", "analytic (evogan.problems.fronts)"),
+            "front_size": None if front is None else len(front),
+            "front_hash": None if front is None else front_hash(front),
+            "hv_ref_point": ref_point.tolist(), "hv_ref_rule": rule}
+    return Indicators(front, ref_point, info)
 
 
 def available_memory_bytes() -> float | None:
@@ -173,12 +195,15 @@ def prepare(config: RunConfig) -> Prepared:
 
     Raises:
         ConfigError: an algorithm for another kind of problem, a run that would not fit in
-            memory, a device that is not there, or a bad hyperparameter.
+            memory, a device that is not there, a bad hyperparameter, a bad `--hv-ref`, or a
+            user's problem that fails its checks (`evogan.problems.user`).
     """
     problem = build_problem(config)
     if problem_kind(problem) == MULTITASK and config.algo == "nsga2":
         config = config.replace(algo="mt-nsga2")
     _check_kind(config, problem)
+    if problem_kind(problem) != MULTITASK:
+        indicators_of(config, problem)  # a bad --hv-ref or user front fails here, not after the run
     _check_memory(config, problem)
     device = "cpu"
     if config.device != "cpu":  # resolving imports torch, which CPU-only baselines never need
@@ -239,10 +264,13 @@ def _jsonable(value: Any) -> Any:
 
 def default_out(config: RunConfig, problem: Problem, root: Path = Path("runs")) -> Path:
     """The default record folder of a configuration on its (built) problem:
-    runs/ALGO-PROBLEM-mM-dD-sSEED, or, when that exists, the same name with the first free
+    runs/ALGO-PROBLEM-mM-dD-sSEED (a user problem's spec made file-name safe,
+    `evogan.problems.user.problem_folder`), or, when that exists, the same name with the first free
     suffix -2, -3, ..., so that running the same command again keeps the earlier record and
     writes a new one."""
-    name = f"{config.algo}-{config.problem}-m{problem.n_obj}-d{problem.n_var}-s{config.seed}"
+    from evogan.problems.user import problem_folder
+
+    name = f"{config.algo}-{problem_folder(config.problem)}-m{problem.n_obj}-d{problem.n_var}-s{config.seed}"
     out, number = root / name, 1
     while out.exists() or out.is_symlink():
         number += 1
@@ -258,6 +286,8 @@ def execute(config: RunConfig, *, callbacks: Sequence[Callback] = ()) -> RunReco
 def run_prepared(prepared: Prepared, *, callbacks: Sequence[Callback] = ()) -> RunRecord:
     """Run a prepared configuration (`prepare`) and return its record.
 
+    Without a reference front (a user problem without `pareto_front()`), history and summary
+    have no IGD, IGD+ and GD, and the config's `front` field says why.
     On a multitask problem (cec17-*), `nsga2` means one NSGA-II per task (`mt-nsga2`), and the
     record holds IGD and HV per task (`igd_t1`, `hv_t1`, ...) instead of one IGD and HV.
     `pop_size_used` in the config and summary is the population the algorithm actually ran with:
@@ -274,17 +304,21 @@ def run_prepared(prepared: Prepared, *, callbacks: Sequence[Callback] = ()) -> R
                       "front_hash": [front_hash(front) for front in fronts],
                       "hv_ref_point": [ref.tolist() for ref in ref_points]}
     else:
-        front = reference_front(problem)
-        ref_point = np.asarray(hv_reference_point(problem), dtype=float)
-        history = History(front, ref_point, every=_log_every(config, config.pop_size))
-        front_info = {"front_size": len(front), "front_hash": front_hash(front),
-                      "hv_ref_point": ref_point.tolist()}
-    result = minimize(problem, algorithm, seed=config.seed, max_evals=config.max_evals,
-                      callbacks=(history, *callbacks), device=device)
+        front, ref_point, front_info = indicators_of(config, problem)
+        history = History(front, ref_point, every=_log_every(config, config.pop_size),
+                          constrained=problem.has_constraints())
+    try:
+        result = minimize(problem, algorithm, seed=config.seed, max_evals=config.max_evals,
+                          callbacks=(history, *callbacks), device=device)
+    except EvaluationError as error:
+        if _source(problem) is None:
+            raise
+        raise EvaluationError(f"--problem {config.problem!r}: {error}") from None
     if problem_kind(problem) == MULTITASK:
         indicators = multitask_quality(problem, result.X, result.F)
     else:
-        indicators = quality(result.F, front, ref_point)
+        indicators = quality(result.F, front, ref_point,
+                             cv=result.CV if problem.has_constraints() else None)
     pop_size_used = int(getattr(algorithm, "pop_size_", config.pop_size))
     resolved = {
         **config.to_dict(),
@@ -299,6 +333,7 @@ def run_prepared(prepared: Prepared, *, callbacks: Sequence[Callback] = ()) -> R
                                "pop_size": config.pop_size}.items()
         },
         **front_info,
+        **({"problem_source": _source(problem)} if _source(problem) is not None else {}),
         "environment": environment(device),
     }
     summary = {

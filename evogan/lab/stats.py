@@ -35,10 +35,19 @@ ALPHA = 0.05
 
 
 def median_iqr(values: Sequence[float]) -> tuple[float, float]:
-    """Median and interquartile range (75th minus 25th percentile, linear interpolation)."""
+    """Median and interquartile range (75th minus 25th percentile, linear interpolation).
+
+    Infinite values (IGD of a constrained run with no feasible solution) are ordered last:
+    a quantile between a finite value and inf is inf, and two equal quartiles give IQR 0.
+    """
     values = np.asarray(values, dtype=float)
-    q25, q50, q75 = np.percentile(values, [25, 50, 75])
-    return float(q50), float(q75 - q25)
+    levels = [25, 50, 75]
+    lower = np.percentile(values, levels, method="lower")
+    higher = np.percentile(values, levels, method="higher")
+    with np.errstate(invalid="ignore"):
+        linear = np.percentile(values, levels)
+    q25, q50, q75 = np.where(lower == higher, lower, np.where(np.isnan(linear), higher, linear))
+    return float(q50), 0.0 if q75 == q25 else float(q75 - q25)
 
 
 def smallest_p(n1: int, n2: int) -> float:

@@ -3,8 +3,11 @@
 Every multitask algorithm here keeps one population of `pop_size` individuals per task, each a
 unified vector in [0, 1]^D_u evaluated on its own task only, and stored in NSGA-II order (front
 ascending, crowding distance descending, ties by index: `evogan.survival.nsga2_order`), so that
-row 0 is the task's best and a row's index is its within-task ("factorial") rank. Subclasses
-only say how offspring are made.
+row 0 is the task's best and a row's index is its within-task ("factorial") rank. Under
+constraints the order is that of Deb's constraint-domination
+(`evogan.survival.constrained_objectives`: feasible first, infeasible by violation), so every
+tournament on the position and every operator that reads the order is constraint-aware too.
+Subclasses only say how offspring are made.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pymoo.core.problem import Problem
 
 from evogan.core.errors import ConfigError
 from evogan.problems.multitask import MultitaskProblem, is_multitask
-from evogan.survival import nsga2_order
+from evogan.survival import constrained_objectives, nsga2_order
 
 __all__ = ["MultitaskAlgorithm"]
 
@@ -67,6 +70,7 @@ class MultitaskAlgorithm(ABC):
         self.device_ = device
         self.U_: list[np.ndarray] = []  # per task (N, D_u), NSGA-II order
         self.F_: list[np.ndarray] = []  # per task (N, n_obj_t)
+        self.cv_: list[np.ndarray] = []  # per task (N,), constraint violation
         self.prev_U_: list[np.ndarray] = []  # the populations before the last survival
         self.transfer_: np.ndarray = np.zeros(0, dtype=bool)  # tags of the last ask's rows
         self.last_metrics_: dict[str, float] = {}
@@ -84,25 +88,29 @@ class MultitaskAlgorithm(ABC):
         self.transfer_ = transfer
         return self.problem_.with_task(U, task)
 
-    def tell(self, X: np.ndarray, F: np.ndarray) -> None:
-        """Per-task NSGA-II survival of the evaluated rows `X` (m, D_u + 1), `F` (m, n_obj)."""
+    def tell(self, X: np.ndarray, F: np.ndarray, cv: np.ndarray) -> None:
+        """Per-task NSGA-II survival (under constraint-domination) of the evaluated rows
+        `X` (m, D_u + 1), `F` (m, n_obj) with constraint violation `cv` (m,)."""
         transfer = self.transfer_[: len(X)]
         task = self.problem_.task_index(X)
         parts = self.problem_.split(X, F)
+        cv_parts = [np.asarray(cv, dtype=float)[task == t] for t in range(len(parts))]
         if not self.U_:
-            for U_t, F_t in parts:
-                order = nsga2_order(F_t)
+            for (U_t, F_t), cv_t in zip(parts, cv_parts, strict=True):
+                order = nsga2_order(constrained_objectives(F_t, cv_t))
                 self.U_.append(U_t[order])
                 self.F_.append(F_t[order])
+                self.cv_.append(cv_t[order])
             self.prev_U_ = [U_t.copy() for U_t in self.U_]
             return
         self.prev_U_ = [U_t.copy() for U_t in self.U_]
         n_transfer_kept = 0
-        for t, (U_off, F_off) in enumerate(parts):
+        for t, ((U_off, F_off), cv_off) in enumerate(zip(parts, cv_parts, strict=True)):
             U_all = np.vstack([self.U_[t], U_off])
             F_all = np.vstack([self.F_[t], F_off])
-            keep = nsga2_order(F_all)[: self.pop_size]
-            self.U_[t], self.F_[t] = U_all[keep], F_all[keep]
+            cv_all = np.concatenate([self.cv_[t], cv_off])
+            keep = nsga2_order(constrained_objectives(F_all, cv_all))[: self.pop_size]
+            self.U_[t], self.F_[t], self.cv_[t] = U_all[keep], F_all[keep], cv_all[keep]
             offspring_kept = keep[keep >= len(self.prev_U_[t])] - len(self.prev_U_[t])
             n_transfer_kept += int(transfer[task == t][offspring_kept].sum())
         n_transfer = int(transfer.sum())
@@ -112,15 +120,16 @@ class MultitaskAlgorithm(ABC):
             **self._extra_metrics(),
         }
 
-    def population(self) -> tuple[np.ndarray, np.ndarray]:
-        """All tasks' populations as problem rows (with the task column), objectives zero-padded."""
+    def population(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All tasks' populations as problem rows (with the task column), objectives
+        zero-padded, and their constraint violation (n,)."""
         X = np.vstack([self.problem_.with_task(U_t, t) for t, U_t in enumerate(self.U_)])
         F = np.zeros((len(X), self.problem_.n_obj))
         start = 0
         for F_t in self.F_:
             F[start : start + len(F_t), : F_t.shape[1]] = F_t
             start += len(F_t)
-        return X, F
+        return X, F, np.concatenate(self.cv_)
 
     def metrics(self) -> dict[str, float]:
         """Share of inter-task offspring, their survival rate, and subclass diagnostics."""

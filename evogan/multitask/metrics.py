@@ -85,7 +85,8 @@ class MultitaskHistory(IndicatorLog):
         super().__init__(every=every)
         self.problem, self.n_points = problem, n_points
 
-    def measure(self, X: np.ndarray, F: np.ndarray) -> dict[str, float]:
+    def measure(self, X: np.ndarray, F: np.ndarray, cv: np.ndarray) -> dict[str, float]:
+        """Per-task IGD and HV; the multitask problems here are unconstrained, so cv is 0."""
         igd_values = per_task_igd(self.problem, X, F, n_points=self.n_points)
         hv_values = per_task_hv(self.problem, X, F, n_points=self.n_points)
         return {**{f"igd_t{t + 1}": float(v) for t, v in enumerate(igd_values)},
