@@ -132,6 +132,7 @@ BUILTIN_MODULES = (
     "evogan.algorithms.ga",
     "evogan.algorithms.gmoea",
     "evogan.algorithms.egan",
+    "evogan.algorithms.portfolio",
     "evogan.algorithms.pymoo_baselines",
     "evogan.multitask.emtgs",
     "evogan.multitask.mfea",

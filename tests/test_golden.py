@@ -28,6 +28,8 @@ GOLDEN = {
     ("gmoea-elite-gaussian", "dtlz2"): ("e9a451cd3f726c57", 0.288957),
     ("gmoea-elite-gaussian", "zdt1"): ("8e1ba1190e65ee19", 1.42454),
     ("gmoea-ga", "zdt1"): ("0353101cbff31896", 1.28057),
+    ("gmoea-portfolio", "dtlz2"): ("8d19a833fc7342d6", 0.422224),
+    ("gmoea-portfolio", "zdt1"): ("e03bcc95785df762", 1.28352),
     ("gmoea-untrained", "dtlz2"): ("addb8158fa29209e", 0.340873),
     ("gmoea-untrained", "zdt1"): ("e3c2bbdea02bda95", 1.91949),
     ("mo-mfea", "cec17-cihs"): ("52dcb4349b3e82d3", 48106.3),
@@ -36,6 +38,8 @@ GOLDEN = {
     ("nsga2", "dtlz2"): ("01c9ecfa4cc6a20a", 0.293954),
     ("nsga2", "zdt1"): ("09f02c91b838149f", 1.10236),
     ("nsga3", "dtlz2"): ("86e5b589c3e38fbd", 0.222568),
+    ("portfolio", "dtlz2"): ("258a40b0f3e9f2d5", 0.307523),
+    ("portfolio", "zdt1"): ("9a379efc6e88829b", 1.17606),
 }
 
 SETTINGS = {"pop_size": 20, "max_evals": 400, "seed": 7}
