@@ -11,9 +11,11 @@ import sys
 import numpy as np
 import pytest
 
+from evogan.core.problem import MULTITASK
 from evogan.device import set_cpu_threads
 from evogan.lab.config import RunConfig
 from evogan.lab.run import execute
+from evogan.problems import problem_info
 from evogan.registry import available_algorithms
 
 # (algorithm, problem) -> (first 16 hex digits of sha256 of the final F as float64, IGD to 6 digits)
@@ -48,7 +50,7 @@ MULTITASK_SETTINGS = {"pop_size": 20, "max_evals": 800, "seed": 7}
 
 def golden_run(algo: str, problem: str) -> tuple[str, float]:
     """The pinned numbers of one short run: hash of the final F and its IGD."""
-    settings = MULTITASK_SETTINGS if problem.startswith("cec17-") else SETTINGS
+    settings = MULTITASK_SETTINGS if problem_info(problem)["kind"] == MULTITASK else SETTINGS
     record = execute(RunConfig(algo=algo, problem=problem, **settings))
     F = np.ascontiguousarray(record.F, dtype=np.float64)
     digest = hashlib.sha256(F.tobytes()).hexdigest()[:16]

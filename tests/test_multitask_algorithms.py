@@ -17,10 +17,9 @@ from evogan.multitask.metrics import (
     per_task_igd,
 )
 from evogan.problems import get_problem
-from evogan.problems.multitask import get_multitask_problem
 from evogan.registry import get_algorithm
 
-CIMS = get_multitask_problem("cec17-cims")  # D_u = 10: cheap GANs (one batch per epoch)
+CIMS = get_problem("cec17-cims")  # D_u = 10: cheap GANs (one batch per epoch)
 
 
 def drive(problem, algorithm, *, seed, n_gen):
@@ -109,7 +108,7 @@ def test_emt_gs_retrains_exactly_on_the_schedule(layout, width):
 
 
 def test_emt_gs_generator_width_follows_the_layout():
-    nils = get_multitask_problem("cec17-nils")  # D_u = 50
+    nils = get_problem("cec17-nils")  # D_u = 50
     for layout, width in (("columns", 12), ("rows", 50)):
         algorithm = EMTGS(pop_size=12, layout=layout, initial_epochs=1)
         drive(nils, algorithm, seed=5, n_gen=2)
@@ -129,7 +128,7 @@ def test_emt_gs_is_deterministic_from_the_seed():
 
 
 def test_mo_mfea_with_rmp_zero_never_mates_across_skill_factors():
-    problem = get_multitask_problem("cec17-cihs")
+    problem = get_problem("cec17-cihs")
     for rmp, crosses_tasks in ((0.0, False), (1.0, True)):
         algorithm = MOMFEA(pop_size=20, rmp=rmp, mutation_prob_var=0.0)
         drive(problem, algorithm, seed=8, n_gen=1)
@@ -155,7 +154,7 @@ def test_mo_mfea_operators_mfea_mutates_copies_but_never_crossover_children(oper
     # population is one repeated point, so SBX of two of its members returns that point; with
     # every gene mutated (prob_var 1), a child equals its task's point exactly when it was
     # crossed and then left unmutated, which "mfea" does and "mtop" never does.
-    problem = get_multitask_problem("cec17-cihs")
+    problem = get_problem("cec17-cihs")
     algorithm = MOMFEA(pop_size=20, rmp=0.0, operators=operators, mutation_prob_var=1.0)
     drive(problem, algorithm, seed=4, n_gen=1)
     points = [np.full(50, 0.2), np.full(50, 0.7)]
@@ -198,7 +197,7 @@ def test_algorithms_are_registered_and_reject_single_task_problems():
 
 
 def test_per_task_igd_and_hv_on_the_reference_front():
-    problem = get_multitask_problem("cec17-nims")  # 3 + 2 objectives
+    problem = get_problem("cec17-nims")  # 3 + 2 objectives
     fronts = [problem.reference_front(t, 300) for t in range(2)]
     X = np.vstack([problem.with_task(np.zeros((len(f), 20)), t) for t, f in enumerate(fronts)])
     F = np.zeros((len(X), 3))
@@ -303,7 +302,7 @@ def test_quality_floor_on_cihs_at_a_small_budget(make, floor):
     """4,000 evaluations, N = 20 per task; floors well above what seeds 0-2 reached (EMT-GS <= 38
     and 4.5, MO-MFEA <= 5,700 and 69, NSGA-II <= 19,000 and 125) and far below a random
     population (about 1e5 and 400)."""
-    problem = get_multitask_problem("cec17-cihs")
+    problem = get_problem("cec17-cihs")
     history = MultitaskHistory(problem, every=10**9, n_points=1000)
     minimize(problem, make(), seed=0, max_evals=4000, callbacks=[history])
     first, last = history.rows[0], history.rows[-1]
