@@ -68,7 +68,8 @@ def test_fitness_gradient_norm_matches_autograd_and_batching():
     F, F_q, F_d = egan_fitness(d, real, fake, gamma=0.7)
     for c in range(3):
         copy = d.detach(requires_grad=True)
-        loss = discriminator_loss(copy.forward(real), copy.forward(fake[c]))
+        loss = discriminator_loss(copy.forward(real).squeeze(-1),
+                                  copy.forward(fake[c]).squeeze(-1)).sum()
         norm = torch.sqrt(sum(g.square().sum() for g in torch.autograd.grad(loss, copy.params)))
         q = torch.sigmoid(d.forward(fake[c])).mean()
         assert F_d[c].item() == pytest.approx(-math.log(norm.item()), rel=1e-5)

@@ -38,12 +38,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as nnf
 
 from evogan.core.errors import ConfigError
 from evogan.core.rng import torch_generator
 from evogan.gan.adam import Adam, AdamState, adam_step
-from evogan.gan.losses import GENERATOR_LOSSES, discriminator_loss
+from evogan.gan.losses import GENERATOR_LOSSES, bce_fake, bce_real, discriminator_loss
 from evogan.gan.stacked import StackedMLP
 
 __all__ = [
@@ -113,16 +112,16 @@ def egan_fitness(
     """
     n_cand = len(fake)
     shared = discriminator.detach(requires_grad=True)
-    shared_loss = nnf.softplus(-_logits(shared, real)).mean()
+    shared_loss = bce_real(_logits(shared, real))  # (1,): the terms all candidates share
     if extra_fake is not None:
-        shared_loss = shared_loss + nnf.softplus(_logits(shared, extra_fake)).mean()
-    shared_grads = torch.autograd.grad(shared_loss, shared.params)
+        shared_loss = shared_loss + bce_fake(_logits(shared, extra_fake))
+    shared_grads = torch.autograd.grad(shared_loss.sum(), shared.params)
     # One copy of D per candidate, stacked like the generators: W (C, in, out), b (C, out).
     # The gradient of the summed fake terms with respect to copy c is candidate c's own.
     copies = discriminator.take(torch.zeros(n_cand, dtype=torch.long,
                                             device=fake.device)).detach(requires_grad=True)
     fake_logits = _logits(copies, fake)  # (C, n_fake)
-    fake_grads = torch.autograd.grad(nnf.softplus(fake_logits).mean(dim=1).sum(), copies.params)
+    fake_grads = torch.autograd.grad(bce_fake(fake_logits).sum(), copies.params)
     F_q = torch.sigmoid(fake_logits.detach()).mean(dim=1)
     sq_norm = sum(
         (g_shared.reshape(1, -1) + g_fake.reshape(n_cand, -1)).square().sum(dim=1)
@@ -427,8 +426,8 @@ class EGAN:
                 _logits(d, real(c.batch_size, self.generator_)), _logits(d, fake),
                 None if extra is None else _logits(d, extra),
             )
-            self.d_optimizer_.step(torch.autograd.grad(loss, d.params), lr=lr)
-        return float(loss.detach())
+            self.d_optimizer_.step(torch.autograd.grad(loss.sum(), d.params), lr=lr)
+        return float(loss.detach().sum())
 
     # -- using the result
 

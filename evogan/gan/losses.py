@@ -20,6 +20,8 @@ import torch.nn.functional as nnf
 __all__ = [
     "GENERATOR_LOSSES",
     "MATLAB_EPS",
+    "bce_fake",
+    "bce_real",
     "discriminator_loss",
     "least_squares_loss",
     "minimax_loss",
@@ -79,6 +81,16 @@ def least_squares_loss(logits: torch.Tensor) -> torch.Tensor:
     return (torch.sigmoid(logits) - 1.0).square().mean(dim=-1)
 
 
+def bce_real(logits: torch.Tensor) -> torch.Tensor:
+    """The discriminator's loss on real rows, `-E_x[log D(x)]`: logits (..., B) -> (...,)."""
+    return nnf.softplus(-logits).mean(dim=-1)
+
+
+def bce_fake(logits: torch.Tensor) -> torch.Tensor:
+    """The discriminator's loss on fake rows, `-E_z[log(1 - D(G(z)))]`: (..., B) -> (...,)."""
+    return nnf.softplus(logits).mean(dim=-1)
+
+
 def discriminator_loss(
     real_logits: torch.Tensor,
     fake_logits: torch.Tensor,
@@ -87,11 +99,11 @@ def discriminator_loss(
     """`L_D = -E_x[log D(x)] - E_z[log(1 - D(G(z)))]`, each expectation a mean over its own rows.
 
     `extra_fake_logits` adds one more "fake" expectation (the non-elite solutions of the E-GAN
-    offspring operator, which GMOEA labels fake).
+    offspring operator, which GMOEA labels fake). Logits (..., B) each, the loss (...,).
     """
-    loss = nnf.softplus(-real_logits).mean() + nnf.softplus(fake_logits).mean()
+    loss = bce_real(real_logits) + bce_fake(fake_logits)
     if extra_fake_logits is not None:
-        loss = loss + nnf.softplus(extra_fake_logits).mean()
+        loss = loss + bce_fake(extra_fake_logits)
     return loss
 
 
