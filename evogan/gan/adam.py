@@ -6,11 +6,13 @@ E-GAN child inherits its parent's moments and step count, and a new generation r
 rows (`AdamState.take`, `AdamState.concat`). A single network (E-GAN's discriminator as a stack
 of one, GMOEA's flat parameter buffer) is the case of one row.
 
-The update is PyTorch's fused Adam kernel (`torch.optim.Adam(fused=True)`; with its default
-hyperparameters the same maths as `torch.optim.Adam`, up to rounding), called on every row of
-every tensor with that row's step count: one call per step for all parameters, on any device.
-GMOEA's compiled CPU loop (`evogan.gan.gmoea_compiled`) keeps a transcription of the same update
-inside its numba kernel, the only other Adam in evogan.
+The update is `torch.optim.Adam`'s, with each row's own bias corrections. On the CPU it runs as
+PyTorch's multi-tensor elementwise ops in `torch.optim.Adam`'s order, bit for bit the same as
+`torch.optim.Adam` for one network; small tensors stay on one thread there (PyTorch's fused CPU
+kernel dispatches every tensor, and so every row, to its thread pool, which cost E-GAN a factor
+of ten on a busy two-core machine). On a GPU it is PyTorch's fused kernel, one launch for all
+rows and tensors. GMOEA's compiled CPU loop (`evogan.gan.gmoea_compiled`) keeps a transcription
+of the same update inside its numba kernel, the only other Adam in evogan.
 """
 
 from __future__ import annotations
@@ -81,6 +83,41 @@ def adam_step(
         lr, betas, eps: Adam's hyperparameters.
     """
     state.steps.add_(1.0)
+    if params[0].is_cuda:
+        _fused_adam(params, grads, state, lr=lr, betas=betas, eps=eps)
+        return
+    beta1, beta2 = betas
+    steps = state.steps.double()  # bias corrections in double, as torch.optim computes them
+    neg_step_size = (-lr / (1.0 - beta1**steps)).float()  # (P,) or ()
+    bias_correction2_sqrt = (1.0 - beta2**steps).sqrt().float()
+
+    def per_row(values: torch.Tensor, like: list[torch.Tensor]) -> list[torch.Tensor]:
+        return [values.reshape(-1, *[1] * (t.dim() - 1)) if values.dim() else values
+                for t in like]  # (P,) -> (P, 1, ..., 1), to scale each row
+
+    with torch.no_grad():
+        grads = list(grads)
+        torch._foreach_lerp_(state.exp_avg, grads, 1.0 - beta1)
+        torch._foreach_mul_(state.exp_avg_sq, beta2)
+        torch._foreach_addcmul_(state.exp_avg_sq, grads, grads, value=1.0 - beta2)
+        denom = torch._foreach_sqrt(state.exp_avg_sq)
+        torch._foreach_div_(denom, per_row(bias_correction2_sqrt, denom))
+        torch._foreach_add_(denom, eps)
+        update = torch._foreach_mul(state.exp_avg, per_row(neg_step_size, denom))
+        torch._foreach_div_(update, denom)
+        torch._foreach_add_(list(params), update)
+
+
+def _fused_adam(
+    params: Sequence[torch.Tensor],
+    grads: Sequence[torch.Tensor],
+    state: AdamState,
+    *,
+    lr: float,
+    betas: tuple[float, float],
+    eps: float,
+) -> None:
+    """The same step as PyTorch's fused kernel, every row of every tensor with its own count."""
     if state.steps.dim() == 0:
         rows = list
         steps = [state.steps] * len(params)
