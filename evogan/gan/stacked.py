@@ -113,8 +113,18 @@ class StackedMLP:
     # -- the networks
 
     def layer(self, index: int, h: torch.Tensor) -> torch.Tensor:
-        """Layer `index`'s affine map of `h` (P, B, in), or of `h` (B, in) shared by all P."""
-        return h @ self.weights[index] + self.biases[index].unsqueeze(-2)
+        """Layer `index`'s affine map `b + h W` of `h` (P, B, in) -> (P, B, out).
+
+        `h` may also be (B, in), shared by all P networks, or (Q, B, in) with P = 1, one network
+        on Q batches. Always one fused `baddbmm` (bias and product in one call), so that a
+        network's arithmetic does not depend on how its input was batched.
+        """
+        W, b = self.weights[index], self.biases[index].unsqueeze(-2)  # (P, in, out), (P, 1, out)
+        if h.dim() == 2:
+            h = h.expand(W.shape[0], -1, -1)  # (B, in) -> (P, B, in)
+        elif h.shape[0] != W.shape[0]:
+            W = W.expand(h.shape[0], -1, -1)  # one network, P = 1 -> (Q, in, out)
+        return torch.baddbmm(b, h, W)
 
     def forward(
         self,
