@@ -13,6 +13,9 @@ kernel dispatches every tensor, and so every row, to its thread pool, which cost
 of ten on a busy two-core machine). On a GPU it is PyTorch's fused kernel, one launch for all
 rows and tensors. GMOEA's compiled CPU loop (`evogan.gan.gmoea_compiled`) keeps a transcription
 of the same update inside its numba kernel, the only other Adam in evogan.
+
+Not `torch.optim.Adam` itself: it keeps one step count per tensor, not per row, and its first
+step imports torch._dynamo, which costs seconds, a large share of a short EMT-GS run.
 """
 
 from __future__ import annotations
