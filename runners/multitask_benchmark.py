@@ -35,12 +35,14 @@ from typing import NoReturn
 import numpy as np
 
 from evogan.core.errors import ConfigError
+from evogan.core.problem import MULTITASK
 from evogan.lab.campaign import Campaign, run_published_campaign
 from evogan.lab.record import write_text_atomic
 from evogan.lab.report import write_report
 from evogan.lab.stats import ALPHA, compare
 from evogan.multitask.metrics import multitask_score
-from evogan.problems.multitask import CEC17_VARIANTS, available_multitask_problems
+from evogan.problems import available_problems
+from evogan.problems.multitask import CEC17_VARIANTS
 
 LABELS = ("emt-gs", "mo-mfea", "mo-mfea-strong", "nsga2")
 SETTINGS = {"mo-mfea-strong": {"algo": "mo-mfea", "operators": "mfea"}}
@@ -186,7 +188,7 @@ def main() -> None:
                         help="summary.csv files of earlier runs of this runner, for versus.md")
     args = parser.parse_args()
     labels = _listed(args.labels, LABELS, "--labels")
-    known = available_multitask_problems()
+    known = available_problems(MULTITASK)
     pairs = tuple(name for name in known if name not in CEC17_VARIANTS)
     problems = pairs if args.problems is None else _listed(args.problems, known, "--problems")
     missing = [path for path in args.compare_with if not path.is_file()]
