@@ -52,7 +52,13 @@ def compare_args(*extra: str) -> argparse.Namespace:
 
 
 def record_folders(out: Path) -> list[Path]:
-    return sorted(p.parent for p in (out / "runs").rglob("summary.json"))
+    """The complete records under `out`; listed again if a staging folder is renamed while the
+    listing walks it (a campaign in flight moves its finished runs into place)."""
+    while True:
+        try:
+            return sorted(p.parent for p in (out / "runs").rglob("summary.json"))
+        except FileNotFoundError:
+            continue
 
 
 def summary_table(out: Path) -> list[dict[str, str]]:
