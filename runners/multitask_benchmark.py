@@ -34,13 +34,13 @@ from typing import NoReturn
 
 import numpy as np
 
+from evogan.algorithms.multitask.metrics import multitask_score
 from evogan.core.errors import ConfigError
 from evogan.core.problem import MULTITASK
 from evogan.lab.campaign import Campaign, run_published_campaign
 from evogan.lab.record import write_text_atomic
 from evogan.lab.report import write_report
 from evogan.lab.stats import ALPHA, compare
-from evogan.multitask.metrics import multitask_score
 from evogan.problems import available_problems
 from evogan.problems.multitask import CEC17_VARIANTS
 
@@ -127,7 +127,7 @@ def versus_table(cells: dict[tuple[str, str], dict[int, float]], subject: str) -
 
 
 def score_table(cells: dict[tuple[str, str], dict[int, float]]) -> list[str]:
-    """Markdown lines: the CEC2017 multitask score (`evogan.multitask.metrics.multitask_score`)
+    """Markdown lines: the CEC2017 multitask score (`evogan.algorithms.multitask.metrics.multitask_score`)
     of every label on every problem (tasks PROBLEM-t1, PROBLEM-t2, ...), over all labels at
     once, and its mean over the problems. A label enters a problem's score only with every
     task of it on the same seeds."""

@@ -11,13 +11,13 @@ from pymoo.core.problem import Problem
 from pymoo.optimize import minimize as pymoo_minimize
 from pymoo.problems.many import cdtlz
 
+from evogan.algorithms.multitask.base import MultitaskAlgorithm
 from evogan.core.errors import ConfigError, EvaluationError
 from evogan.core.rng import derive_seed, make_rng
 from evogan.engine import EQUALITY_EPS, constraint_violation, evaluate, minimize
 from evogan.indicators import igd
 from evogan.lab.config import RunConfig
 from evogan.lab.run import execute
-from evogan.multitask.base import MultitaskAlgorithm
 from evogan.problems import get_problem
 from evogan.problems.fronts import reference_front
 from evogan.registry import get_algorithm

@@ -4,18 +4,18 @@ import numpy as np
 import pytest
 import torch
 
-from evogan.core.errors import ConfigError
-from evogan.engine import minimize
-from evogan.gan.transfer import GANConfig, TransferGANs
-from evogan.multitask import EMTGS, MOMFEA, PerTaskNSGA2
-from evogan.multitask.emtgs import ide_offspring
-from evogan.multitask.metrics import (
+from evogan.algorithms.multitask import EMTGS, MOMFEA, PerTaskNSGA2
+from evogan.algorithms.multitask.emtgs import ide_offspring
+from evogan.algorithms.multitask.metrics import (
     MultitaskHistory,
     multitask_quality,
     multitask_score,
     per_task_hv,
     per_task_igd,
 )
+from evogan.core.errors import ConfigError
+from evogan.engine import minimize
+from evogan.gan.transfer import GANConfig, TransferGANs
 from evogan.problems import get_problem
 from evogan.registry import get_algorithm
 

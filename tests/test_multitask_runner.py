@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from evogan.algorithms.multitask.metrics import multitask_score
 from evogan.core.errors import ConfigError
-from evogan.multitask.metrics import multitask_score
 
 RUNNER = Path(__file__).resolve().parents[1] / "runners" / "multitask_benchmark.py"
 

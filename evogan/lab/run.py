@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from pymoo.core.problem import Problem
 
+from evogan.algorithms.multitask.metrics import MultitaskHistory, multitask_quality
 from evogan.core.algorithm import Algorithm
 from evogan.core.callback import Callback
 from evogan.core.errors import ConfigError, EvaluationError
@@ -25,7 +26,6 @@ from evogan.lab.callbacks import History
 from evogan.lab.config import RunConfig
 from evogan.lab.record import RunRecord
 from evogan.loading import load_object, one_line
-from evogan.multitask.metrics import MultitaskHistory, multitask_quality
 from evogan.problems import get_problem, hv_reference_point, reference_front
 from evogan.registry import algorithm_entry, available_algorithms, get_algorithm
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from pymoo.operators.crossover.sbx import cross_sbx
 
+from evogan.algorithms.multitask.base import MultitaskAlgorithm
 from evogan.core.errors import ConfigError
-from evogan.multitask.base import MultitaskAlgorithm
 from evogan.operators import PolynomialMutation
 from evogan.params import choice, real
 from evogan.registry import register_algorithm
