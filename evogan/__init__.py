@@ -6,6 +6,7 @@ from evogan.engine import Result, minimize
 from evogan.indicators import gd, hv, igd, igd_plus
 from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation
 from evogan.operators.combinators import Chain, Hybrid, quadratic_decay
+from evogan.operators.portfolio import Portfolio
 from evogan.problems import get_problem, hv_reference_point, reference_front
 from evogan.registry import available_algorithms, get_algorithm, register_algorithm
 
@@ -16,6 +17,7 @@ __all__ = [
     "Hybrid",
     "LearnedVariation",
     "PolynomialMutation",
+    "Portfolio",
     "PymooMating",
     "Result",
     "Variation",

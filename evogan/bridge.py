@@ -10,7 +10,8 @@ from pymoo.core.problem import Problem
 from pymoo.core.selection import Selection
 
 from evogan.core.bounds import from_unit, to_unit
-from evogan.core.variation import Variation
+from evogan.core.variation import Variation, credit_variation
+from evogan.survival import constrained_objectives
 
 __all__ = ["PymooMating"]
 
@@ -20,8 +21,21 @@ class PymooMating(InfillCriterion):
 
     The parents (the whole population, or those picked by `selection`) are mapped to the unit
     cube, handed to the variation with their objectives, and the offspring are mapped back into
-    the problem's bounds. pymoo's generator (`random_state`, seeded by pymoo from its `seed`) is
+    the problem's bounds. Under constraints the variation sees the constraint-aware objectives
+    (`evogan.survival.constrained_objectives` of F and pymoo's CV: feasible rows first), as in
+    evogan's own algorithms, so an operator that learns from the best rows learns from feasible
+    ones. pymoo's generator (`random_state`, seeded by pymoo from its `seed`) is
     the variation's `rng`, so a seeded pymoo run stays reproducible.
+
+    A variation with the `credit` hook (an adaptive `Portfolio`) learns which of its offspring
+    survived. pymoo has no survival callback for matings, but its survival keeps the very
+    `Individual` objects it is given: so the mating remembers the offspring it made for one
+    population, and when it is next called with a new population (the survivors of parents and
+    those offspring), credits each remembered offspring that is among them. Offspring that
+    pymoo dropped as duplicates or never evaluated count as not surviving. The last
+    generation's offspring get no credit (there is no next call), and the variation's state
+    carries over between runs: give each run its own `PymooMating` (pymoo's `minimize` copies
+    the algorithm by default).
 
     Args:
         variation: any evogan variation (a plain function, an operator, a learned variation).
@@ -38,10 +52,24 @@ class PymooMating(InfillCriterion):
             eliminate_duplicates=DefaultDuplicateElimination() if eliminate_duplicates else None
         )
         self.variation, self.selection = variation, selection
+        self.listens_ = callable(getattr(variation, "credit", None))
+        self.credited_pop_: Population | None = None  # the population the pending offspring are for
+        self.pending_: list = []  # the Individuals made for it, in the order they were made
+
+    def _credit(self, pop: Population) -> None:
+        """Credit the offspring made for the previous population: which are in `pop` now."""
+        if pop is self.credited_pop_:  # another call for the same generation (duplicates refill)
+            return
+        if self.pending_:
+            alive = {id(ind) for ind in pop}
+            credit_variation(self.variation, np.array([id(ind) in alive for ind in self.pending_]))
+        self.credited_pop_, self.pending_ = pop, []
 
     def _do(
         self, problem: Problem, pop: Population, n_offsprings: int, random_state=None, **kwargs
     ) -> Population:
+        if self.listens_:
+            self._credit(pop)
         if self.selection is not None:
             parents = self.selection(problem, pop, n_offsprings, 1, random_state=random_state,
                                      **kwargs)[:, 0]
@@ -49,6 +77,11 @@ class PymooMating(InfillCriterion):
         xl, xu = np.asarray(problem.xl, float), np.asarray(problem.xu, float)
         U = to_unit(pop.get("X"), xl, xu)
         F = pop.get("F")
+        if F is not None and F.size:
+            F = constrained_objectives(F, pop.get("CV").reshape(len(F)))
         U_off = self.variation(U, F if F is not None and F.size else None, n_offsprings,
                                rng=random_state)
-        return Population.new(X=from_unit(U_off, xl, xu))
+        off = Population.new(X=from_unit(U_off, xl, xu))
+        if self.listens_:
+            self.pending_.extend(off)
+        return off

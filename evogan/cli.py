@@ -322,7 +322,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from evogan.core.problem import PROBLEM_KINDS
+    from evogan.core.problem import PROBLEM_KINDS, SINGLE_TASK
     from evogan.problems import available_problems, problem_info
     from evogan.registry import algorithm_entry, available_algorithms
 
@@ -333,17 +333,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
             if entry.problem_kind == kind:
                 _print_algorithm(entry)
     print("problems (evogan run --problem NAME [--n-obj M] [--n-var D]):")
-    for name in available_problems():
+    for name in available_problems(SINGLE_TASK):
         info = problem_info(name)
         print(f"  {name:<8} n_obj {info['n_obj']} (default {info['default_n_obj']}), "
               f"n_var default {info['default_n_var']}: {info['description']}")
     print("  or your own pymoo problem: --problem path/to/file.py:NAME or MODULE:NAME (a Problem "
           "subclass or factory; README: Your own problem)")
-    from evogan.problems.multitask import available_multitask_problems
-
     print("multitask problems (CEC2017 MO-MTO pairs, two tasks each; the multitask algorithms "
           "above, and nsga2, which means mt-nsga2 there):")
-    print("  " + ", ".join(available_multitask_problems()))
+    print("  " + ", ".join(available_problems(MULTITASK)))
     print("operators (evogan.operators; usable in `ga`, in a Hybrid, or in a pymoo GA):")
     from evogan.operators import OPERATORS
 

@@ -132,10 +132,11 @@ BUILTIN_MODULES = (
     "evogan.algorithms.ga",
     "evogan.algorithms.gmoea",
     "evogan.algorithms.egan",
+    "evogan.algorithms.portfolio",
     "evogan.algorithms.pymoo_baselines",
-    "evogan.multitask.emtgs",
-    "evogan.multitask.mfea",
-    "evogan.multitask.nsga2",
+    "evogan.algorithms.multitask.emtgs",
+    "evogan.algorithms.multitask.mfea",
+    "evogan.algorithms.multitask.nsga2",
 )
 """The modules that register the built-in algorithms; none imports torch at import time (their
 GAN parts are imported when an algorithm is built), so listing and checking names stays cheap."""

@@ -1,11 +1,19 @@
 """Benchmark problems by name: ZDT, DTLZ, constrained DTLZ (C1-DTLZ1, C2-DTLZ2, C3-DTLZ4), WFG
-(pymoo's code), IMF and LSMOP (evogan's own)."""
+(pymoo's code), IMF, LSMOP and the CEC2017 multitask pairs (evogan's own).
+
+Every name is one catalog entry, which says how the problem is built and what kind it is
+(`evogan.core.problem`): a sized entry takes n_var and n_obj, a fixed entry (a multitask pair)
+is built as it is. A new suite is one module plus its entries here. A user's own problem
+(`FILE.py:NAME`) is built by `evogan.problems.user`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from numbers import Integral
+from typing import ClassVar
 
 import numpy as np
 from pymoo.core.problem import Problem
@@ -14,9 +22,16 @@ from pymoo.problems.multi import zdt
 
 import evogan.problems.fronts as fronts
 from evogan.core.errors import ConfigError
+from evogan.core.problem import MULTITASK, PROBLEM_KINDS, SINGLE_TASK
 from evogan.loading import is_user_spec
 from evogan.problems.imf import IMF, IMF_NUMBERS
 from evogan.problems.lsmop import LSMOP, LSMOP_NUMBERS, min_n_var
+from evogan.problems.multitask import (
+    CEC17_PAIRS,
+    CEC17_VARIANTS,
+    cec17_description,
+    cec17_problem,
+)
 from evogan.problems.user import build_user_problem
 
 __all__ = ["available_problems", "get_problem", "problem_info", "wfg_position_parameter"]
@@ -34,8 +49,9 @@ def wfg_position_parameter(n_obj: int) -> int:
 
 @dataclass(frozen=True)
 class _Entry:
-    """How one benchmark name is built and which sizes it accepts."""
+    """How one single-task benchmark name is built and which sizes it accepts."""
 
+    kind: ClassVar[str] = SINGLE_TASK
     description: str
     build: Callable[[int, int], Problem]  # (n_var, n_obj) -> Problem
     front: Callable[[int], np.ndarray]  # n_obj -> the analytic front (evogan.problems.fronts)
@@ -48,6 +64,15 @@ class _Entry:
 
     def n_obj_text(self) -> str:
         return f"exactly {self.n_obj_fixed}" if self.n_obj_fixed else "an integer >= 2"
+
+
+@dataclass(frozen=True)
+class _FixedEntry:
+    """A problem of one fixed size (a multitask pair): built as it is."""
+
+    description: str
+    build: Callable[[], Problem]
+    kind: str
 
 
 def _zdt_entry(cls: type[zdt.ZDT], description: str, n_var: int,
@@ -144,6 +169,17 @@ def _lsmop_entry(number: int) -> _Entry:
     )
 
 
+def _cec17_entries() -> dict[str, _FixedEntry]:
+    """The CEC2017 MO-MTO pairs and their named variants (`CEC17_VARIANTS`), sorted by name."""
+    specs = {f"cec17-{pair}": (pair, "standard", cec17_description(pair)) for pair in CEC17_PAIRS}
+    specs.update({name: (pair, variant, f"{pair.upper()} as MToP and ddmtolab define it "
+                                         f"(variant {variant!r})")
+                  for name, (pair, variant) in CEC17_VARIANTS.items()})
+    return {name: _FixedEntry(description=f"CEC2017 MO-MTO {text}", kind=MULTITASK,
+                              build=partial(cec17_problem, pair, variant=variant))
+            for name, (pair, variant, text) in sorted(specs.items())}
+
+
 _CATALOG: dict[str, _Entry] = {
     "zdt1": _zdt_entry(zdt.ZDT1, "ZDT1: convex front f2 = 1 - sqrt(f1)", 30, fronts.convex),
     "zdt2": _zdt_entry(zdt.ZDT2, "ZDT2: concave front f2 = 1 - f1^2", 30, fronts.concave),
@@ -176,15 +212,20 @@ _CATALOG: dict[str, _Entry] = {
                             "boundary", fronts.c3dtlz4),
     **{f"imf{i}": _imf_entry(i) for i in IMF_NUMBERS},
     **{f"lsmop{i}": _lsmop_entry(i) for i in LSMOP_NUMBERS},
+    **_cec17_entries(),
 }
 
 
-def available_problems() -> list[str]:
-    """All benchmark names that `get_problem` accepts, in catalogue order."""
-    return list(_CATALOG)
+def available_problems(kind: str | None = None) -> list[str]:
+    """The benchmark names that `get_problem` accepts, in catalogue order: all of them, or
+    those of one `kind` (`evogan.core.problem.PROBLEM_KINDS`)."""
+    if kind is not None and kind not in PROBLEM_KINDS:
+        raise ConfigError(f"unknown problem kind {kind!r}; choose one of: "
+                          f"{', '.join(PROBLEM_KINDS)}")
+    return [name for name, entry in _CATALOG.items() if kind is None or entry.kind == kind]
 
 
-def _entry(name: str) -> _Entry:
+def _entry(name: str) -> _Entry | _FixedEntry:
     key = name.lower() if isinstance(name, str) else name
     if key not in _CATALOG:
         raise ConfigError(f"unknown problem {name!r}; choose one of: {', '.join(_CATALOG)}")
@@ -195,13 +236,16 @@ def problem_info(name: str) -> dict[str, object]:
     """What `evogan list` shows for a problem.
 
     Returns:
-        dict with ``name``, ``n_obj`` (allowed values, as text), ``default_n_obj``,
-        ``default_n_var`` and ``min_n_var`` (both at the default n_obj) and ``description``
-        (one line).
+        dict with ``name``, ``kind``, ``description`` (one line) and, for a problem whose size
+        can be chosen, ``n_obj`` (allowed values, as text), ``default_n_obj``,
+        ``default_n_var`` and ``min_n_var`` (both at the default n_obj).
     """
     entry = _entry(name)
+    if isinstance(entry, _FixedEntry):
+        return {"name": name.lower(), "kind": entry.kind, "description": entry.description}
     return {
         "name": name.lower(),
+        "kind": entry.kind,
         "n_obj": entry.n_obj_text(),
         "default_n_obj": entry.default_n_obj,
         "default_n_var": entry.default_n_var(entry.default_n_obj),
@@ -223,27 +267,27 @@ def get_problem(name: str, *, n_var: int | None = None, n_obj: int | None = None
         n_var: Number of decision variables; None takes the problem's default
             (see `problem_info`).
         n_obj: Number of objectives; None takes the default (2 for ZDT, 3 for DTLZ/WFG/LSMOP,
-            fixed for IMF; 3 for the constrained DTLZ).
+            fixed for IMF; 3 for the constrained DTLZ). A multitask pair has a fixed size:
+            leave both out.
 
     Returns:
         A pymoo Problem with attributes ``benchmark_name`` (lowercase, e.g. ``"dtlz2"``), so
         records and caches can key on ``(benchmark_name, n_var, n_obj)``, and ``front_sampler``
-        (n_obj -> its analytic front, for `reference_front`).
+        (n_obj -> its analytic front, for `reference_front`); for a multitask pair, a
+        `evogan.problems.multitask.MultitaskProblem` (its tasks carry their own fronts).
 
     Raises:
         ConfigError: unknown name, or n_obj / n_var not accepted (one line naming the value).
     """
     if is_user_spec(name):
         return build_user_problem(name, n_var=n_var, n_obj=n_obj)
-    if isinstance(name, str) and name.lower().startswith("cec17-"):
-        if n_var is not None or n_obj is not None:
-            raise ConfigError(f"{name.lower()} is a multitask problem of fixed size; "
-                              "leave out n_var and n_obj")
-        from evogan.problems.multitask import get_multitask_problem
-
-        return get_multitask_problem(name)
     entry = _entry(name)
     key = name.lower()
+    if isinstance(entry, _FixedEntry):
+        if n_var is not None or n_obj is not None:
+            raise ConfigError(f"{key} is a {entry.kind} problem of fixed size; "
+                              "leave out n_var and n_obj")
+        return entry.build()
     if n_obj is None:
         n_obj = entry.default_n_obj
     elif not _is_int(n_obj) or (entry.n_obj_fixed and n_obj != entry.n_obj_fixed) or n_obj < 2:

@@ -12,7 +12,8 @@ have their missing objective columns filled with 0.
 The CEC2017 benchmark (Yuan, Ong, Feng, Qin, Gupta, Da, Zhang, Tan, Jin, Ishibuchi, "Evolutionary
 multitasking for multiobjective continuous optimization: benchmark problems, performance metrics
 and baseline results", arXiv:1706.02766, 2017) has nine two-task pairs, `cec17-cihs` ...
-`cec17-nils`. Its rotation matrices and shift vectors ship in `data/cec17_mtmo/cec17_mtmo.npz`
+`cec17-nils`, entries of the problem catalog (`evogan.problems.get_problem`) built by
+`cec17_problem`. Its rotation matrices and shift vectors ship in `data/cec17_mtmo/cec17_mtmo.npz`
 (converted from the competition's .mat files as redistributed by the MIT-licensed ddmtolab).
 """
 
@@ -33,12 +34,14 @@ from evogan.core.problem import MULTITASK, problem_kind
 __all__ = [
     "DEFAULT_FRONT_POINTS",
     "CEC17Task",
+    "CEC17_VARIANTS",
     "MultitaskProblem",
     "UnifiedCodec",
     "ackley_g",
-    "available_multitask_problems",
+    "CEC17_PAIRS",
     "cec17_data",
-    "get_multitask_problem",
+    "cec17_description",
+    "cec17_problem",
     "griewank_g",
     "is_multitask",
     "mean_g",
@@ -394,30 +397,42 @@ _CEC17_PAIRS: dict[str, tuple[_TaskSpec, _TaskSpec]] = {
 
 _VARIANTS = ("standard", "mtop")
 
+CEC17_VARIANTS: dict[str, tuple[str, str]] = {"cec17-cims-mtop": ("cims", "mtop")}
+"""Problem names of the variants of a pair: name -> (pair, variant). `cec17-cims-mtop` is CIMS
+as MToP and ddmtolab define it, so that CIMS results compare with theirs."""
 
-def available_multitask_problems() -> list[str]:
-    """Names of the multitask problems, sorted."""
-    return sorted(f"cec17-{pair}" for pair in _CEC17_PAIRS)
+
+CEC17_PAIRS = tuple(sorted(_CEC17_PAIRS))
+"""The nine pairs' short names ("cihs", ...): intersection of the tasks' optima (complete,
+partial, none) and similarity of their landscapes (high, medium, low)."""
+
+_INTERSECTION = {"c": "complete", "p": "partial", "n": "no"}
+_SIMILARITY = {"h": "high", "m": "medium", "l": "low"}
 
 
-def get_multitask_problem(name: str, *, variant: str = "standard") -> MultitaskProblem:
-    """A CEC2017 MO-MTO pair by name, e.g. "cec17-cims".
+def cec17_description(pair: str) -> str:
+    """One line on a pair, e.g. "CIHS: complete intersection, high similarity; tasks ..."."""
+    tasks = "; ".join(f"{spec.shape} front, {spec.g} g, D = {spec.n_var}"
+                      for spec in _CEC17_PAIRS[pair])
+    return (f"{pair.upper()}: {_INTERSECTION[pair[0]]} intersection, "
+            f"{_SIMILARITY[pair[2]]} similarity; tasks: {tasks}")
+
+
+def cec17_problem(pair: str, *, variant: str = "standard") -> MultitaskProblem:
+    """A CEC2017 MO-MTO pair, named `cec17-<pair>` (e.g. pair "cims"), or by its name in
+    `CEC17_VARIANTS` when `variant` changes the pair.
 
     Args:
-        name: one of `available_multitask_problems()`.
+        pair: one of `CEC17_PAIRS`.
         variant: "standard" uses the competition's (Java reference code's) definitions;
             "mtop" reproduces MToP and ddmtolab, which differ only in CIMS task 1, whose
             Rosenbrock has 100 multiplying both terms (same Pareto set and front).
 
     Raises:
-        ConfigError: for an unknown name or variant.
+        ConfigError: for an unknown pair or variant.
     """
-    pair = name.lower().removeprefix("cec17-")
-    if not name.lower().startswith("cec17-") or pair not in _CEC17_PAIRS:
-        raise ConfigError(
-            f"unknown multitask problem {name!r}; choose one of: "
-            f"{', '.join(available_multitask_problems())}"
-        )
+    if pair not in _CEC17_PAIRS:
+        raise ConfigError(f"unknown CEC2017 pair {pair!r}; choose one of: {', '.join(CEC17_PAIRS)}")
     if variant not in _VARIANTS:
         raise ConfigError(f"variant must be one of {', '.join(_VARIANTS)}, got {variant!r}")
     tasks = []
@@ -437,4 +452,6 @@ def get_multitask_problem(name: str, *, variant: str = "standard") -> MultitaskP
                 name=f"cec17-{pair}/t{index}",
             )
         )
-    return MultitaskProblem(tasks, name=f"cec17-{pair}")
+    # a variant that changes the problem goes by its own name, so records tell the two apart
+    named = [key for key, value in CEC17_VARIANTS.items() if value == (pair, variant)]
+    return MultitaskProblem(tasks, name=named[0] if named else f"cec17-{pair}")

@@ -30,7 +30,8 @@ import torch
 
 from evogan.core.errors import ConfigError, EvoganError
 from evogan.device import set_cpu_threads
-from evogan.gan.egan import egan_fitness, init_mlp
+from evogan.gan.egan import egan_fitness
+from evogan.gan.stacked import StackedMLP
 from evogan.lab.record import write_text_atomic
 from evogan.lab.toy import (
     ToyRun,
@@ -58,18 +59,18 @@ CONTROLS = [name for name in TRAINERS if name != "egan"]
 def batching_speedup(hidden: int, n_children: int, repeats: int = 20) -> tuple[float, float]:
     """Median seconds to score `n_children` children at once and one by one (256 samples each)."""
     gen = torch.Generator().manual_seed(0)
-    d_params = init_mlp((2, hidden, hidden, hidden, 1), n_stack=None, init_std=0.02,
-                        generator=gen)
+    discriminator = StackedMLP.init((2, hidden, hidden, hidden, 1), n_stack=1, weight_std=0.02,
+                                    generator=gen)
     real = torch.randn(256, 2, generator=gen)
     fake = torch.randn(n_children, 256, 2, generator=gen)
     batched, looped = [], []
     for _ in range(repeats):
         start = time.perf_counter()
-        egan_fitness(d_params, real, fake, gamma=2.0)
+        egan_fitness(discriminator, real, fake, gamma=2.0)
         batched.append(time.perf_counter() - start)
         start = time.perf_counter()
         for c in range(n_children):
-            egan_fitness(d_params, real, fake[c : c + 1], gamma=2.0)
+            egan_fitness(discriminator, real, fake[c : c + 1], gamma=2.0)
         looped.append(time.perf_counter() - start)
     return float(np.median(batched)), float(np.median(looped))
 

@@ -11,15 +11,18 @@ from pymoo.problems import get_problem as pymoo_problem
 
 from evogan.bridge import PymooMating
 from evogan.cli import main
+from evogan.core.bounds import from_unit
 from evogan.core.errors import ConfigError
 from evogan.core.rng import derive_seed, make_rng
-from evogan.engine import minimize
+from evogan.engine import evaluate, minimize
 from evogan.indicators import igd
 from evogan.lab.config import RunConfig
 from evogan.lab.run import execute
 from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation
 from evogan.operators.combinators import Chain
+from evogan.problems import get_problem
 from evogan.registry import available_algorithms, get_algorithm
+from evogan.survival import constrained_objectives
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +115,29 @@ def test_baselines_use_the_population_asked_silently(caplog, capsys, algo, pop_s
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert record.config["pop_size_used"] == record.summary["pop_size_used"] == pop_size
     assert len(record.X) == pop_size
+
+
+def test_bridge_hands_the_variation_feasible_first_objectives_under_constraints():
+    # C2-DTLZ2 (catalog): the variation must see constrained_objectives(F, CV), as evogan's own
+    # algorithms give it, not the raw F, so that its best rows are feasible ones.
+    problem = get_problem("c2dtlz2")
+    seen: list[tuple[np.ndarray, np.ndarray]] = []
+    chain = Chain(SBX(), PolynomialMutation())
+
+    def recording(X, F, n_offspring, *, rng):
+        seen.append((X.copy(), F.copy()))
+        return chain(X, F, n_offspring, rng=rng)
+
+    pymoo_minimize(problem, NSGA2(pop_size=40, mating=PymooMating(recording)),
+                   ("n_evals", 200), seed=1)
+    checked = 0
+    for U, F_seen in seen:
+        F, cv = evaluate(problem, from_unit(U, problem.xl, problem.xu))
+        np.testing.assert_allclose(F_seen, constrained_objectives(F, cv), rtol=1e-9)
+        feasible = cv <= 0
+        if feasible.any() and not feasible.all():
+            checked += 1
+            assert not np.allclose(F_seen, F)  # infeasible rows were moved
+            # every feasible row is better than every infeasible one in every objective
+            assert np.all(F_seen[feasible].max(axis=0) < F_seen[~feasible].min(axis=0))
+    assert checked > 0

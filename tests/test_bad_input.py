@@ -160,6 +160,8 @@ BAD_COMMANDS = [
      r"cr=2 .* in \[0, 1\]"),
     (["--algo", "emt-gs", "--problem", "cec17-cihs", "--param", "batch_size=0"], 2,
      "batch_size=0 .* an integer >= 1"),
+    (["--algo", "mo-mfea", "--problem", "cec17-cihs", "--param", "operators=strong"], 2,
+     "operators=strong is not accepted; operators must be one of mtop, mfea"),
     (["--algo", "gmoea", "--pop-size", "50", "--param", "pop_size=20"], 2,
      "pop_size is set by --pop-size"),
     (["--algo", "ga", "--param", "device=cuda"], 2, "device is set by --device"),

@@ -52,7 +52,13 @@ def compare_args(*extra: str) -> argparse.Namespace:
 
 
 def record_folders(out: Path) -> list[Path]:
-    return sorted(p.parent for p in (out / "runs").rglob("summary.json"))
+    """The complete records under `out`; listed again if a staging folder is renamed while the
+    listing walks it (a campaign in flight moves its finished runs into place)."""
+    while True:
+        try:
+            return sorted(p.parent for p in (out / "runs").rglob("summary.json"))
+        except FileNotFoundError:
+            continue
 
 
 def summary_table(out: Path) -> list[dict[str, str]]:
@@ -500,3 +506,15 @@ def test_a_stop_while_a_record_is_written_waits_until_it_is_counted(tmp_path, mo
     assert [f.name for f in record_folders(tmp_path)] == ["seed-1", "seed-2"]
     assert str(stop.value) == (f"interrupted by SIGTERM: 2 of 3 runs recorded in {tmp_path} (2 in "
                                "this session); the same command resumes the campaign")
+
+
+def test_a_multitask_campaign_with_nsga2_resumes(tmp_path):
+    # nsga2 on a multitask problem runs (and is recorded) as mt-nsga2; resuming must skip it
+    campaign = Campaign(algos=("mo-mfea", "nsga2"), problems=("cec17-cims",), seeds=(1,),
+                        max_evals=(60,), pop_size=10)
+    first = run_campaign(campaign, tmp_path, backend=LocalPool(1))
+    assert len(first.written) == 2
+    assert read_record(tmp_path / "runs/nsga2/cec17-cims/evals-60/seed-1").config["algo"] == \
+        "mt-nsga2"
+    again = run_campaign(campaign, tmp_path, backend=LocalPool(1))
+    assert (len(again.written), len(again.skipped)) == (0, 2)

@@ -11,16 +11,15 @@ from pymoo.core.problem import Problem
 from pymoo.optimize import minimize as pymoo_minimize
 from pymoo.problems.many import cdtlz
 
+from evogan.algorithms.multitask.base import MultitaskAlgorithm
 from evogan.core.errors import ConfigError, EvaluationError
 from evogan.core.rng import derive_seed, make_rng
 from evogan.engine import EQUALITY_EPS, constraint_violation, evaluate, minimize
 from evogan.indicators import igd
 from evogan.lab.config import RunConfig
 from evogan.lab.run import execute
-from evogan.multitask.base import MultitaskAlgorithm
 from evogan.problems import get_problem
 from evogan.problems.fronts import reference_front
-from evogan.problems.multitask import get_multitask_problem
 from evogan.registry import get_algorithm
 from evogan.survival import (
     binary_tournament,
@@ -178,7 +177,7 @@ def test_tournament_on_constrained_keys_obeys_constraint_domination():
 
 def test_multitask_survival_is_constraint_aware():
     """The shared per-task survival, told a violation by hand (the CEC2017 tasks have none)."""
-    problem = get_multitask_problem("cec17-cims")
+    problem = get_problem("cec17-cims")
     algorithm = get_algorithm("mt-nsga2", pop_size=10)
     algorithm.setup(problem, rng=np.random.default_rng(0))
     rng = np.random.default_rng(1)

@@ -10,17 +10,10 @@ from evogan.algorithms.egan import make_egan
 from evogan.core.errors import ConfigError
 from evogan.core.rng import make_rng
 from evogan.engine import minimize
-from evogan.gan.egan import (
-    EGAN,
-    GENERATOR_LOSSES,
-    EGANConfig,
-    discriminator_loss,
-    distance_fitness,
-    egan_fitness,
-    init_mlp,
-    mlp_forward,
-)
+from evogan.gan.egan import EGAN, EGANConfig, distance_fitness, egan_fitness
 from evogan.gan.egan_offspring import EGANOffspring
+from evogan.gan.losses import GENERATOR_LOSSES, discriminator_loss
+from evogan.gan.stacked import StackedMLP
 from evogan.indicators import igd
 from evogan.lab.toy import toy_data
 from evogan.problems import get_problem, reference_front
@@ -69,31 +62,31 @@ def test_hand_computed_loss_values():
 
 def test_fitness_gradient_norm_matches_autograd_and_batching():
     gen = torch.Generator().manual_seed(1)
-    d_params = init_mlp((2, 8, 8, 1), n_stack=None, init_std=None, generator=gen)
+    d = StackedMLP.init((2, 8, 8, 1), n_stack=1, generator=gen)
     real = torch.randn(40, 2, generator=gen)
     fake = torch.randn(3, 30, 2, generator=gen)
-    F, F_q, F_d = egan_fitness(d_params, real, fake, gamma=0.7)
+    F, F_q, F_d = egan_fitness(d, real, fake, gamma=0.7)
     for c in range(3):
-        params = [p.clone().requires_grad_() for p in d_params]
-        loss = discriminator_loss(mlp_forward(params, real, output="logit"),
-                                  mlp_forward(params, fake[c], output="logit"))
-        norm = torch.sqrt(sum(g.square().sum() for g in torch.autograd.grad(loss, params)))
-        q = torch.sigmoid(mlp_forward(d_params, fake[c], output="logit")).mean()
+        copy = d.detach(requires_grad=True)
+        loss = discriminator_loss(copy.forward(real).squeeze(-1),
+                                  copy.forward(fake[c]).squeeze(-1)).sum()
+        norm = torch.sqrt(sum(g.square().sum() for g in torch.autograd.grad(loss, copy.params)))
+        q = torch.sigmoid(d.forward(fake[c])).mean()
         assert F_d[c].item() == pytest.approx(-math.log(norm.item()), rel=1e-5)
         assert F_q[c].item() == pytest.approx(q.item(), rel=1e-6)
         assert F[c].item() == pytest.approx(q.item() - 0.7 * math.log(norm.item()), rel=1e-5)
-        alone, _, _ = egan_fitness(d_params, real, fake[c : c + 1], gamma=0.7)
+        alone, _, _ = egan_fitness(d, real, fake[c : c + 1], gamma=0.7)
         assert alone.item() == pytest.approx(F[c].item(), rel=1e-5)
 
 
 def test_distance_fitness_is_the_mean_pairwise_l1_distance():
     gen = torch.Generator().manual_seed(2)
-    d_params = init_mlp((2, 8, 1), n_stack=None, init_std=None, generator=gen)
+    d = StackedMLP.init((2, 8, 1), n_stack=1, generator=gen)
     spread = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0]])  # pair distances 1, 2, 3
     collapsed = torch.zeros(3, 2)
-    F, F_q, F_d = distance_fitness(d_params, torch.stack([spread, collapsed]), gamma=0.5)
+    F, F_q, F_d = distance_fitness(d, torch.stack([spread, collapsed]), gamma=0.5)
     assert F_d.tolist() == pytest.approx([2.0, 0.0])
-    q = torch.sigmoid(mlp_forward(d_params, spread, output="logit")).mean().item()
+    q = torch.sigmoid(d.forward(spread)).mean().item()
     assert F_q[0].item() == pytest.approx(q, rel=1e-6)
     assert F[0].item() == pytest.approx(q + 0.5 * 2.0, rel=1e-6)
 
@@ -110,7 +103,7 @@ def test_collapsed_generator_scores_lower_than_one_covering_all_modes(seed, step
     covering = data.sampler()(256, gen)
     collapsed = torch.as_tensor(data.centers[0], dtype=torch.float32) + 0.01 * torch.randn(
         256, 2, generator=gen)
-    F, F_q, F_d = egan_fitness(gan.d_params_, real, torch.stack([collapsed, covering]),
+    F, F_q, F_d = egan_fitness(gan.discriminator_, real, torch.stack([collapsed, covering]),
                                gamma=gan.config.gamma)
     assert F[0] < F[1]
     assert F_d[0] < F_d[1]  # the diversity term is what separates them
@@ -118,7 +111,7 @@ def test_collapsed_generator_scores_lower_than_one_covering_all_modes(seed, step
 
 def test_comma_selection_keeps_mu_children_and_never_a_parent():
     gan = trained(tiny_config(mu=2, lr_g=0.0), steps=20)
-    assert all(p.shape[0] == 2 for p in gan.g_params_)
+    assert gan.generators_.n_stack == 2
     assert gan.selection_counts_.sum() == 2 * 20
     assert gan.selection_counts_[-1] == 0
     assert gan.selection_rates()["parent"] == 0.0
@@ -133,7 +126,7 @@ def test_plus_selection_can_keep_a_parent():
 
 def test_random_selection_draws_mu_children_without_scoring_them():
     gan = trained(tiny_config(mu=2, selection="random"), steps=60)
-    assert all(p.shape[0] == 2 for p in gan.g_params_)
+    assert gan.generators_.n_stack == 2
     assert gan.selection_counts_[-1] == 0  # never a parent
     # 120 uniform draws over 3 losses: each expects 40 (a loss below 20 has p < 1e-4)
     assert all(count >= 20 for count in gan.selection_counts_[:-1])
@@ -143,18 +136,19 @@ def test_random_selection_draws_mu_children_without_scoring_them():
 def test_survivor_is_a_stepped_child():
     gan = EGAN(tiny_config())
     gan.setup(rng=make_rng(3))
-    before = [p.clone() for p in gan.g_params_]
+    before = [p.clone() for p in gan.generators_.params]
     gan.step(toy_data("ring8").sampler())
-    assert not all(torch.equal(a, b) for a, b in zip(before, gan.g_params_, strict=True))
-    assert int(gan.g_state_.t[0]) == 1
+    assert not all(torch.equal(a, b) for a, b in zip(before, gan.generators_.params, strict=True))
+    assert int(gan.g_state_.steps[0]) == 1
 
 
 def test_zero_learning_rate_scale_changes_no_network():
     gan = trained(tiny_config(), steps=2)
-    g_before = [p.clone() for p in gan.g_params_]
-    d_before = [p.detach().clone() for p in gan.d_params_]
+    g_before = [p.clone() for p in gan.generators_.params]
+    d_before = [p.detach().clone() for p in gan.discriminator_.params]
     gan.step(toy_data("ring8").sampler(), lr_scale=0.0)
-    for before, after in zip(g_before + d_before, gan.g_params_ + gan.d_params_, strict=True):
+    after_step = gan.generators_.params + gan.discriminator_.params
+    for before, after in zip(g_before + d_before, after_step, strict=True):
         torch.testing.assert_close(after.detach(), before, rtol=0, atol=0)
 
 
@@ -185,17 +179,18 @@ def test_same_seed_gives_identical_networks(state):
     config = tiny_config(mu=2, optimizer_state=state, steps_per_child=2, d_steps=2)
     a, b = trained(config, steps=5, seed=7), trained(config, steps=5, seed=7)
     c = trained(config, steps=5, seed=8)
-    assert all(torch.equal(x, y) for x, y in zip(a.g_params_, b.g_params_, strict=True))
-    assert all(torch.equal(x, y) for x, y in zip(a.d_params_, b.d_params_, strict=True))
-    assert not torch.equal(a.g_params_[0], c.g_params_[0])
+    for x, y in zip(a.generators_.params + a.discriminator_.params,
+                    b.generators_.params + b.discriminator_.params, strict=True):
+        assert torch.equal(x, y)
+    assert not torch.equal(a.generators_.weights[0], c.generators_.weights[0])
     assert torch.equal(a.sample(10), b.sample(10))
     assert a.sample(10).shape == (10, 2)
 
 
 def test_per_mutation_state_has_one_row_per_loss():
     gan = trained(tiny_config(mu=2, optimizer_state="per_mutation"), steps=3)
-    assert gan.g_state_.m[0].shape[0] == 3
-    assert gan.g_state_.t.tolist() == [3.0, 3.0, 3.0]
+    assert gan.g_state_.exp_avg[0].shape[0] == 3
+    assert gan.g_state_.steps.tolist() == [3.0, 3.0, 3.0]
 
 
 def test_single_loss_is_a_plain_gan_step():

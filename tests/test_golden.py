@@ -11,14 +11,16 @@ import sys
 import numpy as np
 import pytest
 
+from evogan.core.problem import MULTITASK
 from evogan.device import set_cpu_threads
 from evogan.lab.config import RunConfig
 from evogan.lab.run import execute
+from evogan.problems import problem_info
 from evogan.registry import available_algorithms
 
 # (algorithm, problem) -> (first 16 hex digits of sha256 of the final F as float64, IGD to 6 digits)
 GOLDEN = {
-    ("egan", "zdt1"): ("c9f330f0ce80c480", 0.607256),
+    ("egan", "zdt1"): ("e0168c44e89bb81a", 0.491203),
     ("emt-gs", "cec17-cihs"): ("1b418f627bce9781", 8226.91),
     ("ga", "dtlz2"): ("c0e7e0ab9a11dce0", 0.230535),
     ("ga", "zdt1"): ("69b1362706ace911", 1.14397),
@@ -28,6 +30,8 @@ GOLDEN = {
     ("gmoea-elite-gaussian", "dtlz2"): ("e9a451cd3f726c57", 0.288957),
     ("gmoea-elite-gaussian", "zdt1"): ("8e1ba1190e65ee19", 1.42454),
     ("gmoea-ga", "zdt1"): ("0353101cbff31896", 1.28057),
+    ("gmoea-portfolio", "dtlz2"): ("8d19a833fc7342d6", 0.422224),
+    ("gmoea-portfolio", "zdt1"): ("e03bcc95785df762", 1.28352),
     ("gmoea-plus", "dtlz2"): ("6fbef9749432f5f7", 0.37699),
     ("gmoea-plus", "zdt1"): ("da7bf4e859a9161e", 1.39509),
     ("gmoea-untrained", "dtlz2"): ("addb8158fa29209e", 0.340873),
@@ -38,6 +42,8 @@ GOLDEN = {
     ("nsga2", "dtlz2"): ("01c9ecfa4cc6a20a", 0.293954),
     ("nsga2", "zdt1"): ("09f02c91b838149f", 1.10236),
     ("nsga3", "dtlz2"): ("86e5b589c3e38fbd", 0.222568),
+    ("portfolio", "dtlz2"): ("258a40b0f3e9f2d5", 0.307523),
+    ("portfolio", "zdt1"): ("9a379efc6e88829b", 1.17606),
 }
 
 SETTINGS = {"pop_size": 20, "max_evals": 400, "seed": 7}
@@ -46,7 +52,7 @@ MULTITASK_SETTINGS = {"pop_size": 20, "max_evals": 800, "seed": 7}
 
 def golden_run(algo: str, problem: str) -> tuple[str, float]:
     """The pinned numbers of one short run: hash of the final F and its IGD."""
-    settings = MULTITASK_SETTINGS if problem.startswith("cec17-") else SETTINGS
+    settings = MULTITASK_SETTINGS if problem_info(problem)["kind"] == MULTITASK else SETTINGS
     record = execute(RunConfig(algo=algo, problem=problem, **settings))
     F = np.ascontiguousarray(record.F, dtype=np.float64)
     digest = hashlib.sha256(F.tobytes()).hexdigest()[:16]

@@ -4,23 +4,22 @@ import numpy as np
 import pytest
 import torch
 
-from evogan.core.errors import ConfigError
-from evogan.engine import minimize
-from evogan.gan.transfer import GANConfig, TransferGANs, _Adam
-from evogan.multitask import EMTGS, MOMFEA, PerTaskNSGA2
-from evogan.multitask.emtgs import ide_offspring
-from evogan.multitask.metrics import (
+from evogan.algorithms.multitask import EMTGS, MOMFEA, PerTaskNSGA2
+from evogan.algorithms.multitask.emtgs import ide_offspring
+from evogan.algorithms.multitask.metrics import (
     MultitaskHistory,
     multitask_quality,
     multitask_score,
     per_task_hv,
     per_task_igd,
 )
+from evogan.core.errors import ConfigError
+from evogan.engine import minimize
+from evogan.gan.transfer import GANConfig, TransferGANs
 from evogan.problems import get_problem
-from evogan.problems.multitask import get_multitask_problem
 from evogan.registry import get_algorithm
 
-CIMS = get_multitask_problem("cec17-cims")  # D_u = 10: cheap GANs (one batch per epoch)
+CIMS = get_problem("cec17-cims")  # D_u = 10: cheap GANs (one batch per epoch)
 
 
 def drive(problem, algorithm, *, seed, n_gen):
@@ -40,7 +39,7 @@ class Recorder:
     def on_generation(self, state):
         gans = state.algorithm.gans_
         weights = 0.0 if gans is None else sum(float(p.detach().sum())
-                                               for p in gans.g_params_.values())
+                                               for p in gans.generator_.params)
         self.rows.append((state.n_gen, state.algorithm.metrics(), weights))
 
 
@@ -105,17 +104,17 @@ def test_emt_gs_retrains_exactly_on_the_schedule(layout, width):
     weights = dict((gen, w) for gen, _, w in recorder.rows)
     changed = {gen for gen in range(3, 32) if weights[gen] != weights[gen - 1]}
     assert changed == {10, 20, 30}
-    assert algorithm.gans_.g_params_["w1"].shape == (2, width, width)
+    assert algorithm.gans_.generator_.weights[0].shape == (2, width, width)
 
 
 def test_emt_gs_generator_width_follows_the_layout():
-    nils = get_multitask_problem("cec17-nils")  # D_u = 50
+    nils = get_problem("cec17-nils")  # D_u = 50
     for layout, width in (("columns", 12), ("rows", 50)):
         algorithm = EMTGS(pop_size=12, layout=layout, initial_epochs=1)
         drive(nils, algorithm, seed=5, n_gen=2)
         gans = algorithm.gans_
         assert algorithm.pairs_ == [(0, 1), (1, 0)]
-        assert gans.g_params_["w3"].shape == (2, width, width)
+        assert gans.generator_.weights[2].shape == (2, width, width)
         out = gans.translate(algorithm._pair_samples()[1])
         assert out.shape == (2, *algorithm._samples(algorithm.U_[0]).shape)
         assert np.all((out > 0) & (out < 1))
@@ -129,7 +128,7 @@ def test_emt_gs_is_deterministic_from_the_seed():
 
 
 def test_mo_mfea_with_rmp_zero_never_mates_across_skill_factors():
-    problem = get_multitask_problem("cec17-cihs")
+    problem = get_problem("cec17-cihs")
     for rmp, crosses_tasks in ((0.0, False), (1.0, True)):
         algorithm = MOMFEA(pop_size=20, rmp=rmp, mutation_prob_var=0.0)
         drive(problem, algorithm, seed=8, n_gen=1)
@@ -148,8 +147,39 @@ def test_mo_mfea_with_rmp_zero_never_mates_across_skill_factors():
         assert (mixed > 0) == crosses_tasks
 
 
+@pytest.mark.parametrize(("operators", "untouched"), [("mtop", False), ("mfea", True)])
+def test_mo_mfea_operators_mfea_mutates_copies_but_never_crossover_children(operators,
+                                                                             untouched):
+    # rmp = 0: a pair of one skill factor crosses, a pair of two is copied. Each task's
+    # population is one repeated point, so SBX of two of its members returns that point; with
+    # every gene mutated (prob_var 1), a child equals its task's point exactly when it was
+    # crossed and then left unmutated, which "mfea" does and "mtop" never does.
+    problem = get_problem("cec17-cihs")
+    algorithm = MOMFEA(pop_size=20, rmp=0.0, operators=operators, mutation_prob_var=1.0)
+    drive(problem, algorithm, seed=4, n_gen=1)
+    points = [np.full(50, 0.2), np.full(50, 0.7)]
+    algorithm.U_ = [np.tile(p, (20, 1)) for p in points]
+    U, task, _ = algorithm._offspring()
+    _, _, crossed = algorithm.last_mating_
+    assert 0 < crossed.sum() < len(crossed)  # both kinds of pairs occur
+    at_point = sum(int(np.all(U[task == t] == points[t], axis=1).sum()) for t in range(2))
+    assert at_point == (2 * int(crossed.sum()) if untouched else 0)
+
+
+def test_mo_mfea_operator_settings_set_the_constants():
+    mtop, mfea = (get_algorithm("mo-mfea", operators=o) for o in ("mtop", "mfea"))
+    assert (mtop.eta_c, mtop.eta_m, mtop.mutate_crossed) == (20.0, 20.0, True)
+    assert (mfea.eta_c, mfea.eta_m, mfea.mutate_crossed) == (2.0, 5.0, False)
+    assert get_algorithm("mo-mfea").operators == "mtop"  # the MToP-faithful default
+    custom = get_algorithm("mo-mfea", operators="mfea", eta_c="10")  # given values win
+    assert (custom.eta_c, custom.eta_m) == (10.0, 5.0)
+    with pytest.raises(ConfigError, match="operators=strong is not accepted.*one of mtop, mfea"):
+        get_algorithm("mo-mfea", operators="strong")
+
+
 def test_mo_mfea_and_per_task_nsga2_keep_n_per_task_and_are_deterministic():
-    for make in (lambda: MOMFEA(pop_size=10), lambda: PerTaskNSGA2(pop_size=10)):
+    for make in (lambda: MOMFEA(pop_size=10), lambda: MOMFEA(pop_size=10, operators="mfea"),
+                 lambda: PerTaskNSGA2(pop_size=10)):
         a, b = (minimize(CIMS, make(), seed=9, max_evals=400) for _ in range(2))
         assert np.array_equal(a.X, b.X)
         assert np.all(np.bincount(CIMS.task_index(a.X)) == 10)
@@ -167,7 +197,7 @@ def test_algorithms_are_registered_and_reject_single_task_problems():
 
 
 def test_per_task_igd_and_hv_on_the_reference_front():
-    problem = get_multitask_problem("cec17-nims")  # 3 + 2 objectives
+    problem = get_problem("cec17-nims")  # 3 + 2 objectives
     fronts = [problem.reference_front(t, 300) for t in range(2)]
     X = np.vstack([problem.with_task(np.zeros((len(f), 20)), t) for t, f in enumerate(fronts)])
     F = np.zeros((len(X), 3))
@@ -216,12 +246,12 @@ def test_reference_discriminator_is_blind_to_batch_location():
     rng = np.random.default_rng(12)
     gans = TransferGANs(2, 8, config=GANConfig(), generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
-        for p in gans.d_params_.values():  # move away from the all-zero offsets
+        for p in gans.discriminator_.params + gans.d_norm_:  # away from the all-zero offsets
             p.add_(torch.randn(p.shape, generator=torch.Generator().manual_seed(1)) * 0.3)
         mean_logits = []
         for batch in (rng.random((2, 10, 8)), 0.9 + 0.01 * rng.random((2, 10, 8))):
             d = gans._discriminate(torch.as_tensor(batch, dtype=torch.float32))
-            mean_logits.append(torch.logit(d.double()).mean(dim=(1, 2)).numpy())
+            mean_logits.append(torch.logit(d.double()).mean(dim=1).numpy())
     assert np.allclose(mean_logits[0], mean_logits[1], atol=1e-4)
 
 
@@ -253,32 +283,11 @@ def test_transfer_gans_learn_the_target_and_pairs_share_nothing():
     noise = rng.random((n, width))
     one, _, out_one, _ = trained(real, "joint", epochs=3)
     two, _, out_two, _ = trained(np.stack([real[0], noise]), "joint", epochs=3)
-    for name, param in one.g_params_.items():
-        assert torch.equal(param[0], two.g_params_[name][0])
-        assert not torch.equal(param[1], two.g_params_[name][1])
+    for param, other in zip(one.generator_.params + one.g_norm_,
+                            two.generator_.params + two.g_norm_, strict=True):
+        assert torch.equal(param[0], other[0])
+        assert not torch.equal(param[1], other[1])
     assert np.array_equal(out_one[0], out_two[0])
-
-
-def test_gan_adam_follows_the_adam_update():
-    """Against Adam written out in float64 (Kingma & Ba 2015; MATLAB's adamupdate)."""
-    gen = torch.Generator().manual_seed(0)
-    start = [torch.randn(3, 4, generator=gen), torch.randn(5, generator=gen)]
-    ours = _Adam([p.clone() for p in start], lr=3e-4, betas=(0.7, 0.9))
-    expected = [p.double().numpy() for p in start]
-    m = [np.zeros_like(p) for p in expected]
-    v = [np.zeros_like(p) for p in expected]
-    for step in range(1, 5):
-        grads = tuple(torch.randn(p.shape, generator=gen) for p in start)
-        ours.step(grads)
-        for i, grad in enumerate(grads):
-            g = grad.double().numpy()
-            m[i] = 0.7 * m[i] + 0.3 * g
-            v[i] = 0.9 * v[i] + 0.1 * g**2
-            m_hat, v_hat = m[i] / (1 - 0.7**step), v[i] / (1 - 0.9**step)
-            expected[i] = expected[i] - 3e-4 * m_hat / (np.sqrt(v_hat) + 1e-8)
-    for mine, ref in zip(ours.params, expected, strict=True):
-        assert np.allclose(mine.double().numpy(), ref, rtol=0, atol=1e-6)
-    assert not np.allclose(ours.params[0].numpy(), start[0].numpy(), rtol=0, atol=1e-4)
 
 
 @pytest.mark.parametrize(
@@ -293,7 +302,7 @@ def test_quality_floor_on_cihs_at_a_small_budget(make, floor):
     """4,000 evaluations, N = 20 per task; floors well above what seeds 0-2 reached (EMT-GS <= 38
     and 4.5, MO-MFEA <= 5,700 and 69, NSGA-II <= 19,000 and 125) and far below a random
     population (about 1e5 and 400)."""
-    problem = get_multitask_problem("cec17-cihs")
+    problem = get_problem("cec17-cihs")
     history = MultitaskHistory(problem, every=10**9, n_points=1000)
     minimize(problem, make(), seed=0, max_evals=4000, callbacks=[history])
     first, last = history.rows[0], history.rows[-1]
@@ -309,7 +318,7 @@ def test_wgan_gp_variant_learns_the_target_location():
     real += rng.normal(0.0, 0.01, real.shape)
     config = GANConfig(lr_g=1e-2, lr_d=1e-2, betas=(0.5, 0.9), loss="wgan-gp")
     gans = TransferGANs(2, width, config=config, generator=torch.Generator().manual_seed(0))
-    assert set(gans.d_params_) == {"w1", "b1", "w2", "b2"}  # no batch norm in the critic
+    assert gans.d_norm_ == [] and len(gans.discriminator_.weights) == 2  # a plain critic
     before = gans.translate(source)
     after, d_loss, g_loss = gans.train(real, source, epochs=60, rng=np.random.default_rng(1),
                                        unpermute_output=True)

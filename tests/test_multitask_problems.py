@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 
 from evogan.core.errors import ConfigError
+from evogan.core.problem import MULTITASK
+from evogan.problems import available_problems, get_problem, problem_info
 from evogan.problems.multitask import (
     DEFAULT_FRONT_POINTS,
     MultitaskProblem,
-    available_multitask_problems,
     cec17_data,
-    get_multitask_problem,
+    cec17_problem,
 )
 
 # SHA-256 of each array's little-endian float64 C-order bytes; the first 16 hex digits of the
@@ -45,6 +46,7 @@ SHAPES = {
     "cihs": ("circle", "concave"), "cims": ("concave", "circle"), "cils": ("circle", "convex"),
     "pihs": ("convex", "convex"), "pims": ("circle", "concave"), "pils": ("circle", "circle"),
     "nihs": ("circle", "convex"), "nims": ("sphere", "concave"), "nils": ("sphere", "concave"),
+    "cims-mtop": ("concave", "circle"),  # CIMS's variant: the same fronts
 }
 
 
@@ -66,20 +68,27 @@ def test_data_arrays_match_their_checksums():
     assert data["Mpm1"].shape == (49, 49) and data["Mcm2"].shape == (9, 9)
 
 
-def test_nine_pairs_are_available():
-    assert available_multitask_problems() == [
-        f"cec17-{p}" for p in sorted(["cihs", "cims", "cils", "pihs", "pims", "pils", "nihs",
-                                      "nims", "nils"])
-    ]
-    with pytest.raises(ConfigError, match="cec17-cihs"):
-        get_multitask_problem("cec17-xyz")
+def test_nine_pairs_and_the_mtop_cims_are_catalog_entries():
+    assert available_problems(MULTITASK) == sorted(
+        [f"cec17-{p}" for p in ["cihs", "cims", "cils", "pihs", "pims", "pils", "nihs", "nims",
+                                "nils"]] + ["cec17-cims-mtop"])
+    assert problem_info("CEC17-CIMS") == {
+        "name": "cec17-cims", "kind": MULTITASK,
+        "description": "CEC2017 MO-MTO CIMS: complete intersection, medium similarity; tasks: "
+                       "concave front, rosenbrock g, D = 10; circle front, mean g, D = 10"}
+    with pytest.raises(ConfigError, match="unknown problem 'cec17-xyz'.*cec17-cihs"):
+        get_problem("cec17-xyz")
+    with pytest.raises(ConfigError, match="cec17-cims is a multitask problem of fixed size"):
+        get_problem("cec17-cims", n_var=10)
+    with pytest.raises(ConfigError, match="unknown CEC2017 pair 'xyz'; choose one of: cihs"):
+        cec17_problem("xyz")
     with pytest.raises(ConfigError, match="variant"):
-        get_multitask_problem("cec17-cims", variant="java")
+        cec17_problem("cims", variant="java")
 
 
 @pytest.mark.parametrize(("pair", "task"), sorted(OPTIMAL_DISTANCE))
 def test_pareto_set_points_lie_on_the_true_front(pair, task):
-    problem = get_multitask_problem(f"cec17-{pair}")
+    problem = get_problem(f"cec17-{pair}")
     t = problem.tasks[task]
     rng = np.random.default_rng(7)
     n_position = t.n_var - len(OPTIMAL_DISTANCE[pair, task])
@@ -97,34 +106,53 @@ def test_pareto_set_points_lie_on_the_true_front(pair, task):
 
 
 def test_objectives_at_hand_computed_points():
-    cihs = get_multitask_problem("cec17-cihs")
+    cihs = get_problem("cec17-cihs")
     F = cihs.tasks[0].evaluate(np.r_[0.0, np.ones(49)][None])  # q = 1 + 49
     assert np.allclose(F, [[50.0, 0.0]], atol=1e-12)
     F = cihs.tasks[1].evaluate(np.r_[0.5, np.full(49, -2.0)][None])  # q = 1 + 9/49 * 98 = 19
     assert np.allclose(F, [[0.5, 19.0 - 0.25 / 19.0]], atol=1e-12)
     # CIMS task 1 at z = 0.5 (9 genes): standard Rosenbrock 53, MToP's variant 251.
     x = np.r_[0.0, np.full(9, 0.5)][None]
-    assert np.allclose(get_multitask_problem("cec17-cims").tasks[0].evaluate(x), [[0.0, 53.0]])
-    mtop = get_multitask_problem("cec17-cims", variant="mtop")
+    assert np.allclose(get_problem("cec17-cims").tasks[0].evaluate(x), [[0.0, 53.0]])
+    mtop = cec17_problem("cims", variant="mtop")
     assert np.allclose(mtop.tasks[0].evaluate(x), [[0.0, 251.0]])
     # Rotation convention z = M (x_II - s): a unit step on gene 1 picks M's first column.
-    cims = get_multitask_problem("cec17-cims")
+    cims = get_problem("cec17-cims")
     M = cec17_data()["Mcm2"]
     F = cims.tasks[1].evaluate(np.r_[0.0, 1.0 + np.eye(9)[0]][None])
     assert np.allclose(F, [[1.0 + np.abs(M[:, 0]).sum(), 0.0]], atol=1e-12)
     # Rastrigin at z = 1 on 49 genes: every term is 1 - 10 cos(2 pi) + 10 = 1.
-    F = get_multitask_problem("cec17-cils").tasks[0].evaluate(np.r_[1.0, np.ones(49)][None])
+    F = get_problem("cec17-cils").tasks[0].evaluate(np.r_[1.0, np.ones(49)][None])
     assert np.allclose(F, [[0.0, 50.0]], atol=1e-9)
     # NIMS task 2: u = (x1 + x2)/2 = 0.4 at q = 1; NIMS task 1 at x1 = x2 = 0 points along f1.
-    nims = get_multitask_problem("cec17-nims")
+    nims = get_problem("cec17-nims")
     assert np.allclose(nims.tasks[1].evaluate(np.r_[0.2, 0.6, np.zeros(18)][None]), [[0.4, 0.84]])
     F = nims.tasks[0].evaluate(np.r_[0.0, 0.0, np.full(18, 2.0)][None])
     q = 1.0 + 17 * (100.0 * (4.0 - 2.0) ** 2 + 1.0)
     assert np.allclose(F, [[q, 0.0, 0.0]], atol=1e-9)
 
 
+def test_cims_mtop_by_name_at_a_hand_computed_point():
+    # x1 = 0.5, z = (1, 2, 0, ..., 0) (9 distance genes, no shift or rotation in task 1). The
+    # Rosenbrock terms i = 1..8: (z_i^2 - z_{i+1})^2 sum to 1 + 16 = 17, (1 - z_i)^2 to
+    # 0 + 1 + 6 = 7. Standard q = 1 + 100 * 17 + 7 = 1708; MToP's q = 1 + 100 * (17 + 7) = 2401.
+    # Concave shape: f = (x1, q - x1^2 / q).
+    x = np.r_[0.5, 1.0, 2.0, np.zeros(7)][None]
+    for name, q in (("cec17-cims", 1708.0), ("cec17-cims-mtop", 2401.0)):
+        problem = get_problem(name)  # the catalog's name, as the CLI passes it
+        assert problem.name == name
+        row = problem.with_task(problem.codec.encode(x, 0), 0)
+        assert np.allclose(problem.evaluate(row), [[0.5, q - 0.25 / q]], rtol=1e-12)
+    # task 2 is the same in both; an explicit variant gets the variant's name
+    standard, mtop = get_problem("cec17-cims"), get_problem("cec17-cims-mtop")
+    x2 = np.random.default_rng(0).uniform(-5, 5, (4, 10))
+    assert np.array_equal(standard.tasks[1].evaluate(x2), mtop.tasks[1].evaluate(x2))
+    assert cec17_problem("cims", variant="mtop").name == "cec17-cims-mtop"
+    assert cec17_problem("cihs", variant="mtop").name == "cec17-cihs"
+
+
 def test_codec_round_trips():
-    problem = get_multitask_problem("cec17-nils")  # tasks of 25 and 50 genes
+    problem = get_problem("cec17-nils")  # tasks of 25 and 50 genes
     rng = np.random.default_rng(3)
     U = rng.random((20, problem.n_unified))
     for task, t in enumerate(problem.tasks):
@@ -137,7 +165,7 @@ def test_codec_round_trips():
 
 
 def test_multitask_problem_rejects_rows_without_a_valid_task():
-    problem = get_multitask_problem("cec17-cihs")
+    problem = get_problem("cec17-cihs")
     rows = problem.with_task(np.full((2, 50), 0.5), np.array([0.0, 2.0]))
     with pytest.raises(ValueError, match="task column"):
         problem.evaluate(rows)
@@ -145,8 +173,8 @@ def test_multitask_problem_rejects_rows_without_a_valid_task():
 
 
 def test_reference_fronts_have_the_documented_size_and_lie_on_the_front():
-    for name in available_multitask_problems():
-        problem = get_multitask_problem(name)
+    for name in available_problems(MULTITASK):
+        problem = get_problem(name)
         for task, shape in enumerate(SHAPES[name.removeprefix("cec17-")]):
             front = problem.reference_front(task)
             expected = 9870 if shape == "sphere" else DEFAULT_FRONT_POINTS

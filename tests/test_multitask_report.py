@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
+from evogan.algorithms.multitask.metrics import multitask_score
 from evogan.lab.collection import collect
 from evogan.lab.config import RunConfig
 from evogan.lab.record import write_record
 from evogan.lab.report import write_report
 from evogan.lab.run import execute
-from evogan.multitask.metrics import multitask_score
 
 
 @pytest.fixture(scope="module")

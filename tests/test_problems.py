@@ -9,6 +9,7 @@ from pymoo.problems.many import dtlz, wfg
 from pymoo.problems.multi import zdt
 
 from evogan.core.errors import ConfigError
+from evogan.core.problem import SINGLE_TASK
 from evogan.problems import (
     available_problems,
     get_problem,
@@ -67,7 +68,7 @@ def test_wrappers_evaluate_like_pymoo(name, cls, n_var, n_obj):
 
 
 def test_defaults_follow_the_documented_rules():
-    sizes = {name: (p.n_var, p.n_obj) for name in available_problems()
+    sizes = {name: (p.n_var, p.n_obj) for name in available_problems(SINGLE_TASK)
              for p in [get_problem(name)]}
     assert sizes["zdt1"] == (30, 2) and sizes["zdt4"] == (10, 2) and sizes["zdt6"] == (10, 2)
     assert sizes["dtlz1"] == (7, 3) and sizes["dtlz2"] == (12, 3) and sizes["dtlz7"] == (22, 3)
@@ -75,20 +76,21 @@ def test_defaults_follow_the_documented_rules():
     assert get_problem("dtlz7", n_obj=5).n_var == 24
     assert get_problem("dtlz2", n_var=np.int64(14), n_obj=np.int64(4)).n_var == 14
     assert get_problem("wfg4", n_obj=5).n_var == 28  # k = 8, l = 20
-    assert len(available_problems()) == 43
+    assert len(available_problems(SINGLE_TASK)) == 43
+    assert len(available_problems()) == 53  # and the CEC2017 multitask pairs, cec17-cims-mtop too
     assert sizes["c1dtlz1"] == (7, 3) and sizes["c3dtlz4"] == (12, 3)
 
 
 def test_problem_info_describes_each_problem():
     info = problem_info("DTLZ2")
-    assert info == {"name": "dtlz2", "n_obj": "an integer >= 2", "default_n_obj": 3,
+    assert info == {"name": "dtlz2", "kind": SINGLE_TASK, "n_obj": "an integer >= 2", "default_n_obj": 3,
                     "default_n_var": 12, "min_n_var": 3,
                     "description": "DTLZ2: spherical front sum f^2 = 1"}
     assert problem_info("imf8")["n_obj"] == "exactly 3"
     assert all(problem_info(n)["description"] for n in available_problems())
 
 
-@pytest.mark.parametrize("name", available_problems())
+@pytest.mark.parametrize("name", available_problems(SINGLE_TASK))
 def test_smallest_accepted_n_var_evaluates(name):
     info = problem_info(name)
     problem = get_problem(name, n_var=info["min_n_var"])

@@ -38,6 +38,16 @@ def test_ci_runs_the_readme_test_command():
     assert 'eval "$test_command"' in ci
 
 
+def test_portfolio_example_runs_and_learns(capsys):
+    exec(compile(_section_code("Adaptive operator portfolio"), "README:portfolio", "exec"), {})
+    igd_value, p_de = map(float, re.fullmatch(r"IGD (\S+), p_de (\S+)\n", capsys.readouterr().out)
+                          .groups())
+    assert igd_value < 0.05  # measured 0.0154 (seed 1); SBX + PM alone 0.0141
+    # measured: pursuit ends with DE at its ceiling 0.9 (late in the run DE's offspring survive
+    # more often, although DE alone reaches only IGD 0.13 here): the probabilities did move
+    assert p_de == 0.9
+
+
 def test_user_problem_example_runs_from_the_command_line(tmp_path, monkeypatch):
     from evogan.cli import main
     from evogan.lab.record import read_record

@@ -7,7 +7,14 @@ from pymoo.core.problem import Problem
 
 from evogan.core.bounds import from_unit, to_unit
 from evogan.core.errors import ConfigError
-from evogan.core.variation import Variation, checked_offspring, reset_variation
+from evogan.core.variation import (
+    Variation,
+    checked_offspring,
+    credit_variation,
+    reset_variation,
+    survived_offspring,
+    variation_diagnostics,
+)
 from evogan.operators import SBX, PolynomialMutation
 from evogan.operators.combinators import Chain
 from evogan.params import choice
@@ -33,10 +40,11 @@ class GeneticAlgorithm:
     Each generation a binary tournament fills a mating pool of `n_offspring` parents (on
     (rank, -crowding) for `rank-crowding` survival, on SPEA2 fitness for `spea2`); the variation
     turns the pool into `n_offspring` offspring on the unit cube; survival keeps `pop_size` of
-    parents and offspring. With `rank-crowding` and SBX + PM this is NSGA-II (Deb et al. 2002);
-    with `spea2` it is the GA half of GMOEA. Under constraints, survival, tournament and the
-    objectives the variation sees all follow Deb's constraint-domination
-    (`evogan.survival.constrained_objectives`).
+    parents and offspring, and tells the variation which offspring survived (its optional
+    `credit` hook, which a `Portfolio` learns from). With `rank-crowding` and SBX + PM this is
+    NSGA-II (Deb et al. 2002); with `spea2` it is the GA half of GMOEA. Under constraints,
+    survival, tournament and the objectives the variation sees all follow Deb's
+    constraint-domination (`evogan.survival.constrained_objectives`).
 
     Args:
         pop_size: population size N.
@@ -86,6 +94,8 @@ class GeneticAlgorithm:
             keep = spea2_select(ranked, min(self.pop_size, len(F_all)))
         else:
             keep = rank_crowding_select(ranked, min(self.pop_size, len(F_all)))
+        if len(self.X_):  # the first tell is the random initial population, not offspring
+            credit_variation(self.variation, survived_offspring(keep, len(self.X_), self.n_offspring))
         self.X_, self.F_, self.cv_ = X_all[keep], F_all[keep], cv_all[keep]
         self.ranked_F_ = constrained_objectives(self.F_, self.cv_)
         self.mating_keys_ = self._mating_keys(self.ranked_F_)
@@ -100,7 +110,8 @@ class GeneticAlgorithm:
         return from_unit(self.X_, self.xl_, self.xu_), self.F_.copy(), self.cv_.copy()
 
     def metrics(self) -> dict[str, float]:
-        return {}
+        """The variation's `diagnostics()` (a portfolio's probabilities), if it has any."""
+        return variation_diagnostics(self.variation)
 
 
 @register_algorithm(

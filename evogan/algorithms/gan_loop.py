@@ -20,11 +20,15 @@ from evogan.core.variation import (
     LearnedVariation,
     Variation,
     checked_offspring,
+    credit_variation,
     reset_variation,
     spread_diagnostics,
+    survived_offspring,
+    variation_diagnostics,
 )
 from evogan.operators import SBX, PolynomialMutation
 from evogan.operators.combinators import Chain, quadratic_decay
+from evogan.operators.portfolio import CreditRule, Portfolio
 from evogan.survival import (
     binary_tournament,
     constrained_objectives,
@@ -70,6 +74,11 @@ class GANLoop:
     returns (spreads of its real set and samples, discriminator accuracies, GAN losses,
     training time, E-GAN's selection rates).
 
+    With a `rule`, an adaptive `Portfolio` of the two branches, named `gan` and `ga`, replaces
+    the schedule: it draws each batch's branch from probabilities learned from the survival share
+    of each branch's batches, and its `p_gan`, `p_ga`, `survival_gan`, `survival_ga` join the
+    metrics. The learned variation still refits once per cycle of `w_max` batches.
+
     Args:
         pop_size: N, the population size and the size of each offspring batch.
         w_max: batches per cycle of the switching schedule.
@@ -82,6 +91,9 @@ class GANLoop:
             operator mutates inside `sample`).
         device: where the learned variation trains; None follows the run's device given to
             `setup` (`LearnedVariation.to_device`).
+        rule: a `CreditRule` (`evogan.operators.portfolio`) that chooses between the learned
+            variation and the GA, per batch, instead of `quadratic_decay`; None keeps GMOEA's
+            schedule.
     """
 
     def __init__(
@@ -95,6 +107,7 @@ class GANLoop:
         refit: str = "cycle",
         gan_mutation: Variation | None = None,
         device: str | None = None,
+        rule: CreditRule | None = None,
     ) -> None:
         if pop_size < 2:
             raise ConfigError(f"pop_size must be at least 2, got {pop_size}")
@@ -102,11 +115,14 @@ class GANLoop:
             raise ConfigError(f"w_max must be at least 1, got {w_max}")
         if refit not in REFITS:
             raise ConfigError(f"refit must be one of {', '.join(REFITS)}, got {refit!r}")
+        if rule is not None and gan is None:
+            raise ConfigError("a portfolio rule needs a learned variation to choose against the GA")
         if gan is not None and not isinstance(gan, LearnedVariation):
             gan = _Remembering(gan)
         self.pop_size, self.w_max, self.gan, self.refit = pop_size, w_max, gan, refit
         self.eta_c, self.eta_m, self.gan_mutation, self.device = eta_c, eta_m, gan_mutation, device
         self.gan_probability = quadratic_decay(w_max)
+        self.rule = rule
 
     def setup(self, problem: Problem, *, rng: np.random.Generator, device: str = "cpu") -> None:
         """Start a new run; the variation trains on `device` unless this loop was given one."""
@@ -120,6 +136,11 @@ class GANLoop:
         self.cv_ = self.ranked_F_ = None  # its constraint violation, F under constraint-domination
         self.offspring_ = None  # the last batch asked for, on the unit cube
         self.batch_ = 0  # index of the next batch within the current cycle
+        self.portfolio_ = None
+        if self.rule is not None:
+            self.portfolio_ = Portfolio({"gan": self._gan_batch, "ga": self._ga_batch},
+                                        rule=self.rule, per="call")
+            self.portfolio_.reset()
         self.metrics_ = dict.fromkeys(_SCHEDULE_METRICS, math.nan)
 
     def ask(self) -> np.ndarray:
@@ -134,22 +155,36 @@ class GANLoop:
     def _batch(self) -> np.ndarray:
         """One batch of `pop_size` offspring on the unit cube from the schedule's operator."""
         gan, rng, n = self.gan, self.rng_, self.pop_size
-        trained = gan is not None and self.refit == "cycle" and self.batch_ == 0
-        if trained:
+        self.trained_ = gan is not None and self.refit == "cycle" and self.batch_ == 0
+        if self.trained_:
             gan.fit(self.X_, self.ranked_F_, rng=rng)
-        self.from_gan_ = gan is not None and rng.random() < self.gan_probability(self.batch_)
-        if self.from_gan_:
-            if self.refit == "picked":
-                gan.fit(self.X_, self.ranked_F_, rng=rng)
-                trained = True
-            U = checked_offspring(gan.sample(n, rng=rng), n, self.problem_.n_var, gan)
-            if self.gan_mutation is not None:
-                U = self.gan_mutation(U, None, n, rng=rng)
+        if self.portfolio_ is not None:
+            U = self.portfolio_(self.X_, self.ranked_F_, n, rng=rng)
+            self.from_gan_ = self.portfolio_.last_counts_[0] > 0
         else:
-            parents = binary_tournament((spea2_fitness(self.ranked_F_),), n, rng=rng)
-            U = self.ga_(self.X_[parents], None, n, rng=rng)
-        self.metrics_["trained"] = float(trained)
+            self.from_gan_ = gan is not None and rng.random() < self.gan_probability(self.batch_)
+            U = (self._gan_batch if self.from_gan_ else self._ga_batch)(
+                self.X_, self.ranked_F_, n, rng=rng)
+        self.metrics_["trained"] = float(self.trained_)
         return U
+
+    def _gan_batch(
+        self, X: np.ndarray, F: np.ndarray, n: int, *, rng: np.random.Generator
+    ) -> np.ndarray:
+        """`n` samples of the learned variation (refitted first under refit="picked"), mutated."""
+        gan = self.gan
+        if self.refit == "picked":
+            gan.fit(X, F, rng=rng)
+            self.trained_ = True
+        U = checked_offspring(gan.sample(n, rng=rng), n, self.problem_.n_var, gan)
+        return U if self.gan_mutation is None else self.gan_mutation(U, None, n, rng=rng)
+
+    def _ga_batch(
+        self, X: np.ndarray, F: np.ndarray, n: int, *, rng: np.random.Generator
+    ) -> np.ndarray:
+        """`n` GA offspring: binary tournament on SPEA2 fitness, SBX, polynomial mutation."""
+        parents = binary_tournament((spea2_fitness(F),), n, rng=rng)
+        return self.ga_(X[parents], None, n, rng=rng)
 
     def tell(self, X: np.ndarray, F: np.ndarray, cv: np.ndarray) -> None:
         """Environmental selection on the population and the `len(X)` evaluated offspring."""
@@ -165,6 +200,10 @@ class GANLoop:
         survivors = spea2_select(constrained_objectives(F_all, cv_all),
                                  min(self.pop_size, len(F_all)))
         share = float(np.count_nonzero(survivors >= len(self.X_))) / m
+        # rows past m were never evaluated (the budget ran out): they did not survive
+        survived = survived_offspring(survivors, len(self.X_), len(self.offspring_))
+        credit_variation(self.portfolio_ if self.portfolio_ is not None else
+                         self.gan if self.from_gan_ else self.ga_, survived)
         self.X_, self.F_, self.cv_ = X_all[survivors], F_all[survivors], cv_all[survivors]
         self.ranked_F_ = constrained_objectives(self.F_, self.cv_)
         self.batch_ = (self.batch_ + 1) % self.w_max
@@ -181,7 +220,8 @@ class GANLoop:
     def metrics(self) -> dict[str, float]:
         spread = {} if self.X_ is None else spread_diagnostics(self.X_, self.F_.shape[1] - 1, "pop")
         diagnostics = self.gan.diagnostics() if self.gan is not None else {}
-        return {**self.metrics_, **spread, **diagnostics}
+        chooser = self.portfolio_.diagnostics() if self.portfolio_ is not None else {}
+        return {**self.metrics_, **spread, **diagnostics, **chooser}
 
 
 class _Remembering(LearnedVariation):
@@ -204,3 +244,10 @@ class _Remembering(LearnedVariation):
     def reset(self) -> None:
         super().reset()
         reset_variation(self.variation)
+
+    def credit(self, survived: np.ndarray) -> None:
+        """Forward the survival of the last batch to the wrapped variation."""
+        credit_variation(self.variation, survived)
+
+    def diagnostics(self) -> dict[str, float]:
+        return variation_diagnostics(self.variation)

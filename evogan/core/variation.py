@@ -8,7 +8,13 @@ with `X` of shape (n, n_var) in [0, 1], `F` of shape (n, n_obj) or None (when th
 from another operator and are not evaluated), and `X_off` of shape (n_offspring, n_var) in [0, 1].
 A plain function qualifies. Learned variations (every GAN operator) split the call into
 `fit(X, F, *, rng)` and `sample(n, *, rng)`. Combinators (`Chain`, `Hybrid`) are in
-`evogan.operators.combinators`.
+`evogan.operators.combinators`, the adaptive `Portfolio` in `evogan.operators.portfolio`.
+
+One optional hook lets a variation learn from selection: `credit(survived)`, with `survived` a
+bool array of shape (n,), one flag per offspring the variation made since the last credit (in
+the order its calls returned them), True where the offspring survived. The hosts (evogan's GA,
+GMOEA's loop, `evogan.bridge.PymooMating`) call it through `credit_variation` after survival;
+combinators forward each operator its own rows.
 """
 
 from __future__ import annotations
@@ -24,11 +30,15 @@ from evogan.core.errors import OperatorError
 __all__ = [
     "LearnedVariation",
     "Variation",
+    "checked_credit",
     "checked_offspring",
+    "credit_variation",
     "discriminator_diagnostics",
     "operator_name",
     "reset_variation",
     "spread_diagnostics",
+    "survived_offspring",
+    "variation_diagnostics",
 ]
 
 
@@ -169,3 +179,43 @@ def reset_variation(variation: Variation) -> None:
     reset = getattr(variation, "reset", None)
     if callable(reset):
         reset()
+
+
+def credit_variation(variation: Variation, survived: np.ndarray) -> None:
+    """Tell a variation which of its offspring since the last credit survived, if it has the
+    optional `credit` hook (see the module docstring); other variations are left alone."""
+    credit = getattr(variation, "credit", None)
+    if callable(credit):
+        credit(np.asarray(survived, dtype=bool))
+
+
+def checked_credit(survived: np.ndarray, n_made: int) -> np.ndarray:
+    """`survived` as booleans if it has one flag per offspring made since the last credit.
+
+    Raises:
+        ValueError: a host that credited another number of offspring (a programming error).
+    """
+    survived = np.asarray(survived, dtype=bool)
+    if survived.shape != (n_made,):
+        raise ValueError(f"credit got {survived.size} survival flags for {n_made} offspring made "
+                         "since the last credit")
+    return survived
+
+
+def survived_offspring(kept: np.ndarray, n_parents: int, n_offspring: int) -> np.ndarray:
+    """(n_offspring,) booleans: which offspring survived a selection over parents + offspring.
+
+    Args:
+        kept: indices chosen by survival from the concatenation of `n_parents` parents followed
+            by `n_offspring` offspring.
+    """
+    survived = np.zeros(n_offspring, dtype=bool)
+    kept = np.asarray(kept)
+    survived[kept[kept >= n_parents] - n_parents] = True
+    return survived
+
+
+def variation_diagnostics(variation: Variation) -> dict[str, float]:
+    """The variation's `diagnostics()` (numbers to log per generation), or {} if it has none."""
+    diagnostics = getattr(variation, "diagnostics", None)
+    return dict(diagnostics()) if callable(diagnostics) else {}

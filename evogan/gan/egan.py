@@ -6,7 +6,8 @@ Evolutionary Computation 23(6):921-934, 2019 (arXiv:1803.00657).
 One generation (`EGAN.step`):
 
 1. **Variation.** Every parent generator is copied once per mutation; a mutation is a generator
-   loss (minimax, non-saturating, least squares; `register_generator_loss` adds more), and each
+   loss (minimax, non-saturating, least squares: `evogan.gan.losses`, whose
+   `register_generator_loss` adds more), and each
    child takes `steps_per_child` Adam steps on its loss against the current discriminator.
 2. **Evaluation.** Each child draws `eval_size` samples and gets the fitness
    `F = F_q + gamma * F_d`, with the quality `F_q = mean D(G(z))` and the diversity
@@ -18,10 +19,11 @@ One generation (`EGAN.step`):
 4. **Discriminator.** D takes `d_steps` Adam steps, its fake data being the survivors' evaluation
    samples (as the official code does).
 
-All children share their shapes, so the population is held as stacked weight tensors
-(leading dimension = individual) and a generation runs as a few batched matmuls instead of a
-Python loop over networks; for the per-child D gradients of step 2, D is copied once per child
-and stacked the same way, so one backward pass gives every child's gradient.
+All children share their shapes, so the population is one `evogan.gan.stacked.StackedMLP`
+(leading dimension = individual, each with its own Adam step count, `evogan.gan.adam`) and a
+generation runs as a few batched matmuls instead of a Python loop over networks; for the
+per-child D gradients of step 2, D is copied once per child and stacked the same way, so one
+backward pass gives every child's gradient.
 
 Deviations from the official toy code, and why: the discriminator has no BatchNorm, so a child's
 score does not depend on which other children share its batch; the two expectations in `L_D` are
@@ -31,96 +33,33 @@ computed separately (the Theano toy script adds 64 real and 256 fake per-sample 
 from __future__ import annotations
 
 import logging
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as nnf
 
 from evogan.core.errors import ConfigError
 from evogan.core.rng import torch_generator
+from evogan.gan.adam import Adam, AdamState, adam_step
+from evogan.gan.losses import GENERATOR_LOSSES, bce_fake, bce_real, discriminator_loss
+from evogan.gan.stacked import StackedMLP
 
 __all__ = [
     "EGAN",
-    "GENERATOR_LOSSES",
     "EGANConfig",
-    "discriminator_loss",
     "distance_fitness",
     "egan_fitness",
-    "init_mlp",
-    "least_squares_loss",
-    "minimax_loss",
-    "mlp_forward",
-    "nonsaturating_loss",
-    "register_generator_loss",
     "uniform_noise",
 ]
 
 logger = logging.getLogger(__name__)
 
-GeneratorLoss = Callable[[torch.Tensor], torch.Tensor]
 Sampler = Callable[[int, torch.Generator], torch.Tensor]
 """`(n, generator) -> (n, dim)` tensor: how real data and generator noise are drawn."""
 
-GENERATOR_LOSSES: dict[str, GeneratorLoss] = {}
-
-
-def register_generator_loss(name: str) -> Callable[[GeneratorLoss], GeneratorLoss]:
-    """Register a mutation: a loss `logits (C, B) -> (C,)` that child `c` minimises.
-
-    `logits` are the discriminator's pre-sigmoid outputs on each child's samples, so
-    `D = sigmoid(logits)`; the loss must be the mean over the batch dimension.
-    """
-
-    def decorate(loss: GeneratorLoss) -> GeneratorLoss:
-        if name in GENERATOR_LOSSES:
-            raise ValueError(f"generator loss {name!r} is registered twice")
-        GENERATOR_LOSSES[name] = loss
-        return loss
-
-    return decorate
-
-
-@register_generator_loss("minimax")
-def minimax_loss(logits: torch.Tensor) -> torch.Tensor:
-    """`E_z[log(1 - D(G(z)))]` (Goodfellow et al. 2014), without the paper's 1/2, as in its code.
-
-    Saturates when D confidently rejects the samples, so it is rarely selected early on.
-    """
-    return -nnf.softplus(logits).mean(dim=-1)  # log(1 - sigmoid(l)) = -softplus(l)
-
-
-@register_generator_loss("nonsaturating")
-def nonsaturating_loss(logits: torch.Tensor) -> torch.Tensor:
-    """The heuristic loss `-E_z[log D(G(z))]`: strong gradients where D rejects the samples."""
-    return nnf.softplus(-logits).mean(dim=-1)  # -log(sigmoid(l)) = softplus(-l)
-
-
-@register_generator_loss("least_squares")
-def least_squares_loss(logits: torch.Tensor) -> torch.Tensor:
-    """`E_z[(D(G(z)) - 1)^2]` on probabilities (LSGAN, Mao et al. 2017), as the Theano code does.
-
-    The PyTorch port applies it to the raw logits instead, which pulls D towards sigmoid(1).
-    """
-    return (torch.sigmoid(logits) - 1.0).square().mean(dim=-1)
-
-
-def discriminator_loss(
-    real_logits: torch.Tensor,
-    fake_logits: torch.Tensor,
-    extra_fake_logits: torch.Tensor | None = None,
-) -> torch.Tensor:
-    """`L_D = -E_x[log D(x)] - E_z[log(1 - D(G(z)))]`, each expectation a mean over its own rows.
-
-    `extra_fake_logits` adds one more "fake" expectation (the non-elite solutions of the
-    offspring operator, as GMOEA labels them).
-    """
-    loss = nnf.softplus(-real_logits).mean() + nnf.softplus(fake_logits).mean()
-    if extra_fake_logits is not None:
-        loss = loss + nnf.softplus(extra_fake_logits).mean()
-    return loss
+_OUTPUTS = {"linear": None, "sigmoid": torch.sigmoid}
+"""The generator's output layer by `EGANConfig.g_output`."""
 
 
 def uniform_noise(noise_dim: int, device: str | torch.device = "cpu") -> Sampler:
@@ -132,63 +71,16 @@ def uniform_noise(noise_dim: int, device: str | torch.device = "cpu") -> Sampler
     return draw
 
 
-# ----------------------------------------------------------------------------- networks
-
-
-def init_mlp(
-    sizes: Sequence[int],
-    *,
-    n_stack: int | None,
-    init_std: float | None,
-    generator: torch.Generator,
-    device: str | torch.device = "cpu",
-) -> list[torch.Tensor]:
-    """Weights of an MLP with layer widths `sizes`, as a flat list `[W0, b0, W1, b1, ...]`.
-
-    With `n_stack = P`, `n_stack` independent networks are stacked: `W` (P, in, out), `b`
-    (P, 1, out); otherwise `W` (in, out), `b` (out,). `init_std = None` draws PyTorch's default
-    `U(-1/sqrt(in), 1/sqrt(in))` for weights and biases; a float draws `W ~ N(0, init_std)`, `b = 0`
-    (the E-GAN toy networks use 0.02).
-    """
-    lead = () if n_stack is None else (n_stack,)
-    params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
-        w_shape, b_shape = (*lead, fan_in, fan_out), (*lead, 1, fan_out) if lead else (fan_out,)
-        if init_std is None:
-            bound = 1.0 / math.sqrt(fan_in)
-            W = (torch.rand(w_shape, generator=generator, device=device) * 2 - 1) * bound
-            b = (torch.rand(b_shape, generator=generator, device=device) * 2 - 1) * bound
-        else:
-            W = torch.randn(w_shape, generator=generator, device=device) * init_std
-            b = torch.zeros(b_shape, device=device)
-        params += [W, b]
-    return params
-
-
-def mlp_forward(params: Sequence[torch.Tensor], x: torch.Tensor, *, output: str) -> torch.Tensor:
-    """ReLU MLP; `output` is "linear", "sigmoid" or "logit" (the last squeezes the width-1 output).
-
-    Stacked weights `W` (P, in, out) take `x` (P, B, in) and give (P, B, out); unstacked `W`
-    (in, out) take any `x` (..., in).
-    """
-    h = x
-    n_layers = len(params) // 2
-    for layer in range(n_layers):
-        h = h @ params[2 * layer] + params[2 * layer + 1]
-        if layer < n_layers - 1:
-            h = torch.relu(h)
-    if output == "sigmoid":
-        return torch.sigmoid(h)
-    if output == "logit":
-        return h.squeeze(-1)  # (..., B, 1) -> (..., B)
-    return h
+def _logits(discriminator: StackedMLP, x: torch.Tensor) -> torch.Tensor:
+    """D's logits (..., B) of `x` (..., B, d); a stack of one D takes any batch of batches."""
+    return discriminator.forward(x).squeeze(-1)  # (..., B, 1) -> (..., B)
 
 
 # ----------------------------------------------------------------------------- fitness
 
 
 def egan_fitness(
-    d_params: Sequence[torch.Tensor],
+    discriminator: StackedMLP,
     real: torch.Tensor,
     fake: torch.Tensor,
     *,
@@ -199,8 +91,8 @@ def egan_fitness(
 
     `F = F_q + gamma * F_d` with `F_q = mean D(G(z))` and `F_d = -log ||grad_D L_D||`, the norm
     taken over all of D's parameters, `L_D` computed on `real` and the candidate's samples
-    (`discriminator_loss`). This is the paper's form. The Theano code uses `log ||.||^2` with
-    weight beta, so its beta equals gamma / 2 here (toy beta = 1 is gamma = 2).
+    (`evogan.gan.losses.discriminator_loss`). This is the paper's form. The Theano code uses
+    `log ||.||^2` with weight beta, so its beta equals gamma / 2 here (toy beta = 1 is gamma = 2).
 
     A diverse generator leaves D little to learn, hence a small gradient and a high F_d; a
     collapsed one lets D separate it easily and is penalised. This holds for a fresh or briefly
@@ -209,7 +101,7 @@ def egan_fitness(
     small ring-8 setup).
 
     Args:
-        d_params: the discriminator's weights (unstacked), see `mlp_forward`.
+        discriminator: D, a stack of one network with a width-1 output.
         real: (n_real, d) real samples.
         fake: (C, n_fake, d) samples of each candidate.
         gamma: the diversity weight.
@@ -219,21 +111,17 @@ def egan_fitness(
         F, F_q, F_d, each of shape (C,).
     """
     n_cand = len(fake)
-    shared = [p.detach().requires_grad_() for p in d_params]
-    shared_loss = nnf.softplus(-mlp_forward(shared, real, output="logit")).mean()
+    shared = discriminator.detach(requires_grad=True)
+    shared_loss = bce_real(_logits(shared, real))  # (1,): the terms all candidates share
     if extra_fake is not None:
-        extra_logits = mlp_forward(shared, extra_fake, output="logit")
-        shared_loss = shared_loss + nnf.softplus(extra_logits).mean()
-    shared_grads = torch.autograd.grad(shared_loss, shared)
-    # One copy of D per candidate, stacked like the generators: W (C, in, out), b (C, 1, out).
+        shared_loss = shared_loss + bce_fake(_logits(shared, extra_fake))
+    shared_grads = torch.autograd.grad(shared_loss.sum(), shared.params)
+    # One copy of D per candidate, stacked like the generators: W (C, in, out), b (C, out).
     # The gradient of the summed fake terms with respect to copy c is candidate c's own.
-    copies = [
-        (p.detach().unsqueeze(0) if p.dim() == 2 else p.detach().view(1, 1, -1))
-        .repeat(n_cand, 1, 1).requires_grad_()
-        for p in d_params
-    ]
-    fake_logits = mlp_forward(copies, fake, output="logit")  # (C, n_fake)
-    fake_grads = torch.autograd.grad(nnf.softplus(fake_logits).mean(dim=1).sum(), copies)
+    copies = discriminator.take(torch.zeros(n_cand, dtype=torch.long,
+                                            device=fake.device)).detach(requires_grad=True)
+    fake_logits = _logits(copies, fake)  # (C, n_fake)
+    fake_grads = torch.autograd.grad(bce_fake(fake_logits).sum(), copies.params)
     F_q = torch.sigmoid(fake_logits.detach()).mean(dim=1)
     sq_norm = sum(
         (g_shared.reshape(1, -1) + g_fake.reshape(n_cand, -1)).square().sum(dim=1)
@@ -244,7 +132,7 @@ def egan_fitness(
 
 
 def distance_fitness(
-    d_params: Sequence[torch.Tensor], fake: torch.Tensor, *, gamma: float
+    discriminator: StackedMLP, fake: torch.Tensor, *, gamma: float
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """IE-GAN's fitness of C candidates: `F = F_q + gamma * F_d`, F_d the samples' spread.
 
@@ -254,7 +142,7 @@ def distance_fitness(
     mean over all pairs, the same quantity without the permutation noise.
 
     Args:
-        d_params: the discriminator's weights (unstacked), see `mlp_forward`.
+        discriminator: D, a stack of one network with a width-1 output.
         fake: (C, n_fake, d) samples of each candidate, n_fake >= 2.
         gamma: the diversity weight (IE-GAN's toys: 1).
 
@@ -262,7 +150,7 @@ def distance_fitness(
         F, F_q, F_d, each of shape (C,).
     """
     with torch.no_grad():
-        F_q = torch.sigmoid(mlp_forward(d_params, fake, output="logit")).mean(dim=1)
+        F_q = torch.sigmoid(_logits(discriminator, fake)).mean(dim=1)
         n = fake.shape[1]
         F_d = torch.cdist(fake, fake, p=1).sum(dim=(1, 2)) / (n * (n - 1))
     return F_q + gamma * F_d, F_q, F_d
@@ -367,53 +255,14 @@ class EGANConfig:
 # ----------------------------------------------------------------------------- the trainer
 
 
-@dataclass
-class _AdamState:
-    """Adam moments stacked like the parameters; `t` (P,) counts each row's steps."""
-
-    m: list[torch.Tensor]
-    v: list[torch.Tensor]
-    t: torch.Tensor
-
-    def take(self, index: torch.Tensor) -> _AdamState:
-        return _AdamState([m[index] for m in self.m], [v[index] for v in self.v], self.t[index])
-
-    def concat(self, other: _AdamState) -> _AdamState:
-        return _AdamState(
-            [torch.cat(pair) for pair in zip(self.m, other.m, strict=True)],
-            [torch.cat(pair) for pair in zip(self.v, other.v, strict=True)],
-            torch.cat([self.t, other.t]),
-        )
-
-
-def _expand(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    return t.reshape(-1, *([1] * (like.dim() - 1)))  # (P,) -> (P, 1, ..., 1)
-
-
-def _adam_step(
-    params: list[torch.Tensor], grads: Sequence[torch.Tensor], state: _AdamState, *,
-    lr: float, betas: tuple[float, float], eps: float = 1e-8,
-) -> tuple[list[torch.Tensor], _AdamState]:
-    """One Adam step (Kingma & Ba 2015) for each stacked network with its own step count."""
-    beta1, beta2 = betas
-    t = state.t + 1
-    new_params, new_m, new_v = [], [], []
-    for p, g, m, v in zip(params, grads, state.m, state.v, strict=True):
-        m = beta1 * m + (1 - beta1) * g
-        v = beta2 * v + (1 - beta2) * g.square()
-        m_hat = m / _expand(1 - beta1**t, m)
-        v_hat = v / _expand(1 - beta2**t, v)
-        new_params.append(p - lr * m_hat / (v_hat.sqrt() + eps))
-        new_m.append(m)
-        new_v.append(v)
-    return new_params, _AdamState(new_m, new_v, t)
-
-
 class EGAN:
     """E-GAN trainer: one discriminator against a population of `mu` generators.
 
     Build with an `EGANConfig`, call `setup(rng=...)` to create the networks, then `step(...)`
-    once per generation and `sample(n)` for data. Learned state ends in `_`.
+    once per generation and `sample(n)` for data. Learned state ends in `_`: the generators
+    `generators_` (a `StackedMLP` of `mu` networks) with their Adam state `g_state_` (one row,
+    and one step count, per generator or per mutation), the discriminator `discriminator_` (a
+    stack of one) and its optimiser `d_optimizer_`.
 
     Args:
         config: hyperparameters.
@@ -430,23 +279,18 @@ class EGAN:
         """Create D, `mu` generators and their optimiser state, all randomness from `rng`."""
         c = self.config
         self.generator_ = torch_generator(rng, self.device)
-        g_sizes = (c.noise_dim, *c.g_hidden, c.data_dim)
-        d_sizes = (c.data_dim, *c.d_hidden, 1)
-        self.g_params_ = init_mlp(g_sizes, n_stack=c.mu, init_std=c.init_std,
-                                  generator=self.generator_, device=self.device)
-        self.d_params_ = [
-            p.requires_grad_() for p in init_mlp(d_sizes, n_stack=None, init_std=c.init_std,
-                                                 generator=self.generator_, device=self.device)
-        ]
-        self.d_optimizer_ = torch.optim.Adam(self.d_params_, lr=c.lr_d, betas=c.betas_d)
+        self.generators_ = StackedMLP.init((c.noise_dim, *c.g_hidden, c.data_dim), n_stack=c.mu,
+                                           weight_std=c.init_std, generator=self.generator_)
+        self.discriminator_ = StackedMLP.init(
+            (c.data_dim, *c.d_hidden, 1), n_stack=1, weight_std=c.init_std,
+            generator=self.generator_,
+        ).detach(requires_grad=True)
+        self.d_optimizer_ = Adam(self.discriminator_.params, lr=c.lr_d, betas=c.betas_d)
         n_states = c.mu if c.optimizer_state == "per_individual" else len(c.mutations)
-        self.g_state_ = self._zero_state(n_states)
+        zero_rows = torch.zeros(n_states, dtype=torch.long, device=self.device)
+        self.g_state_ = AdamState.zeros(self.generators_.take(zero_rows).params, stacked=True)
         self.selection_counts_ = np.zeros(len(c.mutations) + 1, dtype=np.int64)  # last: parents
         self.n_generations_ = 0
-
-    def _zero_state(self, n: int) -> _AdamState:
-        zeros = [torch.zeros((n, *p.shape[1:]), device=self.device) for p in self.g_params_]
-        return _AdamState(zeros, [z.clone() for z in zeros], torch.zeros(n, device=self.device))
 
     # -- one generation
 
@@ -479,8 +323,7 @@ class EGAN:
         children, state = self._mutate(parent_of, noise, lr=c.lr_g * lr_scale)
         candidates, origin = children, mutation_of
         if c.selection == "plus":
-            candidates = [torch.cat([ch, pa]) for ch, pa in zip(children, self.g_params_,
-                                                                  strict=True)]
+            candidates = children.concat(self.generators_)
             origin = torch.cat([mutation_of, torch.full((c.mu,), n_mut)])
             if c.optimizer_state == "per_individual":
                 state = state.concat(self.g_state_)
@@ -491,9 +334,9 @@ class EGAN:
                 z = noise(c.eval_size, self.generator_).expand(n_cand, c.eval_size, -1)
             else:
                 z = noise(n_cand * c.eval_size, self.generator_).view(n_cand, c.eval_size, -1)
-            samples = mlp_forward(candidates, z, output=c.g_output)  # (n_cand, eval_size, d)
+            samples = candidates.forward(z, output=_OUTPUTS[c.g_output])  # (n_cand, eval_size, d)
         keep, fitness, F_q, F_d = self._select(samples, real, extra_fake)
-        self.g_params_ = [p[keep] for p in candidates]
+        self.generators_ = candidates.take(keep)
         if c.optimizer_state == "per_individual":
             self.g_state_ = state.take(keep)
         else:
@@ -526,56 +369,53 @@ class EGAN:
         if n_cand == c.mu:  # a single loss under comma selection: nothing to choose, a GAN step
             return torch.arange(c.mu, device=self.device), unscored, unscored, unscored
         if c.diversity == "distance":
-            fitness, F_q, F_d = distance_fitness(self.d_params_, samples, gamma=c.gamma)
+            fitness, F_q, F_d = distance_fitness(self.discriminator_, samples, gamma=c.gamma)
         else:
             extra = None if extra_fake is None else extra_fake.to(self.device)
-            fitness, F_q, F_d = egan_fitness(self.d_params_, real(c.eval_size, self.generator_),
-                                             samples, gamma=c.gamma, extra_fake=extra)
+            fitness, F_q, F_d = egan_fitness(self.discriminator_,
+                                             real(c.eval_size, self.generator_), samples,
+                                             gamma=c.gamma, extra_fake=extra)
         return torch.argsort(fitness, descending=True, stable=True)[: c.mu], fitness, F_q, F_d
 
     def _mutate(
         self, parent_of: torch.Tensor, noise: Sampler, *, lr: float
-    ) -> tuple[list[torch.Tensor], _AdamState]:
+    ) -> tuple[StackedMLP, AdamState]:
         """Copy each parent once per mutation and give every child its optimiser steps, batched."""
         c = self.config
         n_mut, n_children = len(c.mutations), len(parent_of)
-        params = [p[parent_of] for p in self.g_params_]  # (n_children, ...)
+        children = self.generators_.take(parent_of).detach(requires_grad=True)  # n_children
         mutation_of = torch.arange(n_children, device=self.device) // c.mu
-        if c.optimizer_state == "per_individual":
-            state = self.g_state_.take(parent_of)
-        else:
-            state = self.g_state_.take(mutation_of)
-        d_params = [p.detach() for p in self.d_params_]
+        state = self.g_state_.take(parent_of if c.optimizer_state == "per_individual"
+                                   else mutation_of)
+        discriminator = self.discriminator_.detach()
+        output = _OUTPUTS[c.g_output]
         for _ in range(c.steps_per_child):
-            params = [p.detach().requires_grad_() for p in params]
             if c.common_minibatch:
                 z = noise(c.batch_size, self.generator_).expand(n_children, c.batch_size, -1)
             else:
                 z = noise(n_children * c.batch_size, self.generator_).view(n_children, c.batch_size,
                                                                              -1)
-            logits = mlp_forward(d_params, mlp_forward(params, z, output=c.g_output),
-                                 output="logit").view(n_mut, c.mu, c.batch_size)
+            logits = _logits(discriminator, children.forward(z, output=output))
+            logits = logits.view(n_mut, c.mu, c.batch_size)
             # Children are independent, so the gradient of the summed losses is each child's own.
             loss = sum(GENERATOR_LOSSES[name](logits[h]).sum() for h, name in
                        enumerate(c.mutations))
-            grads = torch.autograd.grad(loss, params)
-            with torch.no_grad():
-                params, state = _adam_step(params, grads, state, lr=lr, betas=c.betas_g)
+            grads = torch.autograd.grad(loss, children.params)
+            adam_step(children.params, grads, state, lr=lr, betas=c.betas_g)
         if c.optimizer_state == "per_mutation":
-            state = _AdamState(
-                [m.view(n_mut, c.mu, *m.shape[1:]).mean(dim=1) for m in state.m],
-                [v.view(n_mut, c.mu, *v.shape[1:]).mean(dim=1) for v in state.v],
-                state.t.view(n_mut, c.mu)[:, 0],
+            state = AdamState(
+                [m.view(n_mut, c.mu, *m.shape[1:]).mean(dim=1) for m in state.exp_avg],
+                [v.view(n_mut, c.mu, *v.shape[1:]).mean(dim=1) for v in state.exp_avg_sq],
+                state.steps.view(n_mut, c.mu)[:, 0],
             )
-        return [p.detach() for p in params], state
+        return children.detach(), state
 
     def _train_discriminator(
         self, samples: torch.Tensor, real: Sampler, extra_fake: torch.Tensor | None, *, lr: float
     ) -> float:
         """`d_steps` Adam steps on L_D with the survivors' evaluation samples as the fake data."""
         c = self.config
-        for group in self.d_optimizer_.param_groups:
-            group["lr"] = lr
+        d = self.discriminator_
         pool = samples.reshape(-1, c.data_dim)  # (mu * eval_size, d)
         order = torch.randperm(len(pool), generator=self.generator_, device=self.device)
         fakes = pool[order[: c.d_steps * c.batch_size]].view(c.d_steps, c.batch_size, -1)
@@ -583,14 +423,11 @@ class EGAN:
         loss = torch.zeros(())
         for fake in fakes:
             loss = discriminator_loss(
-                mlp_forward(self.d_params_, real(c.batch_size, self.generator_), output="logit"),
-                mlp_forward(self.d_params_, fake, output="logit"),
-                None if extra is None else mlp_forward(self.d_params_, extra, output="logit"),
+                _logits(d, real(c.batch_size, self.generator_)), _logits(d, fake),
+                None if extra is None else _logits(d, extra),
             )
-            self.d_optimizer_.zero_grad()
-            loss.backward()
-            self.d_optimizer_.step()
-        return float(loss.detach())
+            self.d_optimizer_.step(torch.autograd.grad(loss.sum(), d.params), lr=lr)
+        return float(loss.detach().sum())
 
     # -- using the result
 
@@ -607,14 +444,14 @@ class EGAN:
         per = -(-n // c.mu)
         with torch.no_grad():
             z = noise(c.mu * per, generator).view(c.mu, per, -1)
-            x = mlp_forward(self.g_params_, z, output=c.g_output).reshape(c.mu * per, -1)
+            x = self.generators_.forward(z, output=_OUTPUTS[c.g_output]).reshape(c.mu * per, -1)
         order = torch.randperm(len(x), generator=generator, device=self.device)
         return x[order[:n]]  # (n, data_dim)
 
     def discriminate(self, x: torch.Tensor) -> torch.Tensor:
-        """D(x) in (0, 1) for `x` (..., data_dim)."""
+        """D(x) in (0, 1) for `x` (n, data_dim): (n,)."""
         with torch.no_grad():
-            return torch.sigmoid(mlp_forward(self.d_params_, x, output="logit"))
+            return torch.sigmoid(_logits(self.discriminator_, x))[0]
 
     def selection_rates(self) -> dict[str, float]:
         """Share of all survivors so far produced by each mutation (and "parent" under plus)."""

@@ -16,12 +16,18 @@ from evogan.gan.gmoea_training import (
     TrainingDraws,
     minibatch_bounds,
 )
+from evogan.gan.losses import nonsaturating_loss
 
 __all__ = ["FusedGanTrainer"]
 
 
 def _bce_with_logits(logits: torch.Tensor, target: torch.Tensor) -> float:
+    """The D step's loss: BCE with GMOEA's labels (elite 1, others and generated 0).
+
+    Not `evogan.gan.losses.discriminator_loss`: the minibatch's own rows carry both labels.
+    """
     return float(torch.nn.functional.binary_cross_entropy_with_logits(logits, target))
+
 
 class _Buffers:
     """Preallocated tensors of the steps on minibatches of `m` rows.
@@ -159,7 +165,7 @@ class FusedGanTrainer(GanTrainer):
                     loss_d += 2.0 * _bce_with_logits(logits, -buf.m * d_tgt[epoch])
                 logits = self._generator_step(buf, z_g[epoch], z_g_t[epoch])
                 if last:
-                    loss_g += _bce_with_logits(logits, torch.ones_like(logits))
+                    loss_g += float(nonsaturating_loss(logits.view(-1)))  # BCE(D(G(z)), 1)
         for bn in (self.generator.bn1, self.generator.bn2, self.generator.bn3):
             bn.num_batches_tracked.add_(2 * epochs * len(bounds))  # two G passes per step
         return loss_d / len(bounds), loss_g / len(bounds)

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from evogan.gan.adam import Adam
 from evogan.gan.elite_noise import EliteGaussian
 
 __all__ = [
@@ -140,8 +141,9 @@ class FlatAdam:
     Each Linear layer is stored as one block (out, in + 1) holding [weight | bias], so that its
     forward pass is one matrix product with inputs that carry a trailing column of ones and its
     weight and bias gradients come from one product too; each BatchNorm's scale and shift form
-    one (2, n_var) block. The module's parameters become views into these blocks. One fused
-    kernel updates everything: the same update as `torch.optim.Adam` with its defaults.
+    one (2, n_var) block. The module's parameters become views into these blocks. The update is
+    evogan's one Adam (`evogan.gan.adam`, one fused kernel for the whole buffer) with PyTorch's
+    default hyperparameters, as `torch.optim.Adam` has them.
     """
 
     def __init__(self, network: nn.Module, lr: float) -> None:
@@ -155,11 +157,11 @@ class FlatAdam:
         first = next(network.parameters())
         self.param = torch.empty(sum(sizes), dtype=first.dtype, device=first.device)
         self.grad = torch.zeros_like(self.param)
-        self.exp_avg = torch.zeros_like(self.param)
-        self.exp_avg_sq = torch.zeros_like(self.param)
-        self.step_count = torch.zeros((), dtype=torch.float32, device=first.device)
-        self.one = torch.ones((), dtype=torch.float32, device=first.device)
-        self.lr = lr
+        self.optimizer = Adam([self.param], lr=lr, betas=ADAM_BETAS, eps=ADAM_EPS, stacked=False)
+        # The moments and the step count, which the compiled loop updates in place too.
+        (self.exp_avg,), (self.exp_avg_sq,) = (self.optimizer.state.exp_avg,
+                                               self.optimizer.state.exp_avg_sq)
+        self.step_count = self.optimizer.state.steps
         split = lambda flat: [
             part.view(shape) for part, shape in zip(flat.split(sizes), shapes, strict=True)
         ]
@@ -172,13 +174,14 @@ class FlatAdam:
                 bias.copy_(mod.bias)
                 mod.weight.data, mod.bias.data = weight, bias
 
+    @property
+    def lr(self) -> float:
+        """The learning rate."""
+        return self.optimizer.lr
+
     def step(self) -> None:
-        self.step_count.add_(self.one)
-        torch._fused_adam_(
-            [self.param], [self.grad], [self.exp_avg], [self.exp_avg_sq], [], [self.step_count],
-            lr=self.lr, beta1=ADAM_BETAS[0], beta2=ADAM_BETAS[1], weight_decay=0.0, eps=ADAM_EPS,
-            amsgrad=False, maximize=False,
-        )
+        """One Adam step with the gradients in `grad`."""
+        self.optimizer.step([self.grad])
 
 
 class GanTrainer:

@@ -11,16 +11,17 @@ the last partial mini-batch dropped, so fewer samples than a batch means no trai
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch.nn import functional as func
 
-__all__ = ["GANConfig", "TransferGANs"]
+from evogan.gan.adam import Adam
+from evogan.gan.losses import probability_discriminator_loss, probability_generator_loss
+from evogan.gan.stacked import StackedMLP
 
-_EPS = 2.220446049250313e-16  # MATLAB's eps, as inside the reference's log-losses
+__all__ = ["GANConfig", "TransferGANs"]
 
 
 @dataclass(frozen=True)
@@ -39,69 +40,23 @@ class GANConfig:
     gradient_penalty: float = 10.0  # lambda of WGAN-GP
 
 
-def _generator_shapes(n_pairs: int, width: int) -> dict[str, tuple[int, ...]]:
-    square, vector = (n_pairs, width, width), (n_pairs, 1, width)
-    return {"w1": square, "b1": vector, "gamma1": vector, "beta1": vector,
-            "w2": square, "b2": vector, "gamma2": vector, "beta2": vector,
-            "w3": square, "b3": vector}
+_WEIGHT_STDS = (0.03, 0.06, 0.06)
+"""The reference's initialisation: first weights ~ N(0, 0.03^2), later ones ~ N(0, 0.06^2), biases
+0 (and batch-norm scales 1, shifts 0)."""
 
 
-def _discriminator_shapes(
-    n_pairs: int, width: int, *, batch_norm: bool
-) -> dict[str, tuple[int, ...]]:
-    vector = (n_pairs, 1, width)
-    norm = {"gamma1": vector, "beta1": vector} if batch_norm else {}
-    return {"w1": (n_pairs, width, width), "b1": vector, **norm,
-            "w2": (n_pairs, width, 1), "b2": (n_pairs, 1, 1)}
-
-
-def _initial_parameters(
-    shapes: dict[str, tuple[int, ...]], generator: torch.Generator, device: str
-) -> dict[str, torch.Tensor]:
-    """w1 ~ N(0, 0.03^2), other weights ~ N(0, 0.06^2), biases and BN offsets 0, BN scales 1
-    (the reference's initialisation). Weights are stored (pair, in, out)."""
-    params = {}
-    for name, shape in shapes.items():
-        if name.startswith("w"):
-            std = 0.03 if name == "w1" else 0.06
-            value = torch.randn(shape, generator=generator, device=generator.device) * std
-        else:
-            value = torch.full(shape, 1.0 if name.startswith("gamma") else 0.0)
-        params[name] = value.to(device).requires_grad_(True)
-    return params
-
-
-class _Adam:
-    """Adam (Kingma & Ba 2015; the same update as MATLAB's `adamupdate`) over a list of tensors.
-
-    Written with torch's multi-tensor ops because `torch.optim`'s first step imports
-    torch._dynamo, which costs seconds, a large share of a whole EMT-GS run.
-    """
-
-    def __init__(self, params: list[torch.Tensor], *, lr: float, betas: tuple[float, float]) -> None:
-        self.params, self.lr, (self.beta1, self.beta2) = params, lr, betas
-        self.m = [torch.zeros_like(p) for p in params]
-        self.v = [torch.zeros_like(p) for p in params]
-        self.n_steps = 0
-
-    @torch.no_grad()
-    def step(self, grads: tuple[torch.Tensor, ...]) -> None:
-        self.n_steps += 1
-        torch._foreach_lerp_(self.m, grads, 1.0 - self.beta1)  # m = b1 m + (1 - b1) g
-        torch._foreach_mul_(self.v, self.beta2)
-        torch._foreach_addcmul_(self.v, grads, grads, value=1.0 - self.beta2)
-        denom = torch._foreach_sqrt(self.v)
-        torch._foreach_div_(denom, math.sqrt(1.0 - self.beta2**self.n_steps))
-        torch._foreach_add_(denom, 1e-8)
-        step = self.lr / (1.0 - self.beta1**self.n_steps)
-        torch._foreach_addcdiv_(self.params, self.m, denom, value=-step)
+def _batch_norm_params(n_layers: int, n_pairs: int, width: int, device: str) -> list[torch.Tensor]:
+    """Scales (1) and shifts (0) of `n_layers` batch norms, `[gamma0, beta0, ...]`, (pairs, width)."""
+    return [torch.full((n_pairs, width), value, device=device).requires_grad_(True)
+            for _ in range(n_layers) for value in (1.0, 0.0)]
 
 
 def _batch_norm(h: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
     """Batch normalisation of h (pairs, batch, width) over the batch, per pair and unit, always
     with the batch's own statistics (Q3; biased variance, eps 1e-5, as torch and MATLAB).
 
-    The pairs become extra channels of one fused `batch_norm` call.
+    `gamma`, `beta` are (pairs, width); the pairs become extra channels of one fused
+    `batch_norm` call.
     """
     n_pairs, batch, width = h.shape
     flat = h.transpose(0, 1).reshape(batch, n_pairs * width)  # (batch, pairs * width)
@@ -158,34 +113,43 @@ class TransferGANs:
     ) -> None:
         self.n_pairs, self.width = n_pairs, width
         self.config, self.device, self.torch_generator = config, device, generator
-        self.g_params_ = _initial_parameters(_generator_shapes(n_pairs, width), generator, device)
-        self.d_params_ = _initial_parameters(
-            _discriminator_shapes(n_pairs, width, batch_norm=config.loss == "gan"), generator,
-            device,
-        )
+        self.generator_ = StackedMLP.init(
+            (width,) * 4, n_stack=n_pairs, weight_std=_WEIGHT_STDS, generator=generator,
+            device=device,
+        ).detach(requires_grad=True)
+        self.g_norm_ = _batch_norm_params(2, n_pairs, width, device)
+        self.discriminator_ = StackedMLP.init(
+            (width, width, 1), n_stack=n_pairs, weight_std=_WEIGHT_STDS[:2], generator=generator,
+            device=device,
+        ).detach(requires_grad=True)
+        self.d_norm_ = _batch_norm_params(1 if config.loss == "gan" else 0, n_pairs, width, device)
 
     def _generate(self, z: torch.Tensor) -> torch.Tensor:
         """Generator outputs (pairs, batch, width) of inputs z (pairs, batch, width)."""
-        p, slope = self.g_params_, self.config.leaky_slope
-        h = func.leaky_relu(torch.baddbmm(p["b1"], z, p["w1"]), slope)
-        h = _batch_norm(h, p["gamma1"], p["beta1"])
-        h = func.leaky_relu(torch.baddbmm(p["b2"], h, p["w2"]), slope)
-        h = _batch_norm(h, p["gamma2"], p["beta2"])
-        return torch.sigmoid(torch.baddbmm(p["b3"], h, p["w3"]))
+        slope, norm = self.config.leaky_slope, self.g_norm_
+
+        def hidden(h: torch.Tensor, layer: int) -> torch.Tensor:
+            return _batch_norm(func.leaky_relu(h, slope), norm[2 * layer], norm[2 * layer + 1])
+
+        return self.generator_.forward(z, hidden=hidden, output=torch.sigmoid)
 
     def _discriminate(self, x: torch.Tensor) -> torch.Tensor:
-        """Discriminator outputs (pairs, batch, 1) of samples x (pairs, batch, width)."""
-        p, cfg = self.d_params_, self.config
-        h = func.leaky_relu(torch.baddbmm(p["b1"], x, p["w1"]), cfg.leaky_slope)
-        keep = torch.rand(h.shape, generator=self.torch_generator, device=h.device) >= cfg.dropout
-        h = _batch_norm(h * keep, p["gamma1"], p["beta1"])  # raw mask, no rescaling (Q5)
-        return torch.sigmoid(torch.baddbmm(p["b2"], h, p["w2"]))
+        """Discriminator outputs (pairs, batch) of samples x (pairs, batch, width)."""
+        cfg, (gamma, beta) = self.config, self.d_norm_
+
+        def hidden(h: torch.Tensor, layer: int) -> torch.Tensor:
+            h = func.leaky_relu(h, cfg.leaky_slope)
+            keep = torch.rand(h.shape, generator=self.torch_generator, device=h.device)
+            return _batch_norm(h * (keep >= cfg.dropout), gamma, beta)  # raw mask (Q5)
+
+        return self.discriminator_.forward(x, hidden=hidden, output=torch.sigmoid).squeeze(-1)
 
     def _critic(self, x: torch.Tensor) -> torch.Tensor:
-        """WGAN-GP critic scores (pairs, batch, 1) of samples x (pairs, batch, width)."""
-        p = self.d_params_
-        h = func.leaky_relu(torch.baddbmm(p["b1"], x, p["w1"]), self.config.leaky_slope)
-        return torch.baddbmm(p["b2"], h, p["w2"])
+        """WGAN-GP critic scores (pairs, batch) of samples x (pairs, batch, width)."""
+        slope = self.config.leaky_slope
+        return self.discriminator_.forward(
+            x, hidden=lambda h, layer: func.leaky_relu(h, slope)
+        ).squeeze(-1)
 
     def _gan_losses(
         self, real: torch.Tensor, fake: torch.Tensor
@@ -197,22 +161,20 @@ class TransferGANs:
             d_real, d_fake = d_both[:, : real.shape[1]], d_both[:, real.shape[1] :]
         else:
             d_real, d_fake = self._discriminate(real), self._discriminate(fake)
-        d_loss = -(cfg.real_label * torch.log(d_real + _EPS)
-                   + torch.log(1.0 - d_fake + _EPS)).mean(dim=(1, 2))
-        g_loss = -torch.log(d_fake + _EPS).mean(dim=(1, 2))
-        return d_loss, g_loss
+        d_loss = probability_discriminator_loss(d_real, d_fake, real_label=cfg.real_label)
+        return d_loss, probability_generator_loss(d_fake)
 
     def _wasserstein_losses(
         self, real: torch.Tensor, fake: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """WGAN-GP losses (pairs,) each (Gulrajani et al., NeurIPS 2017)."""
-        c_fake = self._critic(fake).mean(dim=(1, 2))
+        c_fake = self._critic(fake).mean(dim=1)
         weight = torch.rand((*real.shape[:2], 1), generator=self.torch_generator,
                             device=real.device)
         mix = (weight * real + (1.0 - weight) * fake.detach()).requires_grad_(True)
         (slope,) = torch.autograd.grad(self._critic(mix).sum(), mix, create_graph=True)
         penalty = ((slope.norm(dim=2) - 1.0) ** 2).mean(dim=1)
-        d_loss = c_fake - self._critic(real).mean(dim=(1, 2)) + self.config.gradient_penalty * penalty
+        d_loss = c_fake - self._critic(real).mean(dim=1) + self.config.gradient_penalty * penalty
         return d_loss, -c_fake
 
     def _tensor(self, array: np.ndarray) -> torch.Tensor:
@@ -251,9 +213,10 @@ class TransferGANs:
         source_order = np.argsort(rng.random((self.n_pairs, n)), axis=1)  # (pairs, n)
         shuffled_source = np.take_along_axis(source, source_order[:, :, None], axis=1)
         source_t, real_t = self._tensor(shuffled_source), self._tensor(real)
-        g_params, d_params = list(self.g_params_.values()), list(self.d_params_.values())
-        adam_g = _Adam(g_params, lr=cfg.lr_g, betas=cfg.betas)
-        adam_d = _Adam(d_params, lr=cfg.lr_d, betas=cfg.betas)
+        g_params = self.generator_.params + self.g_norm_
+        d_params = self.discriminator_.params + self.d_norm_
+        adam_g = Adam(g_params, lr=cfg.lr_g, betas=cfg.betas)  # every pair steps together
+        adam_d = Adam(d_params, lr=cfg.lr_d, betas=cfg.betas)
         n_batches = n // cfg.batch_size
         d_losses, g_losses = [], []
         for _ in range(epochs):

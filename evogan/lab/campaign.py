@@ -416,6 +416,7 @@ class Plan:
 
 def _mismatch(stored: Mapping[str, Any], spec: RunSpec) -> str | None:
     """The first setting in which a stored record differs from `spec`, or None."""
+    from evogan.lab.run import MULTITASK_ALIASES
     from evogan.registry import algorithm_entry
 
     wanted = spec.config.to_dict()
@@ -425,6 +426,8 @@ def _mismatch(stored: Mapping[str, Any], spec: RunSpec) -> str | None:
     checks["hv_ref"] = None if wanted["hv_ref"] is None else list(wanted["hv_ref"])
     checks["label"] = spec.label
     have = {**stored, "label": stored.get("label", stored.get("algo"))}
+    if have.get("algo") == MULTITASK_ALIASES.get(checks["algo"]):  # nsga2 ran as mt-nsga2
+        have["algo"] = checks["algo"]
     for key, value in checks.items():
         if have.get(key) != value:
             return f"{key}={have.get(key)!r}, the campaign asks {value!r}"

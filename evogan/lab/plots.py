@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -245,24 +245,51 @@ def draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list[
 
 
 def _draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list[Path]]:
-    from evogan.lab.collection import instance_name
-    from evogan.problems.user import problem_folder
-
-    cells = found.cells()
-    labels = found.labels()
-    instances = found.instances(budget)
-    drawn: dict[str, list[Path]] = {"Final fronts of the median-IGD run against the true front": []}
-    for instance in instances:
-        name = instance_name(instance, instances)
-        path = _fronts(cells, labels, budget, instance,
-                       folder / f"fronts-e{budget}-{problem_folder(name)}.png",
-                       f"{name}, {budget:,} evaluations")
-        if path is not None:
-            drawn["Final fronts of the median-IGD run against the true front"].append(path)
+    cells, labels, instances = found.cells(), found.labels(), found.instances(budget)
+    fronts = "Final fronts of the median-IGD run against the true front"
+    drawn = {fronts: _per_instance(
+        instances, folder, f"fronts-e{budget}",
+        lambda instance, path, name: _fronts(cells, labels, budget, instance, path,
+                                             f"{name}, {budget:,} evaluations"))}
     # IGD figures: the problems with a reference front (a user's problem may have none)
     instances = [i for i in instances if all(r.has("igd") for r in found.runs_of(budget, i))]
     if not instances:
         return drawn
+    drawn["IGD against evaluations"] = [_convergence_figure(
+        cells, labels, budget, instances, folder / f"igd-evals-e{budget}.png")]
+    drawn["Final IGD (box plots)"] = [_box_figure(
+        cells, labels, budget, instances, folder / f"box-igd-e{budget}.png")]
+    diagnostics = _per_instance(
+        instances, folder, f"diagnostics-e{budget}",
+        lambda instance, path, name: _diagnostics(
+            cells, labels, budget, instance, path,
+            f"{name}, {budget:,} evaluations: diagnostics of the median-IGD run"))
+    if diagnostics:
+        drawn["Diagnostics of the median-IGD run (learned operators and the GAN loop)"] = diagnostics
+    return drawn
+
+
+def _per_instance(
+    instances: list, folder: Path, stem: str, draw: Callable[[Any, Path, str], Path | None]
+) -> list[Path]:
+    """One figure per problem instance, `folder/STEM-NAME.png` (NAME made safe for a file
+    name: a user's problem is named by its FILE.py:NAME spec); the ones `draw` made."""
+    from evogan.lab.collection import instance_name
+    from evogan.problems.user import problem_folder
+
+    paths = []
+    for instance in instances:
+        name = instance_name(instance, instances)
+        path = draw(instance, folder / f"{stem}-{problem_folder(name)}.png", name)
+        if path is not None:
+            paths.append(path)
+    return paths
+
+
+def _convergence_figure(cells: dict, labels: list[str], budget: int, instances: list,
+                        path: Path) -> Path:
+    """Median IGD against evaluations with its IQR band, one panel per problem instance."""
+    from evogan.lab.collection import instance_name
 
     fig, rows, columns = _grid(len(instances))
     for i, instance in enumerate(instances):
@@ -286,12 +313,18 @@ def _draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list
         with_lines[0].legend()
     fig.suptitle(f"Median IGD against evaluations, IQR band ({budget:,} evaluations)")
     fig.tight_layout()
-    drawn["IGD against evaluations"] = [_save(fig, folder / f"igd-evals-e{budget}.png")]
+    return _save(fig, path)
+
+
+def _box_figure(cells: dict, labels: list[str], budget: int, instances: list,
+                path: Path) -> Path:
+    """Box plots of the final IGD over seeds, one panel per problem instance; runs without a
+    feasible solution (IGD inf) are left out."""
+    from evogan.lab.collection import instance_name
 
     fig, rows, columns = _grid(len(instances))
     for i, instance in enumerate(instances):
         ax = fig.add_subplot(rows, columns, i + 1)
-        # runs without a feasible solution (IGD inf) are not drawn
         finite = {label: [v for r in cells.get((budget, instance, label), [])
                           if np.isfinite(v := r.value("igd"))] for label in labels}
         present = [label for label in labels if finite[label]]
@@ -309,17 +342,4 @@ def _draw_budget(found: Collection, budget: int, folder: Path) -> dict[str, list
         ax.set_ylabel("final IGD")
     fig.suptitle(f"Final IGD over seeds ({budget:,} evaluations)")
     fig.tight_layout()
-    drawn["Final IGD (box plots)"] = [_save(fig, folder / f"box-igd-e{budget}.png")]
-
-    diagnostics = "Diagnostics of the median-IGD run (learned operators and the GAN loop)"
-    drawn[diagnostics] = []
-    for instance in instances:
-        name = instance_name(instance, instances)
-        path = _diagnostics(cells, labels, budget, instance,
-                            folder / f"diagnostics-e{budget}-{name}.png",
-                            f"{name}, {budget:,} evaluations: diagnostics of the median-IGD run")
-        if path is not None:
-            drawn[diagnostics].append(path)
-    if not drawn[diagnostics]:
-        del drawn[diagnostics]
-    return drawn
+    return _save(fig, path)

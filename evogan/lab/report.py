@@ -55,7 +55,7 @@ def _summary_columns(found: Collection) -> tuple[str, ...]:
 
 def _multitask_score_table(found: Collection, budget: int) -> list[str]:
     """The CEC2017 multitask score (per problem, lower is better) of each algorithm."""
-    from evogan.multitask.metrics import multitask_score
+    from evogan.algorithms.multitask.metrics import multitask_score
 
     runs = [r for r in found.multitask if r.max_evals == budget]
     if not runs:

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from pymoo.core.problem import Problem
 
+from evogan.algorithms.multitask.metrics import MultitaskHistory, multitask_quality
 from evogan.core.algorithm import Algorithm
 from evogan.core.callback import Callback
 from evogan.core.errors import ConfigError, EvaluationError
@@ -25,13 +26,12 @@ from evogan.lab.callbacks import History
 from evogan.lab.config import RunConfig
 from evogan.lab.record import RunRecord
 from evogan.loading import load_object, one_line
-from evogan.multitask.metrics import MultitaskHistory, multitask_quality
 from evogan.problems import get_problem, hv_reference_point, reference_front
 from evogan.registry import algorithm_entry, available_algorithms, get_algorithm
 
-__all__ = ["Indicators", "Prepared", "available_memory_bytes", "build_algorithm", "build_problem",
-           "default_out", "environment", "execute", "indicators_of", "load_variation", "prepare",
-           "run_prepared"]
+__all__ = ["MULTITASK_ALIASES", "Indicators", "Prepared", "available_memory_bytes",
+           "build_algorithm", "build_problem", "default_out", "environment", "execute",
+           "indicators_of", "load_variation", "prepare", "run_prepared"]
 
 
 def build_problem(config: RunConfig) -> Problem:
@@ -187,6 +187,11 @@ class Prepared(NamedTuple):
     algorithm: Algorithm
 
 
+MULTITASK_ALIASES = {"nsga2": "mt-nsga2"}
+"""Single-task names that mean an algorithm of their own on a multitask problem; the record holds
+the multitask name."""
+
+
 def prepare(config: RunConfig) -> Prepared:
     """Check a configuration against its problem and build both, without running anything.
 
@@ -199,8 +204,8 @@ def prepare(config: RunConfig) -> Prepared:
             user's problem that fails its checks (`evogan.problems.user`).
     """
     problem = build_problem(config)
-    if problem_kind(problem) == MULTITASK and config.algo == "nsga2":
-        config = config.replace(algo="mt-nsga2")
+    if problem_kind(problem) == MULTITASK and config.algo in MULTITASK_ALIASES:
+        config = config.replace(algo=MULTITASK_ALIASES[config.algo])
     _check_kind(config, problem)
     if problem_kind(problem) != MULTITASK:
         indicators_of(config, problem)  # a bad --hv-ref or user front fails here, not after the run

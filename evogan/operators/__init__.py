@@ -1,4 +1,5 @@
-"""Variation operators: classic ones (SBX, PM, DE) and, in their own modules, the GAN operators.
+"""Variation operators: classic ones (SBX, PM, DE), the adaptive `Portfolio` and, in their own
+modules, the GAN operators.
 
 `OPERATORS` maps the names that `evogan list` shows to the operator classes; every class in it
 is built from keyword-only hyperparameters and passes the shared Variation contract test. The
@@ -14,10 +15,11 @@ from typing import Any
 
 from evogan.operators.de import DifferentialEvolution
 from evogan.operators.pm import PolynomialMutation
+from evogan.operators.portfolio import Portfolio
 from evogan.operators.sbx import SBX
 
 __all__ = ["GMOEAGAN", "OPERATORS", "SBX", "DifferentialEvolution", "EGANOffspring",
-           "PolynomialMutation"]
+           "PolynomialMutation", "Portfolio"]
 
 _LAZY = {"GMOEAGAN": "evogan.gan.gmoea", "EGANOffspring": "evogan.gan.egan_offspring"}
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from evogan.core.variation import Variation, reset_variation
+from evogan.core.variation import Variation, checked_credit, credit_variation, reset_variation
 
 __all__ = ["Chain", "Hybrid", "Schedule", "quadratic_decay"]
 
@@ -16,7 +16,8 @@ class Chain:
     """Apply variations one after another: the offspring of one are the parents of the next.
 
     `Chain(SBX(), PolynomialMutation())` is the classic GA offspring operator. Later stages get
-    `F=None`, since their parents have not been evaluated.
+    `F=None`, since their parents have not been evaluated. Row i of the output descends from
+    row i of every stage's output, so `credit` passes the same flags to every stage.
     """
 
     def __init__(self, *stages: Variation) -> None:
@@ -27,6 +28,11 @@ class Chain:
     def reset(self) -> None:
         for stage in self.stages:
             reset_variation(stage)
+
+    def credit(self, survived: np.ndarray) -> None:
+        """Forward the survival flags of the chain's offspring to every stage."""
+        for stage in self.stages:
+            credit_variation(stage, survived)
 
     def __call__(
         self, X: np.ndarray, F: np.ndarray | None, n_offspring: int, *, rng: np.random.Generator
@@ -61,7 +67,8 @@ class Hybrid:
             operators); "offspring" draws the operator for each offspring independently.
 
     After each call, `last_counts_` holds how many offspring each operator made, in the
-    order (first, second), so algorithms can log which operator's offspring survive.
+    order (first, second), so algorithms can log which operator's offspring survive; `credit`
+    passes each operator the survival flags of its own offspring.
     """
 
     def __init__(
@@ -71,11 +78,21 @@ class Hybrid:
             raise ValueError(f"per must be 'call' or 'offspring', got {per!r}")
         self.first, self.second, self.p, self.per = first, second, p, per
         self.calls_ = 0
+        self.pending_: list[np.ndarray] = []  # per offspring since the last credit: from `first`?
 
     def reset(self) -> None:
         self.calls_ = 0
+        self.pending_ = []
         reset_variation(self.first)
         reset_variation(self.second)
+
+    def credit(self, survived: np.ndarray) -> None:
+        """Forward to each operator the flags of the offspring it made since the last credit."""
+        first = np.concatenate(self.pending_) if self.pending_ else np.empty(0, dtype=bool)
+        survived = checked_credit(survived, len(first))
+        self.pending_ = []
+        credit_variation(self.first, survived[first])
+        credit_variation(self.second, survived[~first])
 
     def probability(self, call: int) -> float:
         """Probability of choosing `first` on call number `call` (0-based)."""
@@ -96,4 +113,5 @@ class Hybrid:
         if n_first < n_offspring:
             parts.append(self.second(X, F, n_offspring - n_first, rng=rng))
         self.last_counts_ = (n_first, n_offspring - n_first)
+        self.pending_.append(np.arange(n_offspring) < n_first)
         return np.concatenate(parts, axis=0)

@@ -5,9 +5,9 @@ EMT-GS, `mfea.py` MO-MFEA, `nsga2.py` the per-task NSGA-II baseline and `metrics
 IGD/HV and the CEC multitask score. The problems live in `evogan.problems.multitask`.
 """
 
-from evogan.multitask.base import MultitaskAlgorithm
-from evogan.multitask.emtgs import EMTGS
-from evogan.multitask.mfea import MOMFEA
-from evogan.multitask.nsga2 import PerTaskNSGA2
+from evogan.algorithms.multitask.base import MultitaskAlgorithm
+from evogan.algorithms.multitask.emtgs import EMTGS
+from evogan.algorithms.multitask.mfea import MOMFEA
+from evogan.algorithms.multitask.nsga2 import PerTaskNSGA2
 
 __all__ = ["EMTGS", "MOMFEA", "MultitaskAlgorithm", "PerTaskNSGA2"]

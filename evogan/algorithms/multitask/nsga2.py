@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from evogan.multitask.base import MultitaskAlgorithm
+from evogan.algorithms.multitask.base import MultitaskAlgorithm
 from evogan.operators import SBX, PolynomialMutation
 from evogan.operators.combinators import Chain
 from evogan.params import real

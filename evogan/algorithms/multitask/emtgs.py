@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from evogan.algorithms.multitask.base import MultitaskAlgorithm
 from evogan.core.errors import ConfigError
 from evogan.core.rng import torch_generator
 from evogan.device import set_cpu_threads
-from evogan.multitask.base import MultitaskAlgorithm
 from evogan.params import choice, flag, integer, real
 from evogan.registry import register_algorithm
 

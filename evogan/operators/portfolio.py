@@ -1,0 +1,319 @@
+"""An adaptive operator portfolio: offspring drawn from several variations with probabilities
+learned from which operator's offspring survive.
+
+Adaptive operator selection in the sense of Thierens (2005) and Fialho et al. (2010): a credit
+(here the survival share of an operator's last offspring) updates a rule, and the rule gives the
+probability of each operator for the next draw, never below a floor `p_min`. Three rules:
+
+- `ProbabilityMatching`: q_i <- q_i + alpha (r_i - q_i), p_i = p_min + (1 - K p_min) q_i / sum q
+  (D. E. Goldberg, "Probability matching, the magnitude of reinforcement, and classifier system
+  bidding", Machine Learning 5, 1990; the form with a floor as in Thierens 2005). With K = 2,
+  alpha = 0.3, p_min = 0.1 and q starting at 0.5 this is the GAN-or-GA rule measured in GMOEA's
+  loop: p_GAN = 0.1 + 0.8 q_GAN / (q_GAN + q_GA).
+- `AdaptivePursuit`: the same q, then the best operator's p moves by beta towards
+  p_max = 1 - (K - 1) p_min and every other p by beta towards p_min (D. Thierens, "An adaptive
+  pursuit strategy for allocating operator probabilities", GECCO 2005).
+- `SlidingWindowUCB`: UCB1 on the rewards of a window of the last W applications (Á. Fialho,
+  L. Da Costa, M. Schoenauer, M. Sebag, "Analyzing bandit-based adaptive operator selection
+  mechanisms", Annals of Mathematics and Artificial Intelligence 60, 2010); the operators of
+  highest upper bound share 1 - K p_min, every operator keeps p_min.
+
+The credit reaches the portfolio through the variation contract's optional `credit(survived)`
+hook (`evogan.core.variation.credit_variation`), which evogan's GA, GMOEA's loop and
+`evogan.bridge.PymooMating` call after survival. Hypervolume-contribution credit is not offered:
+survival share is what the hosts can report exactly and cheaply.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+import numpy as np
+
+from evogan.core.variation import (
+    Variation,
+    checked_credit,
+    credit_variation,
+    operator_name,
+    reset_variation,
+)
+from evogan.operators.combinators import Chain
+
+__all__ = [
+    "PER",
+    "RULES",
+    "AdaptivePursuit",
+    "CreditRule",
+    "Portfolio",
+    "ProbabilityMatching",
+    "SlidingWindowUCB",
+    "make_rule",
+]
+
+PER = ("call", "offspring")
+"""How a portfolio draws: one operator per call (a batch never mixes operators, as GMOEA's loop
+does) or one operator per offspring (every operator gets credit at every generation)."""
+
+
+class CreditRule(Protocol):
+    """Turns per-operator rewards into the probabilities of the next draw.
+
+    `start(n_operators)` forgets everything; `probabilities()` is (K,) and sums to 1, every entry
+    at least the rule's `p_min`; `update(rewards)` takes (K,) rewards in [0, 1], NaN for an
+    operator that made no offspring since the last update.
+    """
+
+    p_min: float
+
+    def start(self, n_operators: int) -> None: ...
+
+    def probabilities(self) -> np.ndarray: ...
+
+    def update(self, rewards: np.ndarray) -> None: ...
+
+
+def _check_floor(p_min: float, n_operators: int) -> None:
+    if not 0.0 <= p_min or n_operators * p_min > 1.0:
+        raise ValueError(f"p_min={p_min} does not fit {n_operators} operators; it must be in "
+                         f"[0, 1/{n_operators}]")
+
+
+def _check_rate(name: str, value: float) -> None:
+    if not 0.0 < value <= 1.0:
+        raise ValueError(f"{name}={value} is not accepted; it must be in (0, 1]")
+
+
+class ProbabilityMatching:
+    """Probability matching with a floor: p_i = p_min + (1 - K p_min) q_i / sum_j q_j.
+
+    Args:
+        alpha: adaptation rate of the quality estimates q (q <- q + alpha (reward - q)).
+        p_min: the floor of every probability; K p_min must not exceed 1.
+        q0: the initial quality of every operator.
+    """
+
+    def __init__(self, *, alpha: float = 0.3, p_min: float = 0.1, q0: float = 0.5) -> None:
+        _check_rate("alpha", alpha)
+        if not 0.0 < q0 <= 1.0:
+            raise ValueError(f"q0={q0} is not accepted; it must be in (0, 1]")
+        self.alpha, self.p_min, self.q0 = alpha, p_min, q0
+
+    def start(self, n_operators: int) -> None:
+        _check_floor(self.p_min, n_operators)
+        self.q_ = np.full(n_operators, self.q0)
+
+    def update(self, rewards: np.ndarray) -> None:
+        applied = ~np.isnan(rewards)
+        self.q_[applied] += self.alpha * (rewards[applied] - self.q_[applied])
+
+    def probabilities(self) -> np.ndarray:
+        k, total = len(self.q_), self.q_.sum()
+        share = self.q_ / total if total > 0 else np.full(k, 1.0 / k)  # nothing survived yet
+        return self.p_min + (1.0 - k * self.p_min) * share
+
+
+class AdaptivePursuit:
+    """Adaptive pursuit (Thierens 2005): the operator of best quality is pursued.
+
+    Args:
+        alpha: adaptation rate of the quality estimates q.
+        beta: learning rate of the probabilities.
+        p_min: the floor of every probability; the best operator's goal is 1 - (K - 1) p_min.
+        q0: the initial quality of every operator.
+    """
+
+    def __init__(self, *, alpha: float = 0.3, beta: float = 0.8, p_min: float = 0.1,
+                 q0: float = 0.5) -> None:
+        _check_rate("alpha", alpha)
+        _check_rate("beta", beta)
+        self.alpha, self.beta, self.p_min, self.q0 = alpha, beta, p_min, q0
+
+    def start(self, n_operators: int) -> None:
+        _check_floor(self.p_min, n_operators)
+        self.q_ = np.full(n_operators, self.q0)
+        self.p_ = np.full(n_operators, 1.0 / n_operators)
+
+    def update(self, rewards: np.ndarray) -> None:
+        applied = ~np.isnan(rewards)
+        self.q_[applied] += self.alpha * (rewards[applied] - self.q_[applied])
+        k = len(self.q_)
+        goal = np.full(k, self.p_min)
+        goal[int(np.argmax(self.q_))] = 1.0 - (k - 1) * self.p_min  # ties: the first operator
+        self.p_ += self.beta * (goal - self.p_)
+
+    def probabilities(self) -> np.ndarray:
+        return self.p_.copy()
+
+
+class SlidingWindowUCB:
+    """Sliding-window UCB (Fialho et al. 2010) with a floor on every probability.
+
+    Each update adds one (operator, reward) record per operator applied; the last `window`
+    records give each operator's mean reward r_i and count n_i, and its bound
+    r_i + c sqrt(2 ln(sum_j n_j) / n_i) (infinite for an operator absent from the window). The
+    operators of highest bound share 1 - K p_min; every operator keeps p_min.
+
+    Args:
+        window: records kept (W).
+        c: the exploration scale (rewards are survival shares in [0, 1]).
+        p_min: the floor of every probability.
+    """
+
+    def __init__(self, *, window: int = 50, c: float = 0.5, p_min: float = 0.1) -> None:
+        if window < 1:
+            raise ValueError(f"window={window} is not accepted; it must be an integer >= 1")
+        if not c >= 0.0:
+            raise ValueError(f"c={c} is not accepted; it must be >= 0")
+        self.window, self.c, self.p_min = window, c, p_min
+
+    def start(self, n_operators: int) -> None:
+        _check_floor(self.p_min, n_operators)
+        self.n_operators_ = n_operators
+        self.records_: deque[tuple[int, float]] = deque(maxlen=self.window)
+
+    def update(self, rewards: np.ndarray) -> None:
+        for i in np.flatnonzero(~np.isnan(rewards)):
+            self.records_.append((int(i), float(rewards[i])))
+
+    def bounds(self) -> np.ndarray:
+        """Each operator's upper confidence bound, shape (K,); inf where it has no record."""
+        k = self.n_operators_
+        ops = np.array([i for i, _ in self.records_], dtype=int)
+        rewards = np.array([r for _, r in self.records_], dtype=float)
+        counts = np.bincount(ops, minlength=k).astype(float)
+        sums = np.bincount(ops, weights=rewards, minlength=k)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bound = sums / counts + self.c * np.sqrt(2.0 * np.log(max(counts.sum(), 1.0)) / counts)
+        return np.where(counts > 0, bound, np.inf)
+
+    def probabilities(self) -> np.ndarray:
+        bound = self.bounds()
+        best = bound == bound.max()
+        k = self.n_operators_
+        return self.p_min + (1.0 - k * self.p_min) * best / best.sum()
+
+
+RULES = ("matching", "pursuit", "ucb")
+"""The rules by name, as `make_rule` and the `portfolio` algorithms' `rule` parameter take them."""
+
+
+def make_rule(
+    name: str, *, p_min: float = 0.1, alpha: float = 0.3, beta: float = 0.8, window: int = 50,
+    c: float = 0.5,
+) -> CreditRule:
+    """The rule `name` ("matching", "pursuit" or "ucb") with the hyperparameters it uses."""
+    if name == "matching":
+        return ProbabilityMatching(alpha=alpha, p_min=p_min)
+    if name == "pursuit":
+        return AdaptivePursuit(alpha=alpha, beta=beta, p_min=p_min)
+    if name == "ucb":
+        return SlidingWindowUCB(window=window, c=c, p_min=p_min)
+    raise ValueError(f"unknown rule {name!r}; choose one of: {', '.join(RULES)}")
+
+
+def _label(variation: Variation) -> str:
+    """A readable name: `sbx+polynomialmutation` for a Chain, else the operator's name."""
+    if isinstance(variation, Chain):
+        return "+".join(_label(stage) for stage in variation.stages)
+    return operator_name(variation).lower()
+
+
+class Portfolio:
+    """Offspring from one of several variations, drawn with probabilities learned from credit.
+
+    Each call draws one operator for the whole batch (`per="call"`) or one per offspring
+    (`per="offspring"`, a multinomial split; each operator then makes its share, in the
+    operators' order) from the rule's probabilities. After survival the host algorithm calls
+    `credit(survived)` with one boolean per offspring made since the last credit; each operator's
+    reward is the share of its offspring that survived, and operators that made none keep their
+    estimates. Sub-operators that listen for credit get theirs (their own rows, in order).
+
+    `diagnostics()` gives `p_<name>`, the probability of each operator for the next draw, and
+    `survival_<name>`, the share of its offspring that survived at the last credit (NaN if it
+    made none), so hosts log them into the run history.
+
+    Args:
+        operators: the variations, by name (`{"sbx_pm": Chain(SBX(), PolynomialMutation()),
+            "de": DifferentialEvolution()}`), or a sequence named after the operators.
+        rule: a `CreditRule`, or its name in `RULES` with default hyperparameters.
+        per: "call" or "offspring" (see `PER`).
+    """
+
+    def __init__(
+        self, operators: Mapping[str, Variation] | Sequence[Variation], *,
+        rule: CreditRule | str = "matching", per: str = "call",
+    ) -> None:
+        if per not in PER:
+            raise ValueError(f"per must be one of {', '.join(PER)}, got {per!r}")
+        if isinstance(operators, Mapping):
+            names, ops = [str(name) for name in operators], list(operators.values())
+        else:
+            ops = list(operators)
+            names = [_label(op) for op in ops]
+        if len(ops) < 2:
+            raise ValueError(f"a Portfolio needs at least two operators, got {len(ops)}")
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"operator names {repeated} repeat; name the operators with a dict")
+        self.names, self.operators, self.per = tuple(names), tuple(ops), per
+        self.rule = make_rule(rule) if isinstance(rule, str) else rule
+        _check_floor(self.rule.p_min, len(ops))
+
+    def reset(self) -> None:
+        """Forget the learned probabilities and every operator's learned state."""
+        self.rule.start(len(self.operators))
+        self.pending_: list[np.ndarray] = []  # operator index of every offspring since the credit
+        self.survival_ = np.full(len(self.operators), np.nan)
+        for op in self.operators:
+            reset_variation(op)
+
+    def probabilities(self) -> np.ndarray:
+        """The probability of each operator at the next draw, shape (K,)."""
+        self._started()
+        return self.rule.probabilities()
+
+    def _started(self) -> None:
+        if not hasattr(self, "pending_"):
+            self.reset()
+
+    def __call__(
+        self, X: np.ndarray, F: np.ndarray | None, n_offspring: int, *, rng: np.random.Generator
+    ) -> np.ndarray:
+        p = self.probabilities()
+        if self.per == "call":
+            counts = np.zeros(len(p), dtype=int)
+            counts[rng.choice(len(p), p=p)] = n_offspring
+        else:
+            counts = rng.multinomial(n_offspring, p)
+        parts = [op(X, F, int(m), rng=rng) for op, m in zip(self.operators, counts, strict=True) if m > 0]
+        self.pending_.append(np.repeat(np.arange(len(p)), counts))
+        self.last_counts_ = tuple(int(m) for m in counts)
+        return np.concatenate(parts, axis=0)
+
+    def credit(self, survived: np.ndarray) -> None:
+        """Reward each operator with the survival share of its offspring since the last credit.
+
+        Args:
+            survived: (n,) booleans, one per offspring made since the last credit, in the order
+                the calls returned them.
+        """
+        self._started()
+        made = np.concatenate(self.pending_) if self.pending_ else np.empty(0, dtype=int)
+        survived = checked_credit(survived, len(made))
+        self.pending_ = []
+        counts = np.bincount(made, minlength=len(self.operators))
+        kept = np.bincount(made, weights=survived, minlength=len(self.operators))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.survival_ = np.where(counts > 0, kept / counts, np.nan)
+        self.rule.update(self.survival_.copy())
+        for i, op in enumerate(self.operators):
+            if counts[i]:
+                credit_variation(op, survived[made == i])
+
+    def diagnostics(self) -> dict[str, float]:
+        """`p_<name>` (next draw) and `survival_<name>` (last credit) of every operator."""
+        p = self.probabilities()
+        return {**{f"p_{name}": float(v) for name, v in zip(self.names, p, strict=True)},
+                **{f"survival_{name}": float(v) for name, v in zip(self.names, self.survival_, strict=True)}}
