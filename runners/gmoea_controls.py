@@ -9,7 +9,7 @@ The campaign runs with the CLI (1 worker, the last algorithm is the report's con
 then `python runners/gmoea_controls.py results/gmoea_controls` writes, from its run records:
 
 - `budgets.csv`: IGD and HV of every run at 1,000 evaluations and at its end, read from its
-  history (the last row at or below the budget; no algorithm here depends on its budget);
+  history (`evogan.lab.anytime`: no algorithm here depends on its budget);
 - `counts.md`: wins/ties/losses of gmoea against each control at each budget (two-sided
   rank-sum, p < 0.05, `evogan.lab.stats.compare`), per problem and in total;
 - `diagnostics.md`: per problem and algorithm, medians over seeds of the diagnostics each run
@@ -19,13 +19,12 @@ then `python runners/gmoea_controls.py results/gmoea_controls` writes, from its 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import math
 from pathlib import Path
 
 import numpy as np
 
+from evogan.lab.anytime import at_budget, budgets_csv
 from evogan.lab.collection import Collection, Run, collect
 from evogan.lab.record import write_text_atomic
 from evogan.lab.stats import compare
@@ -51,25 +50,6 @@ DIAGNOSTICS = (
     ("d_prob_gen", "mean D(generated)", "mean"),
 )
 """(history column, what the table calls it, "last" value or "mean" over the run's rows)."""
-
-
-def at_budget(run: Run, evaluations: int) -> dict[str, float]:
-    """The history row of `run` at `evaluations`: the last one logged at or below it."""
-    rows = [row for row in run.record.history if row["n_evals"] <= evaluations]
-    return rows[-1]
-
-
-def budgets_csv(found: Collection) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["label", "problem", "n_var", "seed", "evaluations", "igd", "hv"])
-    for run in found.runs:
-        for evaluations in (EARLY, run.max_evals):
-            row = at_budget(run, evaluations)
-            writer.writerow([run.label, run.instance[0], run.instance[2],
-                             run.record.summary["seed"], int(row["n_evals"]),
-                             f"{row['igd']:.6g}", f"{row['hv']:.6g}"])
-    return buffer.getvalue()
 
 
 def counts_table(found: Collection) -> str:
@@ -136,7 +116,8 @@ def main() -> None:
     parser.add_argument("campaign", type=Path, help="the campaign folder (its runs/ included)")
     args = parser.parse_args()
     found = collect(args.campaign)
-    write_text_atomic(args.campaign / "budgets.csv", budgets_csv(found))
+    budgets = sorted({EARLY, *(run.max_evals for run in found.runs)})
+    write_text_atomic(args.campaign / "budgets.csv", budgets_csv(found, budgets))
     write_text_atomic(args.campaign / "counts.md", counts_table(found))
     write_text_atomic(args.campaign / "diagnostics.md", diagnostics_table(found))
 

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from evogan.lab import anytime
 from evogan.lab.campaign import Campaign, run_published_campaign
 from evogan.lab.collection import Run, collect
 from evogan.lab.record import write_text_atomic
@@ -60,10 +61,9 @@ PARTS = {
 
 
 def at_budget(run: Run, budget: int) -> dict[str, float]:
-    """IGD and HV of the history row logged at `budget` evaluations (the last one up to it)."""
-    rows = [row for row in run.record.history if row["n_evals"] <= budget]
-    return {"igd": float(rows[-1]["igd"]), "hv": float(rows[-1]["hv"]),
-            "evaluations": int(rows[-1]["n_evals"])}
+    """IGD and HV of the history row logged at `budget` evaluations (`evogan.lab.anytime`)."""
+    row = anytime.at_budget(run, budget)
+    return {"igd": float(row["igd"]), "hv": float(row["hv"]), "evaluations": int(row["n_evals"])}
 
 
 def budget_rows(runs: list[Run]) -> list[dict[str, object]]:

@@ -32,6 +32,8 @@ GOLDEN = {
     ("gmoea-ga", "zdt1"): ("0353101cbff31896", 1.28057),
     ("gmoea-portfolio", "dtlz2"): ("8d19a833fc7342d6", 0.422224),
     ("gmoea-portfolio", "zdt1"): ("e03bcc95785df762", 1.28352),
+    ("gmoea-plus", "dtlz2"): ("6fbef9749432f5f7", 0.37699),
+    ("gmoea-plus", "zdt1"): ("da7bf4e859a9161e", 1.39509),
     ("gmoea-untrained", "dtlz2"): ("addb8158fa29209e", 0.340873),
     ("gmoea-untrained", "zdt1"): ("e3c2bbdea02bda95", 1.91949),
     ("mo-mfea", "cec17-cihs"): ("52dcb4349b3e82d3", 48106.3),

@@ -85,7 +85,8 @@ class EliteNoiseVariation(LearnedVariation):
 
     The frame of GMOEA's operator (He et al., IEEE TCYB 2021) without its GAN, so that the GAN
     and its controls differ in `_generate` (and in training) alone. `fit` takes the `k` parents
-    chosen by SPEA2 environmental selection as the real set and fits `EliteGaussian` to them;
+    chosen by SPEA2 environmental selection as the real set and fits `EliteGaussian` to them
+    (`_noise_rows`: `gmoea-plus` fits it to all parents instead);
     at the first fit a subclass builds what it needs (`_build`), at every fit it may learn
     (`_learn`). `sample` draws noise from the Gaussian, maps it by `_generate` and applies
     polynomial mutation.
@@ -120,7 +121,7 @@ class EliteNoiseVariation(LearnedVariation):
         if not hasattr(self, "device_"):
             self.device_ = resolve_device(self.device)
             self._build(n_var, rng)
-        self.gaussian_ = EliteGaussian.fit(X[real], device=self.device_)
+        self.gaussian_ = EliteGaussian.fit(X[self._noise_rows(X, real)], device=self.device_)
         self._learn(X, real, rng)
         self.real_, self.n_position_ = real, F.shape[1] - 1
         self.real_spread_ = spread_diagnostics(X[real], self.n_position_, "real")
@@ -139,6 +140,10 @@ class EliteNoiseVariation(LearnedVariation):
         """The spreads of the last real set and generated batch, and `_diagnostics()`."""
         return {**getattr(self, "real_spread_", {}), **getattr(self, "gen_spread_", {}),
                 **self._diagnostics()}
+
+    def _noise_rows(self, X: np.ndarray, real: np.ndarray) -> np.ndarray:
+        """Indices of the parents the noise Gaussian is fitted to: the real set (GMOEA)."""
+        return real
 
     def _build(self, n_var: int, rng: np.random.Generator) -> None:
         """Create the learned state at the first fit (nothing here)."""

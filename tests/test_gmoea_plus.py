@@ -1,0 +1,115 @@
+"""gmoea-plus: its generator noise is the parents' Gaussian, with GMOEA's noise it is GMOEA, and
+every run can be read at any budget below its own (anytime reading of IGD from the history)."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evogan.cli import main
+from evogan.core.errors import ConfigError
+from evogan.core.rng import make_rng
+from evogan.gan.gmoea_plus import GMOEAPlusGAN
+from evogan.lab.anytime import at_budget
+from evogan.lab.collection import Run
+from evogan.lab.config import RunConfig
+from evogan.lab.run import execute
+
+
+def population(seed: int = 0, n: int = 40, n_var: int = 6):
+    rng = make_rng(seed)
+    X = rng.random((n, n_var))
+    F = np.column_stack([X[:, 0], 1.0 - np.sqrt(X[:, 0]) + X[:, 1:].sum(axis=1)])
+    return X, F
+
+
+def fitted(seed: int = 0, **options) -> GMOEAPlusGAN:
+    X, F = population(seed)
+    gan = GMOEAPlusGAN(k=10, epochs=3, **options)
+    gan.fit(X, F, rng=make_rng(seed))
+    return gan
+
+
+def test_population_noise_has_the_parents_mean_and_covariance():
+    X, _ = population(0)
+    gaussian = fitted(noise="population").gaussian_
+    factor = gaussian.factor.double().numpy()
+    np.testing.assert_allclose(gaussian.mean.double().numpy(), X.mean(axis=0), atol=1e-6)
+    np.testing.assert_allclose(factor @ factor.T, np.cov(X.T), atol=1e-6)
+    assert np.linalg.matrix_rank(factor @ factor.T, tol=1e-9) == 6  # 40 parents, 6 variables
+    gmoea = fitted(noise="real")  # GMOEA: the real set's mean and covariance
+    factor = gmoea.gaussian_.factor.double().numpy()
+    np.testing.assert_allclose(factor @ factor.T, np.cov(X[gmoea.real_].T), atol=1e-6)
+    assert gmoea.real_.tolist() == fitted().real_.tolist()  # the same real set either way
+
+
+def test_population_noise_feeds_training_and_sampling():
+    """Same seed, same networks at the start: only the noise differs, and so does the batch."""
+    plus, gmoea = fitted(1), fitted(1, noise="real")
+    assert plus.diagnostics()["loss_d"] != gmoea.diagnostics()["loss_d"]
+    assert not np.array_equal(plus.sample(8, rng=make_rng(2)), gmoea.sample(8, rng=make_rng(2)))
+
+
+def test_unknown_noise_is_a_one_line_error():
+    with pytest.raises(ConfigError, match="noise must be one of real, population, got 'elite'"):
+        GMOEAPlusGAN(noise="elite")
+
+
+def test_cli_refuses_an_unknown_option(capsys):
+    assert main(["run", "--algo", "gmoea-plus", "--problem", "zdt1", "--param",
+                 "noise=wide"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("evogan: ") and "wide" in err and "population" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def comparable(row: dict) -> dict:
+    """A history row without its wall-clock columns, NaN made comparable."""
+    return {key: ("nan" if isinstance(value, float) and math.isnan(value) else value)
+            for key, value in row.items() if key not in ("elapsed_s", "train_seconds")}
+
+
+def test_with_gmoeas_noise_it_is_gmoea_bit_for_bit():
+    settings = dict(problem="zdt1", pop_size=20, max_evals=200, seed=3)
+    plus = execute(RunConfig(algo="gmoea-plus", params={"epochs": 4, "noise": "real"},
+                             **settings))
+    gmoea = execute(RunConfig(algo="gmoea", params={"epochs": 4}, **settings))
+    assert [comparable(r) for r in plus.history] == [comparable(r) for r in gmoea.history]
+    np.testing.assert_array_equal(plus.F, gmoea.F)
+
+
+def test_gmoea_plus_is_deterministic():
+    config = RunConfig(algo="gmoea-plus", problem="zdt1", pop_size=20, max_evals=160, seed=5,
+                       params={"epochs": 4})
+    first, second = execute(config), execute(config)
+    np.testing.assert_array_equal(first.F, second.F)
+    assert [comparable(r) for r in first.history] == [comparable(r) for r in second.history]
+
+
+@pytest.mark.parametrize("algo, params", [("gmoea", {"epochs": 4}), ("gmoea-plus", {"epochs": 4}),
+                                          ("gmoea-ga", {}), ("nsga2", {}), ("portfolio", {}),
+                                          ("gmoea-portfolio", {"epochs": 4})])
+def test_history_up_to_a_budget_does_not_depend_on_the_run_budget(algo, params):
+    """Campaigns read IGD at 1,000 and 3,000 evaluations from runs to 10,000: valid only if no
+    algorithm looks at its budget."""
+    short, long = (execute(RunConfig(algo=algo, problem="zdt1", pop_size=20, max_evals=budget,
+                                     seed=11, params=params))
+                   for budget in (100, 260))
+    assert short.history[-1]["n_evals"] == 100
+    prefix = [row for row in long.history if row["n_evals"] <= 100]
+    assert [comparable(r) for r in prefix] == [comparable(r) for r in short.history]
+    assert long.history[-1]["n_evals"] == 260
+
+
+def test_anytime_reading_takes_the_last_row_at_or_below_the_budget():
+    record = execute(RunConfig(algo="gmoea-ga", problem="zdt1", pop_size=20, max_evals=100,
+                               seed=2))
+    run = Run(Path("gmoea-ga-run"), record)
+    assert at_budget(run, 60) == record.history[2]  # rows at 20, 40, 60, ...
+    assert at_budget(run, 79)["n_evals"] == 60
+    assert at_budget(run, 100) == record.history[-1]
+    with pytest.raises(ValueError, match="stopped at 100 evaluations, before 120"):
+        at_budget(run, 120)
+
+
