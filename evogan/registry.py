@@ -131,6 +131,7 @@ def register_algorithm(
 BUILTIN_MODULES = (
     "evogan.algorithms.ga",
     "evogan.algorithms.gmoea",
+    "evogan.algorithms.gmoea_plus",
     "evogan.algorithms.egan",
     "evogan.algorithms.portfolio",
     "evogan.algorithms.pymoo_baselines",

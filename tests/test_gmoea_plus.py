@@ -70,10 +70,10 @@ def comparable(row: dict) -> dict:
             for key, value in row.items() if key not in ("elapsed_s", "train_seconds")}
 
 
-def test_with_gmoeas_noise_it_is_gmoea_bit_for_bit():
+def test_with_gmoeas_schedule_ga_and_noise_it_is_gmoea_bit_for_bit():
     settings = dict(problem="zdt1", pop_size=20, max_evals=200, seed=3)
-    plus = execute(RunConfig(algo="gmoea-plus", params={"epochs": 4, "noise": "real"},
-                             **settings))
+    plus = execute(RunConfig(algo="gmoea-plus", params={
+        "epochs": 4, "noise": "real", "rule": "schedule", "ga": "sbx-pm"}, **settings))
     gmoea = execute(RunConfig(algo="gmoea", params={"epochs": 4}, **settings))
     assert [comparable(r) for r in plus.history] == [comparable(r) for r in gmoea.history]
     np.testing.assert_array_equal(plus.F, gmoea.F)
@@ -113,3 +113,25 @@ def test_anytime_reading_takes_the_last_row_at_or_below_the_budget():
         at_budget(run, 120)
 
 
+
+
+def test_the_ga_branch_portfolio_learns_from_the_survival_of_its_own_offspring():
+    """With the schedule choosing the branch, every GA batch goes to the SBX + PM / DE
+    portfolio, which is credited with exactly those offspring: its probabilities move away from
+    the start (0.5 each) and stay within the floor, and they are logged every generation."""
+    record = execute(RunConfig(algo="gmoea-plus", problem="zdt1", pop_size=20, max_evals=400,
+                               seed=2, params={"epochs": 2, "rule": "schedule"}))
+    rows = record.history[1:]
+    p_de = np.array([row["p_de"] for row in rows])
+    np.testing.assert_allclose(p_de + np.array([row["p_sbx_pm"] for row in rows]), 1.0)
+    assert ((p_de >= 0.1 - 1e-12) & (p_de <= 0.9 + 1e-12)).all()
+    assert np.abs(p_de - 0.5).max() > 0.01
+    assert "p_gan" not in rows[-1]  # the schedule, not a portfolio, picks the branch
+
+
+def test_default_chooses_the_branch_by_credit_and_logs_both_portfolios():
+    record = execute(RunConfig(algo="gmoea-plus", problem="zdt1", pop_size=20, max_evals=300,
+                               seed=4, params={"epochs": 2}))
+    last = record.history[-1]
+    assert last["p_gan"] + last["p_ga"] == pytest.approx(1.0)
+    assert last["p_sbx_pm"] + last["p_de"] == pytest.approx(1.0)

@@ -94,6 +94,10 @@ class GANLoop:
         rule: a `CreditRule` (`evogan.operators.portfolio`) that chooses between the learned
             variation and the GA, per batch, instead of `quadratic_decay`; None keeps GMOEA's
             schedule.
+        ga_variation: the GA branch's variation, applied to the tournament's parents (None:
+            SBX with probability 1 and `eta_c`, then polynomial mutation with `eta_m`, GMOEA's);
+            it is credited with the survival of its offspring (an adaptive `Portfolio` of
+            classic operators learns from that).
     """
 
     def __init__(
@@ -108,6 +112,7 @@ class GANLoop:
         gan_mutation: Variation | None = None,
         device: str | None = None,
         rule: CreditRule | None = None,
+        ga_variation: Variation | None = None,
     ) -> None:
         if pop_size < 2:
             raise ConfigError(f"pop_size must be at least 2, got {pop_size}")
@@ -122,13 +127,15 @@ class GANLoop:
         self.pop_size, self.w_max, self.gan, self.refit = pop_size, w_max, gan, refit
         self.eta_c, self.eta_m, self.gan_mutation, self.device = eta_c, eta_m, gan_mutation, device
         self.gan_probability = quadratic_decay(w_max)
-        self.rule = rule
+        self.rule, self.ga_variation = rule, ga_variation
 
     def setup(self, problem: Problem, *, rng: np.random.Generator, device: str = "cpu") -> None:
         """Start a new run; the variation trains on `device` unless this loop was given one."""
         self.problem_, self.rng_ = problem, rng
         self.xl_, self.xu_ = np.asarray(problem.xl, float), np.asarray(problem.xu, float)
-        self.ga_ = Chain(SBX(eta=self.eta_c, prob=1.0), PolynomialMutation(eta=self.eta_m))
+        self.ga_ = _TournamentBranch(
+            self.ga_variation if self.ga_variation is not None
+            else Chain(SBX(eta=self.eta_c, prob=1.0), PolynomialMutation(eta=self.eta_m)))
         if self.gan is not None:
             reset_variation(self.gan)
             self.gan.to_device(device if self.device is None else self.device)
@@ -138,7 +145,7 @@ class GANLoop:
         self.batch_ = 0  # index of the next batch within the current cycle
         self.portfolio_ = None
         if self.rule is not None:
-            self.portfolio_ = Portfolio({"gan": self._gan_batch, "ga": self._ga_batch},
+            self.portfolio_ = Portfolio({"gan": self._gan_batch, "ga": self.ga_},
                                         rule=self.rule, per="call")
             self.portfolio_.reset()
         self.metrics_ = dict.fromkeys(_SCHEDULE_METRICS, math.nan)
@@ -163,7 +170,7 @@ class GANLoop:
             self.from_gan_ = self.portfolio_.last_counts_[0] > 0
         else:
             self.from_gan_ = gan is not None and rng.random() < self.gan_probability(self.batch_)
-            U = (self._gan_batch if self.from_gan_ else self._ga_batch)(
+            U = (self._gan_batch if self.from_gan_ else self.ga_)(
                 self.X_, self.ranked_F_, n, rng=rng)
         self.metrics_["trained"] = float(self.trained_)
         return U
@@ -178,13 +185,6 @@ class GANLoop:
             self.trained_ = True
         U = checked_offspring(gan.sample(n, rng=rng), n, self.problem_.n_var, gan)
         return U if self.gan_mutation is None else self.gan_mutation(U, None, n, rng=rng)
-
-    def _ga_batch(
-        self, X: np.ndarray, F: np.ndarray, n: int, *, rng: np.random.Generator
-    ) -> np.ndarray:
-        """`n` GA offspring: binary tournament on SPEA2 fitness, SBX, polynomial mutation."""
-        parents = binary_tournament((spea2_fitness(F),), n, rng=rng)
-        return self.ga_(X[parents], None, n, rng=rng)
 
     def tell(self, X: np.ndarray, F: np.ndarray, cv: np.ndarray) -> None:
         """Environmental selection on the population and the `len(X)` evaluated offspring."""
@@ -221,7 +221,33 @@ class GANLoop:
         spread = {} if self.X_ is None else spread_diagnostics(self.X_, self.F_.shape[1] - 1, "pop")
         diagnostics = self.gan.diagnostics() if self.gan is not None else {}
         chooser = self.portfolio_.diagnostics() if self.portfolio_ is not None else {}
-        return {**self.metrics_, **spread, **diagnostics, **chooser}
+        return {**self.metrics_, **spread, **diagnostics, **chooser,
+                **variation_diagnostics(self.ga_)}
+
+
+class _TournamentBranch:
+    """The GA branch: binary tournament on SPEA2 fitness, then `variation` on the winners.
+
+    Survival credit goes to `variation` (so a `Portfolio` of classic operators in the branch
+    learns from it); the winners reach it without objectives, as offspring of a tournament.
+    """
+
+    def __init__(self, variation: Variation) -> None:
+        self.variation = variation
+        reset_variation(variation)
+
+    def __call__(
+        self, X: np.ndarray, F: np.ndarray, n: int, *, rng: np.random.Generator
+    ) -> np.ndarray:
+        parents = binary_tournament((spea2_fitness(F),), n, rng=rng)
+        return checked_offspring(self.variation(X[parents], None, n, rng=rng), n, X.shape[1],
+                                 self.variation)
+
+    def credit(self, survived: np.ndarray) -> None:
+        credit_variation(self.variation, survived)
+
+    def diagnostics(self) -> dict[str, float]:
+        return variation_diagnostics(self.variation)
 
 
 class _Remembering(LearnedVariation):

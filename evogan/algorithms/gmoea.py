@@ -1,7 +1,7 @@
 """GMOEA (He et al., IEEE TCYB 2021) and its controls: the GAN loop (`GANLoop`) with GMOEA's GAN
 operator, with a user's learned operator (`--variation`), with none (`gmoea-ga`), with the elite
 Gaussian sampled directly (`gmoea-elite-gaussian`) or with GMOEA's generator never trained
-(`gmoea-untrained`); and `gmoea-plus`, GMOEA with its generator fed the population's Gaussian."""
+(`gmoea-untrained`). `gmoea-plus` is in `evogan.algorithms.gmoea_plus`."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from evogan.algorithms.gan_loop import GANLoop
 from evogan.core.errors import ConfigError
 from evogan.core.variation import LearnedVariation, Variation
 from evogan.device import DEFAULT_CPU_THREADS
-from evogan.params import choice, flag, integer, real
+from evogan.params import flag, integer, real
 from evogan.registry import register_algorithm
 
-__all__ = ["gan_memory_bytes", "make_gmoea", "make_gmoea_elite_gaussian", "make_gmoea_ga",
-           "make_gmoea_plus", "make_gmoea_untrained"]
+__all__ = ["check_real_set", "gan_memory_bytes", "make_gmoea", "make_gmoea_elite_gaussian", "make_gmoea_ga",
+           "make_gmoea_untrained"]
 
 REFERENCE = (
     "C. He, S. Huang, R. Cheng, K. C. Tan, Y. Jin, Evolutionary Multiobjective Optimization "
@@ -22,7 +22,7 @@ REFERENCE = (
 )
 
 
-def _check_real_set(k: int, pop_size: int) -> None:
+def check_real_set(k: int, pop_size: int) -> None:
     """The real set is k of the population's solutions: a larger k is a one-line error."""
     if k > pop_size:
         raise ConfigError(f"parameter k={k} is larger than the population ({pop_size}); the GAN's "
@@ -91,7 +91,7 @@ def make_gmoea(
     if variation is not None:
         return GANLoop(pop_size=pop_size, w_max=w_max, gan=variation, eta_c=eta_c, eta_m=eta_m,
                        device=device)
-    _check_real_set(k, pop_size)
+    check_real_set(k, pop_size)
     from evogan.gan.gmoea import GMOEAGAN  # torch, imported when a GMOEA is built
 
     gan = GMOEAGAN(
@@ -120,7 +120,7 @@ def _control_loop(control: str, *, pop_size: int, k: int, w_max: int, eta_c: flo
                   eta_m: float, device: str | None) -> GANLoop:
     """GMOEA's loop with the control operator `control` of `evogan.gan.controls` in the GAN's
     place, everything else as `make_gmoea` builds it."""
-    _check_real_set(k, pop_size)
+    check_real_set(k, pop_size)
     from evogan.gan import controls  # torch, imported when a control is built
 
     operator = getattr(controls, control)(k=k, eta_m=eta_m)
@@ -159,46 +159,3 @@ def make_gmoea_untrained(*, pop_size: int = 100, k: int = 10, w_max: int = 5,
     (`evogan.gan.controls.UntrainedGenerator`)."""
     return _control_loop("UntrainedGenerator", pop_size=pop_size, k=k, w_max=w_max,
                          eta_c=eta_c, eta_m=eta_m, device=device)
-
-
-@register_algorithm(
-    "gmoea-plus",
-    summary="GMOEA whose generator is fed the population's Gaussian, not the real set's",
-    reference=REFERENCE,
-    params={
-        "k": integer(ge=2), "w_max": integer(ge=1), "epochs": integer(ge=1),
-        "batch_size": integer(ge=1), "lr": real(gt=0), "eta_c": real(ge=0), "eta_m": real(ge=0),
-        "cpu_threads": integer(ge=1, optional=True), "noise": choice("real", "population"),
-    },
-    memory_bytes=lambda n_var, pop_size, params: gan_memory_bytes(
-        n_var, pop_size, params.get("epochs", 200)),
-)
-def make_gmoea_plus(
-    *,
-    pop_size: int = 100,
-    k: int = 10,
-    w_max: int = 5,
-    epochs: int = 200,
-    batch_size: int = 8,
-    lr: float = 1e-4,
-    eta_c: float = 20.0,
-    eta_m: float = 20.0,
-    device: str | None = None,
-    cpu_threads: int | None = DEFAULT_CPU_THREADS,
-    noise: str = "population",
-) -> GANLoop:
-    """GMOEA's loop around `evogan.gan.gmoea_plus.GMOEAPlusGAN`: GMOEA's GAN with its noise
-    Gaussian fitted to all parents, the option its ablation kept (results/gmoea_plus_ablation).
-    With `noise="real"` it runs exactly as `gmoea`.
-
-    Args:
-        noise: "population" (all parents' Gaussian) or "real" (GMOEA: the real set's).
-        pop_size, k, w_max, epochs, batch_size, lr, eta_c, eta_m, device, cpu_threads: as
-            `make_gmoea`.
-    """
-    _check_real_set(k, pop_size)
-    from evogan.gan.gmoea_plus import GMOEAPlusGAN  # torch, imported when it is built
-
-    gan = GMOEAPlusGAN(noise=noise, k=k, epochs=epochs, batch_size=batch_size, lr=lr,
-                       eta_m=eta_m, cpu_threads=cpu_threads)
-    return GANLoop(pop_size=pop_size, w_max=w_max, gan=gan, eta_c=eta_c, eta_m=eta_m, device=device)
