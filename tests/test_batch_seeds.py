@@ -1,12 +1,14 @@
 """Batched seeds (`--batch-seeds`): the lockstep loop, EMT-GS's stacked GANs, campaigns on the
 process pool and on Ray."""
 
+import argparse
 import dataclasses
 
 import numpy as np
 import pytest
 from scipy import stats as sps
 
+from evogan.cli import add_compare_arguments, run_compare_command
 from evogan.core.errors import ConfigError
 from evogan.engine import minimize, minimize_lockstep
 from evogan.lab.backends import LocalPool, RayBackend
@@ -129,3 +131,16 @@ def fail_batch(configs):
 def test_batch_seeds_must_be_positive(tmp_path):
     with pytest.raises(ConfigError, match="--batch-seeds 0 must be a positive integer"):
         run_campaign(CELL, tmp_path, batch_seeds=0)
+
+
+def test_evogan_compare_batch_seeds_writes_every_seed(tmp_path):
+    parser = argparse.ArgumentParser()
+    add_compare_arguments(parser)
+    argv = ["--algos", "nsga2", "--problems", "zdt1", "--seeds", "3", "--max-evals", "60",
+            "--pop-size", "12", "--workers", "1", "--batch-seeds", "3", "--quiet",
+            "--no-report", "--out", str(tmp_path)]
+    assert run_compare_command(parser.parse_args(argv)) == 0
+    for seed in (1, 2, 3):
+        record = read_record(tmp_path / f"runs/nsga2/zdt1/evals-60/seed-{seed}")
+        assert record.config["batch"] == {"size": 3, "seeds": [1, 2, 3]}
+        assert record.summary["n_evals"] == 60

@@ -337,10 +337,11 @@ def execute_batch(configs: Sequence[RunConfig]) -> list[RunRecord]:
             max_evals=configs[0].max_evals, callbacks=[(m.history,) for m in monitors],
             device=prepared[0].config.device)
     batch = {"size": len(configs), "seeds": seeds}
+    machine = environment(prepared[0].config.device)
     records = []
     for monitor, one, result in zip(monitors, prepared, results, strict=True):
         result.wall_s /= len(configs)
-        record = monitor.record(one, result)
+        record = monitor.record(one, result, machine)
         record.config["batch"] = batch
         records.append(record)
     return records
@@ -377,8 +378,11 @@ class _Monitor:
                                    every=_log_every(config, config.pop_size),
                                    constrained=problem.has_constraints())
 
-    def record(self, prepared: Prepared, result: Result) -> RunRecord:
-        """The run's record: resolved configuration, summary, history and final population."""
+    def record(self, prepared: Prepared, result: Result,
+               machine: dict[str, Any] | None = None) -> RunRecord:
+        """The run's record: resolved configuration, summary, history and final population;
+        `machine` is `environment(device)` where the caller has it already (a batch's seeds share
+        it: reading the package versions costs tens of ms)."""
         config, problem, algorithm = prepared
         device = config.device
         if problem_kind(problem) == MULTITASK:
@@ -401,7 +405,7 @@ class _Monitor:
             },
             **self.front_info,
             **({"problem_source": _source(problem)} if _source(problem) is not None else {}),
-            "environment": environment(device),
+            "environment": environment(device) if machine is None else machine,
         }
         summary = {
             "algo": config.algo, "problem": config.problem, "n_var": problem.n_var,
