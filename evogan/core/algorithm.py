@@ -53,7 +53,7 @@ class LockstepAsk(Protocol):
     what its own `ask` would return in distribution (each drawing its own randomness from its own
     generator), and leave each in the state its `ask` would; what it may share is the work: a
     learned operator trains the K seeds' networks as one stacked network (EMT-GS's transfer
-    GANs do, `evogan.multitask.emtgs.EMTGS.ask_many`). The tells stay per algorithm.
+    GANs do, `evogan.algorithms.multitask.emtgs.EMTGS.ask_many`). The tells stay per algorithm.
     """
 
     @classmethod
