@@ -9,7 +9,8 @@ skips the complete records whose configuration matches, redoes the missing or in
 and reports (never overwrites) records that do not parse. A failed run leaves a failure note
 `seed-<seed>.failed.json` next to where its record would be, and the campaign goes on. Ctrl-C
 or SIGTERM stops the workers and raises `CampaignInterrupted`; local workers also end when the
-driver is killed.
+driver is killed. With `batch_seeds` K > 1 (`--batch-seeds`), up to K seeds of a cell are one job
+run in lockstep (`SeedBatch`, `evogan.lab.run.execute_batch`), each still its own record.
 
 A campaign file (`evogan compare campaign.toml --out DIR`) looks like this; every key but
 `algos` and `problems` is optional, and a label may name a registered algorithm with settings:
