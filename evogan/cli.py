@@ -163,6 +163,9 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
     how.add_argument("--workers", type=int, default=None,
                      help=f"local worker processes (default: the number of cores, "
                      f"{os.cpu_count()})")
+    how.add_argument("--batch-seeds", type=int, default=1, metavar="K",
+                     help="run up to K seeds of each algorithm x problem cell as one job, in "
+                          "lockstep (EMT-GS trains their GANs as one stacked network; default 1)")
     how.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                      help="run on Ray: an existing cluster at ADDRESS, else a fresh local one")
     how.add_argument("--gpus-per-run", type=float, default=0.0,
@@ -387,6 +390,8 @@ def run_compare_command(args: argparse.Namespace) -> int:
                           "Ray hides the GPUs from runs that reserve none")
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers {args.workers} must be a positive integer")
+    if args.batch_seeds < 1:
+        raise ConfigError(f"--batch-seeds {args.batch_seeds} must be a positive integer")
     if args.control is not None and args.control not in campaign.algos:
         raise ConfigError(f"--control {args.control!r} is not one of the campaign's algorithms "
                           f"({', '.join(campaign.algos)})")
@@ -394,7 +399,7 @@ def run_compare_command(args: argparse.Namespace) -> int:
                else LocalPool(args.workers))
     show = not args.quiet and sys.stderr.isatty()
     try:
-        result = run_campaign(campaign, args.out, backend=backend,
+        result = run_campaign(campaign, args.out, backend=backend, batch_seeds=args.batch_seeds,
                               on_progress=CampaignProgressLine(sys.stderr) if show else None)
     except CampaignInterrupted as stop:
         if show:

@@ -14,7 +14,8 @@ from evogan.core.callback import Callback, RunState
 from evogan.core.errors import ConfigError, EvaluationError, OperatorError
 from evogan.core.rng import make_rng
 
-__all__ = ["EQUALITY_EPS", "Result", "constraint_violation", "evaluate", "minimize"]
+__all__ = ["EQUALITY_EPS", "Result", "constraint_violation", "evaluate", "minimize",
+           "minimize_lockstep"]
 
 EQUALITY_EPS = 1e-4
 """An equality constraint h(x) = 0 counts as the inequality |h(x)| - EQUALITY_EPS <= 0 (pymoo's
@@ -95,7 +96,11 @@ def evaluate(problem: Problem, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _checked_ask(algorithm: Algorithm, problem: Problem) -> np.ndarray:
     """The algorithm's next batch, refused with a one-line error if it is not a finite
     (n, n_var) array of at least one row."""
-    X = algorithm.ask()
+    return _checked(algorithm, problem, algorithm.ask())
+
+
+def _checked(algorithm: Algorithm, problem: Problem, X: np.ndarray) -> np.ndarray:
+    """`X`, what `algorithm` asked, if it is a finite (n >= 1, n_var) array (else OperatorError)."""
     name = type(algorithm).__name__
     if not isinstance(X, np.ndarray) or X.ndim != 2 or X.shape[1] != problem.n_var or not len(X):
         shape = X.shape if isinstance(X, np.ndarray) else type(X).__name__
@@ -154,3 +159,75 @@ def minimize(
         X=X_pop, F=F_pop, CV=cv_pop, n_evals=state.n_evals, n_gen=state.n_gen, wall_s=state.elapsed_s,
         seed=seed, callbacks=tuple(callbacks),
     )
+
+
+def _lockstep_asks(algorithms: Sequence[Algorithm]) -> list[np.ndarray]:
+    """Every algorithm's next batch: through their class's `ask_many` (`LockstepAsk`) where all
+    share one class that has it, else each its own `ask`."""
+    kind = type(algorithms[0])
+    ask_many = getattr(kind, "ask_many", None)
+    if ask_many is not None and all(type(a) is kind for a in algorithms):
+        return list(ask_many(algorithms))
+    return [algorithm.ask() for algorithm in algorithms]
+
+
+def minimize_lockstep(
+    problem: Problem,
+    algorithms: Sequence[Algorithm],
+    *,
+    seeds: Sequence[int],
+    max_evals: int,
+    callbacks: Sequence[Sequence[Callback]] | None = None,
+    device: str = "cpu",
+) -> list[Result]:
+    """Run K algorithms, algorithm i from `seeds[i]`, on one `problem` in lockstep, one
+    generation of each at a time; each stops at exactly `max_evals` evaluations, as `minimize`.
+
+    Every algorithm has its own numpy generator (`make_rng(seeds[i])`), population and
+    `callbacks[i]`; their batches of a generation are evaluated in one call of the problem (rows
+    are evaluated independently, so each F is what `minimize` would get). Where all algorithms
+    are of one class with an `ask_many` classmethod (`evogan.core.algorithm.LockstepAsk`), the
+    K asks of a generation go through it, which lets a learned operator train the K seeds'
+    networks as one stacked network; otherwise each asks on its own and the K runs simply go
+    side by side. Every `Result.wall_s` is the time of the whole lockstep loop.
+
+    Raises:
+        ConfigError: if `max_evals` is not a positive integer, or `seeds` and `callbacks` do
+            not have one entry per algorithm.
+        EvaluationError: if the problem returns NaN or inf (objectives or constraints).
+    """
+    if int(max_evals) != max_evals or max_evals < 1:
+        raise ConfigError(f"max_evals must be a positive integer, got {max_evals!r}")
+    callbacks = [()] * len(algorithms) if callbacks is None else callbacks
+    if not algorithms or len(seeds) != len(algorithms) or len(callbacks) != len(algorithms):
+        raise ConfigError(f"minimize_lockstep needs one seed and one callback list per algorithm, "
+                          f"got {len(algorithms)} algorithms, {len(seeds)} seeds, "
+                          f"{len(callbacks)} callback lists")
+    for algorithm, seed in zip(algorithms, seeds, strict=True):
+        algorithm.setup(problem, rng=make_rng(seed), device=device)
+    states = [RunState(problem=problem, algorithm=a, max_evals=int(max_evals)) for a in algorithms]
+    start = time.perf_counter()
+    for state, hooks in zip(states, callbacks, strict=True):
+        _notify(hooks, "on_start", state)
+    while running := [i for i, state in enumerate(states) if state.n_evals < max_evals]:
+        asked = _lockstep_asks([algorithms[i] for i in running])
+        batches = [_checked(algorithms[i], problem, X)[: max_evals - states[i].n_evals]
+                   for i, X in zip(running, asked, strict=True)]
+        F_all, cv_all = evaluate(problem, np.concatenate(batches))
+        ends = np.cumsum([len(X) for X in batches])
+        for i, X, F, cv in zip(running, batches, np.split(F_all, ends[:-1]),
+                               np.split(cv_all, ends[:-1]), strict=True):
+            algorithms[i].tell(X, F, cv)
+            state = states[i]
+            state.n_evals += len(X)
+            state.n_gen += 1
+            state.elapsed_s = time.perf_counter() - start
+            _notify(callbacks[i], "on_generation", state)
+    results = []
+    for algorithm, seed, state, hooks in zip(algorithms, seeds, states, callbacks, strict=True):
+        _notify(hooks, "on_end", state)
+        X_pop, F_pop, cv_pop = algorithm.population()
+        results.append(Result(
+            X=X_pop, F=F_pop, CV=cv_pop, n_evals=state.n_evals, n_gen=state.n_gen,
+            wall_s=time.perf_counter() - start, seed=seed, callbacks=tuple(hooks)))
+    return results

@@ -261,6 +261,8 @@ def test_campaign_file_round_trip_and_errors(tmp_path):
     (["--algos", "ga", "--problems", "zdt1", "--ray", "--device", "cuda", "--out", "x"],
      "on Ray needs --gpus-per-run"),
     (["c.toml", "--algos", "ga"], "either a campaign file or --algos"),
+    (["--algos", "ga", "--problems", "zdt1", "--batch-seeds", "0", "--out", "x"],
+     "--batch-seeds 0 must be a positive integer"),
 ])
 def test_bad_input_gives_one_line_config_errors(argv, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 from pymoo.core.problem import Problem
 
-__all__ = ["Algorithm"]
+__all__ = ["Algorithm", "LockstepAsk"]
 
 
 @runtime_checkable
@@ -41,3 +42,20 @@ class Algorithm(Protocol):
 
     def metrics(self) -> dict[str, float]:
         """Diagnostics of the last generation (GAN losses, survival shares); may be empty."""
+
+
+class LockstepAsk(Protocol):
+    """The optional hook of batched seeds (`evogan.engine.minimize_lockstep`): a classmethod
+    `ask_many` on an algorithm class that makes the next batch of K instances at once.
+
+    The lockstep loop calls `type(a).ask_many(algorithms)` instead of each `a.ask()` when all K
+    algorithms of a generation are instances of that one class. It must return, per algorithm,
+    what its own `ask` would return in distribution (each drawing its own randomness from its own
+    generator), and leave each in the state its `ask` would; what it may share is the work: a
+    learned operator trains the K seeds' networks as one stacked network (EMT-GS's transfer
+    GANs do, `evogan.algorithms.multitask.emtgs.EMTGS.ask_many`). The tells stay per algorithm.
+    """
+
+    @classmethod
+    def ask_many(cls, algorithms: Sequence[Algorithm]) -> list[np.ndarray]:
+        """The next batch of each algorithm, (n_i, n_var) each, in the order given."""

@@ -11,6 +11,7 @@ the last partial mini-batch dropped, so fewer samples than a batch means no trai
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -180,6 +181,14 @@ class TransferGANs:
     def _tensor(self, array: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(array, dtype=torch.float32, device=self.device)
 
+    def _uniform(self, rng: np.random.Generator | Sequence[np.random.Generator], n: int
+                 ) -> np.ndarray:
+        """Uniform draws (pairs, n), from one generator or block by block from several."""
+        if isinstance(rng, np.random.Generator):
+            return rng.random((self.n_pairs, n))
+        block = self.n_pairs // len(rng)
+        return np.concatenate([r.random((block, n)) for r in rng])  # (pairs, n)
+
     def translate(self, source: np.ndarray) -> np.ndarray:
         """Generator outputs (pairs, n, width) for source samples (pairs, n, width); each pair's
         n samples are normalised as one batch."""
@@ -192,7 +201,7 @@ class TransferGANs:
         source: np.ndarray,
         *,
         epochs: int,
-        rng: np.random.Generator,
+        rng: np.random.Generator | Sequence[np.random.Generator],
         unpermute_output: bool = False,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Continue training on target samples `real` with `source` as input, (pairs, n, width).
@@ -200,7 +209,9 @@ class TransferGANs:
         Per pair, the source samples are shuffled once per call and each epoch shuffles the real
         ones; mini-batch i pairs real batch i with source batch i; the last partial batch is
         dropped (Q7). Adam starts afresh at every call (Q4), both gradients come from one
-        forward pass (Q6).
+        forward pass (Q6). The shuffles come from `rng`; given a sequence of K generators (K
+        seeds' pairs stacked, `EMTGS.ask_many`), generator i shuffles the i-th block of
+        pairs / K pairs, so that each seed draws from its own stream.
 
         Returns:
             The generators' outputs (pairs, n, width) on the shuffled source (the reference's
@@ -210,7 +221,7 @@ class TransferGANs:
         """
         cfg = self.config
         n = real.shape[1]
-        source_order = np.argsort(rng.random((self.n_pairs, n)), axis=1)  # (pairs, n)
+        source_order = np.argsort(self._uniform(rng, n), axis=1)  # (pairs, n)
         shuffled_source = np.take_along_axis(source, source_order[:, :, None], axis=1)
         source_t, real_t = self._tensor(shuffled_source), self._tensor(real)
         g_params = self.generator_.params + self.g_norm_
@@ -220,7 +231,7 @@ class TransferGANs:
         n_batches = n // cfg.batch_size
         d_losses, g_losses = [], []
         for _ in range(epochs):
-            real_order = np.argsort(rng.random((self.n_pairs, n)), axis=1)  # (pairs, n)
+            real_order = np.argsort(self._uniform(rng, n), axis=1)  # (pairs, n)
             for i in range(n_batches):
                 batch = slice(i * cfg.batch_size, (i + 1) * cfg.batch_size)
                 fake = self._generate(source_t[:, batch])

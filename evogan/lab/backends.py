@@ -1,7 +1,9 @@
 """Where a campaign's runs execute: a local process pool or a Ray cluster.
 
-A backend receives jobs (anything with a `config`, a `RunConfig`) and a run function, and yields
-each job with its record, or with the exception its run raised, as runs finish. Workers only
+A backend receives jobs (anything with a `config`: a `RunConfig`, or a batch of seeds' tuple of
+them) and a run function, and yields each job with its record (a batch: its list of records), or
+with the exception its run raised, as runs finish. A batch of seeds is one task: one worker
+process, or one Ray task with one CPU and `gpus_per_run` GPUs. Workers only
 compute; the driver writes every record. Local workers use one thread each and end with their
 driver however it ends.
 """
@@ -22,7 +24,8 @@ from evogan.core.errors import ConfigError
 from evogan.lab.config import RunConfig
 from evogan.lab.record import RunRecord
 
-__all__ = ["THREAD_ENV", "Job", "LocalPool", "RayBackend", "RunFunction", "execute_in_worker"]
+__all__ = ["THREAD_ENV", "BatchRunFunction", "Job", "LocalPool", "RayBackend", "RunFunction",
+           "execute_batch_in_worker", "execute_in_worker"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +33,15 @@ THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 """Thread-pool variables set to 1 in every worker, so that parallel runs do not fight."""
 
 RunFunction = Callable[[RunConfig], RunRecord]
+BatchRunFunction = Callable[[tuple[RunConfig, ...]], list[RunRecord]]
+"""Runs a batch of seeds (`evogan.lab.run.execute_batch`), one record per configuration."""
 
 
 class Job(Protocol):
-    """What a backend runs: one configuration (a campaign's `RunSpec`)."""
+    """What a backend runs: one configuration (a campaign's `RunSpec`) or a batch of seeds'
+    configurations (a campaign's `SeedBatch`), passed to the run function as they are."""
 
-    config: RunConfig
+    config: Any
 
 
 J = TypeVar("J", bound=Job)
@@ -84,7 +90,15 @@ def execute_in_worker(config: RunConfig) -> RunRecord:
     return execute(config)
 
 
-def _ray_task(run: RunFunction, config: RunConfig) -> RunRecord:
+def execute_batch_in_worker(configs: tuple[RunConfig, ...]) -> list[RunRecord]:
+    """The run function of batched seeds: `evogan.lab.run.execute_batch`, imported in the
+    worker."""
+    from evogan.lab.run import execute_batch
+
+    return execute_batch(configs)
+
+
+def _ray_task(run: Callable[[Any], Any], config: Any) -> Any:
     _limit_threads()
     return run(config)
 
@@ -124,13 +138,13 @@ class LocalPool:
         if self.workers < 1:
             raise ConfigError(f"--workers {workers} must be a positive integer")
 
-    def run(self, run: RunFunction, specs: Sequence[J]
-            ) -> Iterator[tuple[J, RunRecord | BaseException]]:
+    def run(self, run: RunFunction | BatchRunFunction, specs: Sequence[J]
+            ) -> Iterator[tuple[J, RunRecord | list[RunRecord] | BaseException]]:
         """Yield (spec, record or the exception the run raised) as runs finish."""
         with _thread_env():
             executor = ProcessPoolExecutor(max_workers=min(self.workers, len(specs)),
                                            mp_context=_context(), initializer=_start_worker)
-            pending: dict[Future[RunRecord], J] = {}
+            pending: dict[Future[Any], J] = {}
             try:
                 pending.update({executor.submit(run, spec.config): spec for spec in specs})
                 while pending:
@@ -178,8 +192,8 @@ class RayBackend:
             raise ConfigError(f"--gpus-per-run {gpus_per_run} must be >= 0")
         self.address, self.gpus_per_run = address or None, gpus_per_run
 
-    def run(self, run: RunFunction, specs: Sequence[J]
-            ) -> Iterator[tuple[J, RunRecord | BaseException]]:
+    def run(self, run: RunFunction | BatchRunFunction, specs: Sequence[J]
+            ) -> Iterator[tuple[J, RunRecord | list[RunRecord] | BaseException]]:
         try:
             import ray
         except ImportError:

@@ -9,7 +9,8 @@ skips the complete records whose configuration matches, redoes the missing or in
 and reports (never overwrites) records that do not parse. A failed run leaves a failure note
 `seed-<seed>.failed.json` next to where its record would be, and the campaign goes on. Ctrl-C
 or SIGTERM stops the workers and raises `CampaignInterrupted`; local workers also end when the
-driver is killed.
+driver is killed. With `batch_seeds` K > 1 (`--batch-seeds`), up to K seeds of a cell are one job
+run in lockstep (`SeedBatch`, `evogan.lab.run.execute_batch`), each still its own record.
 
 A campaign file (`evogan compare campaign.toml --out DIR`) looks like this; every key but
 `algos` and `problems` is optional, and a label may name a registered algorithm with settings:
@@ -65,7 +66,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from evogan.core.errors import ConfigError
-from evogan.lab.backends import LocalPool, RayBackend, RunFunction, execute_in_worker
+from evogan.lab.backends import (
+    BatchRunFunction,
+    LocalPool,
+    RayBackend,
+    RunFunction,
+    execute_batch_in_worker,
+    execute_in_worker,
+)
 from evogan.lab.config import RunConfig, parse_point
 from evogan.lab.record import RunRecord, read_record, write_record, write_text_atomic
 from evogan.loading import source_digest
@@ -83,10 +91,12 @@ __all__ = [
     "CampaignResult",
     "Progress",
     "RunSpec",
+    "SeedBatch",
     "parse_seeds",
     "plan",
     "run_campaign",
     "run_published_campaign",
+    "seed_batches",
 ]
 
 logger = logging.getLogger(__name__)
@@ -404,6 +414,28 @@ class RunSpec:
         return out / self.folder.with_name(self.folder.name + ".failed.json")
 
 
+@dataclass(frozen=True)
+class SeedBatch:
+    """Runs of one algorithm label x problem x budget cell that differ only in their seed, run as
+    one job in lockstep (`--batch-seeds`, `evogan.lab.run.execute_batch`)."""
+
+    specs: tuple[RunSpec, ...]
+
+    @property
+    def config(self) -> tuple[RunConfig, ...]:
+        return tuple(spec.config for spec in self.specs)
+
+
+def seed_batches(specs: list[RunSpec], size: int) -> list[SeedBatch]:
+    """`specs` grouped by cell (label, problem, budget), in their order, into batches of at most
+    `size` seeds."""
+    cells: dict[tuple[str, str, int], list[RunSpec]] = {}
+    for spec in specs:
+        cells.setdefault((spec.label, spec.config.problem, spec.config.max_evals), []).append(spec)
+    return [SeedBatch(tuple(cell[i : i + size])) for cell in cells.values()
+            for i in range(0, len(cell), size)]
+
+
 @dataclass
 class Plan:
     """The state of every run of a campaign in OUT before it starts."""
@@ -646,6 +678,7 @@ def _remove_staging(out: Path) -> None:
 def run_campaign(
     campaign: Campaign, out: Path, *, backend: LocalPool | RayBackend | None = None,
     run: RunFunction = execute_in_worker, on_progress: Callable[[Progress], None] | None = None,
+    batch_seeds: int = 1, run_batch: BatchRunFunction = execute_batch_in_worker,
 ) -> CampaignResult:
     """Run every missing run of `campaign` into `out` and return what happened.
 
@@ -656,6 +689,11 @@ def run_campaign(
         run: the function that turns a RunConfig into a RunRecord in a worker; it must be
             importable by name (a module-level function) so that workers can receive it.
         on_progress: called in the driver at the start and after every finished run.
+        batch_seeds: K > 1 runs up to K seeds of each algorithm x problem x budget cell as one
+            job, in lockstep (`seed_batches`, `evogan.lab.run.execute_batch`); each seed is
+            still written as its own record, with a `batch` field in its config.json. A batch
+            that fails fails each of its runs.
+        run_batch: the function that runs a batch's configurations in a worker (as `run`).
 
     Raises:
         ConfigError: bad campaign, or OUT holds records of a different campaign.
@@ -663,6 +701,8 @@ def run_campaign(
             Ctrl-C does while it runs in the main thread, unless the application handles it).
     """
     out = Path(out)
+    if int(batch_seeds) != batch_seeds or batch_seeds < 1:
+        raise ConfigError(f"--batch-seeds {batch_seeds} must be a positive integer")
     campaign.validate()
     out.mkdir(parents=True, exist_ok=True)
     with _StopSignals() as signals, _lock(out):
@@ -686,12 +726,15 @@ def run_campaign(
             backend = backend or LocalPool()
             try:
                 # closing(): a stop between two runs reaches the backend, which stops its workers
-                with contextlib.closing(backend.run(run, state.todo)) as outcomes:
-                    for spec, outcome in outcomes:
-                        with signals.held():
-                            _finish(spec, outcome, out, result, progress)
-                        if on_progress is not None:
-                            on_progress(progress)
+                jobs = (backend.run(run, state.todo) if batch_seeds == 1 else
+                        backend.run(run_batch, seed_batches(state.todo, batch_seeds)))
+                with contextlib.closing(jobs) as outcomes:
+                    for job, outcome in outcomes:
+                        for spec, one in _per_run(job, outcome):
+                            with signals.held():
+                                _finish(spec, one, out, result, progress)
+                            if on_progress is not None:
+                                on_progress(progress)
             except KeyboardInterrupt as stop:
                 signum = signal.SIGTERM if isinstance(stop, _Terminated) else signal.SIGINT
                 raise CampaignInterrupted(result, total=progress.total, signum=signum) from None
@@ -728,6 +771,16 @@ def run_published_campaign(campaign: Campaign, out: Path, *, workers: int) -> Ca
     logger.info("%d runs written, %d skipped, %d failed in %.0f s", len(result.written),
                 len(result.skipped), len(result.failed), wall_s)
     return result
+
+
+def _per_run(job: RunSpec | SeedBatch, outcome: Any
+             ) -> list[tuple[RunSpec, RunRecord | BaseException]]:
+    """A job's outcome per run: a batch's records to its seeds, or its error to each of them."""
+    if isinstance(job, RunSpec):
+        return [(job, outcome)]
+    if isinstance(outcome, BaseException):
+        return [(spec, outcome) for spec in job.specs]
+    return list(zip(job.specs, outcome, strict=True))
 
 
 def _finish(spec: RunSpec, outcome: RunRecord | BaseException, out: Path,

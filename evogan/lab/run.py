@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import platform
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -20,7 +21,7 @@ from evogan.core.callback import Callback
 from evogan.core.errors import ConfigError, EvaluationError
 from evogan.core.problem import MULTITASK, problem_kind
 from evogan.core.variation import Variation
-from evogan.engine import minimize
+from evogan.engine import Result, minimize, minimize_lockstep
 from evogan.indicators import front_hash, quality
 from evogan.lab.callbacks import History
 from evogan.lab.config import RunConfig
@@ -31,6 +32,7 @@ from evogan.registry import algorithm_entry, available_algorithms, get_algorithm
 
 __all__ = ["MULTITASK_ALIASES", "Indicators", "Prepared", "available_memory_bytes",
            "build_algorithm", "build_problem", "default_out", "environment", "execute",
+           "execute_batch",
            "indicators_of", "load_variation", "prepare", "run_prepared"]
 
 
@@ -300,51 +302,116 @@ def run_prepared(prepared: Prepared, *, callbacks: Sequence[Callback] = ()) -> R
     else the `pop_size` asked.
     """
     config, problem, algorithm = prepared
-    device = config.device
-    if problem_kind(problem) == MULTITASK:
-        fronts = [problem.reference_front(t) for t in range(problem.n_tasks)]
-        ref_points = [1.1 * front.max(axis=0) for front in fronts]
-        history = MultitaskHistory(problem, every=_log_every(config, config.pop_size * problem.n_tasks))
-        front_info = {"front_size": [len(front) for front in fronts],
-                      "front_hash": [front_hash(front) for front in fronts],
-                      "hv_ref_point": [ref.tolist() for ref in ref_points]}
-    else:
-        front, ref_point, front_info = indicators_of(config, problem)
-        history = History(front, ref_point, every=_log_every(config, config.pop_size),
-                          constrained=problem.has_constraints())
-    try:
+    monitor = _Monitor(config, problem)
+    with _naming_user_problem(config, problem):
         result = minimize(problem, algorithm, seed=config.seed, max_evals=config.max_evals,
-                          callbacks=(history, *callbacks), device=device)
+                          callbacks=(monitor.history, *callbacks), device=config.device)
+    return monitor.record(prepared, result)
+
+
+def execute_batch(configs: Sequence[RunConfig]) -> list[RunRecord]:
+    """Run K seeds of one algorithm x problem cell in lockstep (`evogan.engine.minimize_lockstep`)
+    and return their records, each what `execute` would write for its seed, plus a `batch`
+    field in its config (`{"size": K, "seeds": [...]}`): where the algorithm has a lockstep hook
+    (EMT-GS) the seeds' GAN networks are trained stacked, so a batched seed is statistically,
+    not bitwise, its unbatched run. Each record's `wall_s` is its share of the batch's wall time
+    (the batch's time / K).
+
+    Raises:
+        ConfigError: the configurations differ in anything but their seed, or repeat a seed.
+    """
+    configs = list(configs)
+    if not configs:
+        raise ConfigError("a batch of seeds needs at least one configuration")
+    alike = [c.replace(seed=configs[0].seed) for c in configs]
+    seeds = [c.seed for c in configs]
+    if any(c != alike[0] for c in alike) or len(set(seeds)) != len(seeds):
+        raise ConfigError(f"a batch of seeds must be one configuration with distinct seeds; got "
+                          f"{len(configs)} configurations, seeds {seeds}")
+    prepared = [prepare(config) for config in configs]
+    problem = prepared[0].problem
+    monitors = [_Monitor(p.config, problem) for p in prepared]
+    with _naming_user_problem(configs[0], problem):
+        results = minimize_lockstep(
+            problem, [p.algorithm for p in prepared], seeds=seeds,
+            max_evals=configs[0].max_evals, callbacks=[(m.history,) for m in monitors],
+            device=prepared[0].config.device)
+    batch = {"size": len(configs), "seeds": seeds}
+    machine = environment(prepared[0].config.device)
+    records = []
+    for monitor, one, result in zip(monitors, prepared, results, strict=True):
+        result.wall_s /= len(configs)
+        record = monitor.record(one, result, machine)
+        record.config["batch"] = batch
+        records.append(record)
+    return records
+
+
+@contextlib.contextmanager
+def _naming_user_problem(config: RunConfig, problem: Problem) -> Iterator[None]:
+    """Prefix an evaluation error of a user's problem with its `--problem` spec."""
+    try:
+        yield
     except EvaluationError as error:
         if _source(problem) is None:
             raise
         raise EvaluationError(f"--problem {config.problem!r}: {error}") from None
-    if problem_kind(problem) == MULTITASK:
-        indicators = multitask_quality(problem, result.X, result.F)
-    else:
-        indicators = quality(result.F, front, ref_point,
-                             cv=result.CV if problem.has_constraints() else None)
-    pop_size_used = int(getattr(algorithm, "pop_size_", config.pop_size))
-    resolved = {
-        **config.to_dict(),
-        "pop_size_used": pop_size_used,
-        "n_var": problem.n_var,
-        "n_obj": problem.n_obj,
-        "problem_kind": problem_kind(problem),
-        "device": device,
-        "algorithm_params": {
-            key: _jsonable(value)
-            for key, value in {**algorithm_entry(config.algo).parameters(), **config.params,
-                               "pop_size": config.pop_size}.items()
-        },
-        **front_info,
-        **({"problem_source": _source(problem)} if _source(problem) is not None else {}),
-        "environment": environment(device),
-    }
-    summary = {
-        "algo": config.algo, "problem": config.problem, "n_var": problem.n_var,
-        "n_obj": problem.n_obj, "seed": config.seed, "n_evals": result.n_evals,
-        "n_gen": result.n_gen, "pop_size_used": pop_size_used, **indicators,
-        "wall_s": result.wall_s,
-    }
-    return RunRecord(config=resolved, summary=summary, history=history.rows, X=result.X, F=result.F)
+
+
+class _Monitor:
+    """The history callback of one run and the record made from its result."""
+
+    def __init__(self, config: RunConfig, problem: Problem) -> None:
+        self.problem = problem
+        if problem_kind(problem) == MULTITASK:
+            fronts = [problem.reference_front(t) for t in range(problem.n_tasks)]
+            ref_points = [1.1 * front.max(axis=0) for front in fronts]
+            self.history: History | MultitaskHistory = MultitaskHistory(
+                problem, every=_log_every(config, config.pop_size * problem.n_tasks))
+            self.front_info: dict[str, Any] = {
+                "front_size": [len(front) for front in fronts],
+                "front_hash": [front_hash(front) for front in fronts],
+                "hv_ref_point": [ref.tolist() for ref in ref_points]}
+        else:
+            self.front, self.ref_point, self.front_info = indicators_of(config, problem)
+            self.history = History(self.front, self.ref_point,
+                                   every=_log_every(config, config.pop_size),
+                                   constrained=problem.has_constraints())
+
+    def record(self, prepared: Prepared, result: Result,
+               machine: dict[str, Any] | None = None) -> RunRecord:
+        """The run's record: resolved configuration, summary, history and final population;
+        `machine` is `environment(device)` where the caller has it already (a batch's seeds share
+        it: reading the package versions costs tens of ms)."""
+        config, problem, algorithm = prepared
+        device = config.device
+        if problem_kind(problem) == MULTITASK:
+            indicators = multitask_quality(problem, result.X, result.F)
+        else:
+            indicators = quality(result.F, self.front, self.ref_point,
+                                 cv=result.CV if problem.has_constraints() else None)
+        pop_size_used = int(getattr(algorithm, "pop_size_", config.pop_size))
+        resolved = {
+            **config.to_dict(),
+            "pop_size_used": pop_size_used,
+            "n_var": problem.n_var,
+            "n_obj": problem.n_obj,
+            "problem_kind": problem_kind(problem),
+            "device": device,
+            "algorithm_params": {
+                key: _jsonable(value)
+                for key, value in {**algorithm_entry(config.algo).parameters(), **config.params,
+                                   "pop_size": config.pop_size}.items()
+            },
+            **self.front_info,
+            **({"problem_source": _source(problem)} if _source(problem) is not None else {}),
+            "environment": environment(device) if machine is None else machine,
+        }
+        summary = {
+            "algo": config.algo, "problem": config.problem, "n_var": problem.n_var,
+            "n_obj": problem.n_obj, "seed": config.seed, "n_evals": result.n_evals,
+            "n_gen": result.n_gen, "pop_size_used": pop_size_used, **indicators,
+            "wall_s": result.wall_s,
+        }
+        return RunRecord(config=resolved, summary=summary, history=self.history.rows,
+                         X=result.X, F=result.F)

@@ -85,6 +85,11 @@ class MultitaskAlgorithm(ABC):
             transfer = np.zeros(len(U), dtype=bool)
         else:
             U, task, transfer = self._offspring()
+        return self._asked(U, task, transfer)
+
+    def _asked(self, U: np.ndarray, task: np.ndarray, transfer: np.ndarray) -> np.ndarray:
+        """Offspring U (n, D_u) of tasks `task` (n,) as problem rows, remembering which came
+        from transfer (n,) for `tell`."""
         self.transfer_ = transfer
         return self.problem_.with_task(U, task)
 

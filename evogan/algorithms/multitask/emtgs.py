@@ -224,46 +224,103 @@ class EMTGS(MultitaskAlgorithm):
             translated[t, k] = self._samples(output[index])
         return translated
 
-    def _train(self, epochs: int) -> np.ndarray:
-        """Train every pair's GAN for `epochs`; returns the translations (T, T, N, D_u)."""
-        real, source = self._pair_samples()
-        output, d_loss, g_loss = self.gans_.train(
-            real, source, epochs=epochs, rng=self.rng_,
-            unpermute_output=self.unpermute_training_output,
-        )
-        self.losses_ = (float(np.mean(d_loss)), float(np.mean(g_loss)))
-        self.epochs_trained_ = epochs
-        return self._translations(output)
+    def _lockstep_key(self) -> tuple[object, ...]:
+        """What must agree for seeds to share stacked GANs: settings, shapes and generation."""
+        return (self.layout, self.gan_config, self.initial_epochs, self.retrain_epochs,
+                self.retrain_interval, self.unpermute_training_output, self.gen_,
+                self.device_, np.shape(self.U_))
 
-    def _build_gans(self) -> None:
-        n_samples, width = self._samples(self.U_[0]).shape
-        if n_samples < self.gan_config.batch_size:
+    @staticmethod
+    def _train_many(algorithms: Sequence[EMTGS], epochs: int) -> list[np.ndarray]:
+        """Train the stacked GANs of `algorithms` (every pair of every seed) for `epochs`; each
+        seed shuffles with its own generator. Returns each seed's translations (T, T, N, D_u)."""
+        first = algorithms[0]
+        samples = [a._pair_samples() for a in algorithms]
+        output, d_loss, g_loss = first.gans_.train(
+            np.concatenate([real for real, _ in samples]),  # (K * pairs, n, width)
+            np.concatenate([source for _, source in samples]),
+            epochs=epochs, rng=[a.rng_ for a in algorithms],
+            unpermute_output=first.unpermute_training_output,
+        )
+        return [a._trained(output, d_loss, g_loss, i, epochs) for i, a in enumerate(algorithms)]
+
+    def _trained(self, output: np.ndarray, d_loss: np.ndarray, g_loss: np.ndarray, slot: int,
+                 epochs: int) -> np.ndarray:
+        """Take this seed's block `slot` of a stacked training's outputs and losses."""
+        block = slice(slot * len(self.pairs_), (slot + 1) * len(self.pairs_))
+        self.losses_ = (float(np.mean(d_loss[block])), float(np.mean(g_loss[block])))
+        self.epochs_trained_ = epochs
+        return self._translations(output[block])
+
+    @staticmethod
+    def _build_gans(algorithms: Sequence[EMTGS]) -> None:
+        """One stacked TransferGANs for every pair of every seed in `algorithms`, shared by them
+        and initialised from the first one's torch generator, then its initial training."""
+        first = algorithms[0]
+        n_samples, width = first._samples(first.U_[0]).shape
+        if n_samples < first.gan_config.batch_size:
             logger.warning(
                 "EMT-GS: %d GAN samples per task < batch size %d, so the GANs are never "
-                "trained (as in the reference code)", n_samples, self.gan_config.batch_size,
+                "trained (as in the reference code)", n_samples, first.gan_config.batch_size,
             )
         from evogan.gan.transfer import TransferGANs
 
-        self.gans_ = TransferGANs(
-            len(self.pairs_), width, config=self.gan_config, generator=self.torch_generator_,
-            device=self.device_,
+        gans = TransferGANs(
+            len(algorithms) * len(first.pairs_), width, config=first.gan_config,
+            generator=first.torch_generator_, device=first.device_,
         )
-        self._train(self.initial_epochs)  # its translations are recomputed below
+        for algorithm in algorithms:
+            algorithm.gans_ = gans
+        EMTGS._train_many(algorithms, first.initial_epochs)  # translations recomputed below
 
-    def _offspring(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        self.epochs_trained_ = 0
-        if self.gans_ is None:
-            self._build_gans()
-        self.gen_ += 1
-        if self.gen_ % self.retrain_interval == 0:
-            translated = self._train(self.retrain_epochs)
-        else:
-            translated = self._translations(self.gans_.translate(self._pair_samples()[1]))
+    @staticmethod
+    def _translated_many(algorithms: Sequence[EMTGS]) -> list[np.ndarray]:
+        """This generation's translations (T, T, N, D_u) of each seed, from the GANs they share:
+        built and trained first if needed, trained further in retraining generations."""
+        first = algorithms[0]
+        for algorithm in algorithms:
+            algorithm.epochs_trained_ = 0
+        if first.gans_ is None:
+            EMTGS._build_gans(algorithms)
+        for algorithm in algorithms:
+            algorithm.gen_ += 1
+        if first.gen_ % first.retrain_interval == 0:
+            return EMTGS._train_many(algorithms, first.retrain_epochs)
+        sources = np.concatenate([a._pair_samples()[1] for a in algorithms])
+        output = first.gans_.translate(sources)  # (K * pairs, n, width)
+        per = len(first.pairs_)
+        return [a._translations(output[i * per : (i + 1) * per]) for i, a in enumerate(algorithms)]
+
+    def _ide(self, translated: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return ide_offspring(
             self.U_, self.prev_U_, translated, rng=self.rng_, p_random_base=self.p_random_base,
             cr=self.cr, f_mean=self.f_mean, f_std=self.f_std,
         )
 
+    def _offspring(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self._ide(self._translated_many([self])[0])
+
+    @classmethod
+    def ask_many(cls, algorithms: Sequence[EMTGS]) -> list[np.ndarray]:
+        """The next batch of K EMT-GS runs in lockstep (`evogan.core.algorithm.LockstepAsk`):
+        every pair's GAN of every seed is one network of a single stacked `TransferGANs`
+        (K * T (T - 1) networks, one Adam step for all), so that a generation's training costs
+        about one seed's number of torch operations.
+
+        Each seed keeps its own population, numpy generator (its shuffles, DE and crossover
+        draws) and record. It is statistically the same run as an unbatched one but not bit for
+        bit: the stacked networks are initialised, and their dropout masks drawn, from the first
+        seed's torch generator (one stream for the whole stack), so a seed's networks depend on
+        its place in the batch. Seeds whose settings, shapes or generation differ, and the
+        initial population, are asked one by one.
+        """
+        first = algorithms[0]
+        if not first.U_ or any(a._lockstep_key() != first._lockstep_key() or
+                               a.gans_ is not first.gans_ for a in algorithms):
+            return [algorithm.ask() for algorithm in algorithms]
+        return [a._asked(*a._ide(translated))
+                for a, translated in zip(algorithms, cls._translated_many(algorithms),
+                                         strict=True)]
     def _extra_metrics(self) -> dict[str, float]:
         return {
             "gan_epochs": float(self.epochs_trained_),
