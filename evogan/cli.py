@@ -293,6 +293,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     prepared = prepare(config)  # every check that needs the problem, before anything is written
+    if "torch" in sys.modules and "OMP_NUM_THREADS" not in os.environ:
+        from evogan.device import set_cpu_threads
+
+        set_cpu_threads()  # one thread, as a campaign's workers; recorded as torch_threads
     out = Path(args.out) if args.out else default_out(config, prepared.problem)
     check_writable(out, overwrite=args.overwrite)
     callbacks = []

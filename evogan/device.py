@@ -8,7 +8,10 @@ __all__ = ["DEFAULT_CPU_THREADS", "resolve_device", "set_cpu_threads"]
 
 DEFAULT_CPU_THREADS = 1
 """Small networks train fastest on one thread: with two threads on two cores a GMOEA step took
-~170x longer on our machine (thread hand-off dominates a few-hundred-kFLOP step)."""
+~170x longer on our machine (thread hand-off dominates a few-hundred-kFLOP step), and an `egan`
+run on ZDT1 7-17x longer while the other core was busy (results/egan_speed). Campaign workers and
+`evogan toy` use it, and so does `evogan run` for a torch algorithm unless OMP_NUM_THREADS is
+set."""
 
 
 def resolve_device(name: str) -> str:

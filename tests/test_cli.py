@@ -3,6 +3,7 @@
 import io
 import json
 import logging
+import os
 import subprocess
 import sys
 
@@ -134,6 +135,18 @@ def test_user_variation_file_runs_from_the_cli(tmp_path):
     assert _run("--algo", "ga", "--problem", "zdt1", "--max-evals", "2000",
                 "--variation", f"{module}:jitter", "--out", str(out)) == 0
     assert read_record(out).config["variation"] == f"{module}:jitter"
+
+
+@pytest.mark.parametrize(("omp", "threads"), [(None, 1), ("2", 2)])
+def test_a_torch_run_uses_one_thread_unless_omp_num_threads_says_otherwise(tmp_path, omp, threads):
+    # a fresh process: torch's thread count is per process and set once torch is imported
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    if omp is not None:
+        env["OMP_NUM_THREADS"] = omp
+    subprocess.run([sys.executable, "-m", "evogan.cli", "run", "--quiet", "--algo", "egan",
+                    "--problem", "zdt1", "--pop-size", "20", "--max-evals", "40",
+                    "--out", str(tmp_path / "r")], env=env, check=True)
+    assert read_record(tmp_path / "r").config["environment"]["torch_threads"] == threads
 
 
 def test_console_script_lists_algorithms_and_problems():
