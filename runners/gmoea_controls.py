@@ -24,10 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from evogan.lab.anytime import at_budget, budgets_csv
+from evogan.lab.anytime import budgets_csv, counts_table
 from evogan.lab.collection import Collection, Run, collect
 from evogan.lab.record import write_text_atomic
-from evogan.lab.stats import compare
 
 GAN = "gmoea"
 CONTROLS = ("gmoea-ga", "gmoea-elite-gaussian", "gmoea-untrained")
@@ -52,32 +51,15 @@ DIAGNOSTICS = (
 """(history column, what the table calls it, "last" value or "mean" over the run's rows)."""
 
 
-def counts_table(found: Collection) -> str:
+def controls_counts(found: Collection) -> str:
     budgets = sorted({EARLY, *(run.max_evals for run in found.runs)})
-    lines = [f"# {GAN} against its controls: wins / ties / losses", "",
-             f"IGD of {GAN} against each control, two-sided rank-sum, p < 0.05, over the seeds; "
-             "read from the histories at each budget. Per problem: `+` gmoea significantly "
-             "better, `-` worse, `=` no significant difference.", ""]
     pairs = [(GAN, control) for control in CONTROLS] + [("gmoea-elite-gaussian", "gmoea-ga")]
-    for budget in budgets:
-        lines += [f"## {budget:,} evaluations", "",
-                  "| problem | " + " | ".join(f"{a} vs {b}" for a, b in pairs) + " |",
-                  "|---|" + ":---:|" * len(pairs)]
-        totals = {pair: {"+": 0, "=": 0, "-": 0} for pair in pairs}
-        for instance in found.instances():
-            igd = {label: [at_budget(r, budget)["igd"] for r in found.runs
-                           if r.label == label and r.instance == instance]
-                   for label in (GAN, *CONTROLS)}
-            marks = []
-            for a, b in pairs:
-                mark = compare(igd[a], igd[b], higher_is_better=False).mark
-                totals[a, b][mark] += 1
-                marks.append(mark)
-            lines.append(f"| {instance[0]} | " + " | ".join(marks) + " |")
-        lines.append("| W/T/L | " + " | ".join("{+}/{=}/{-}".format(**totals[pair])
-                                               for pair in pairs) + " |")
-        lines.append("")
-    return "\n".join(lines)
+    return "\n".join([
+        f"# {GAN} against its controls: wins / ties / losses", "",
+        f"IGD of {GAN} against each control, two-sided rank-sum, p < 0.05, over the seeds; "
+        "read from the histories at each budget. Per problem: `+` gmoea significantly "
+        "better, `-` worse, `=` no significant difference.", "",
+        counts_table(found, pairs, budgets)])
 
 
 def _reduce(run: Run, column: str, how: str) -> float:
@@ -118,7 +100,7 @@ def main() -> None:
     found = collect(args.campaign)
     budgets = sorted({EARLY, *(run.max_evals for run in found.runs)})
     write_text_atomic(args.campaign / "budgets.csv", budgets_csv(found, budgets))
-    write_text_atomic(args.campaign / "counts.md", counts_table(found))
+    write_text_atomic(args.campaign / "counts.md", controls_counts(found))
     write_text_atomic(args.campaign / "diagnostics.md", diagnostics_table(found))
 
 
