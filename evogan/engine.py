@@ -93,12 +93,6 @@ def evaluate(problem: Problem, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return F, cv
 
 
-def _checked_ask(algorithm: Algorithm, problem: Problem) -> np.ndarray:
-    """The algorithm's next batch, refused with a one-line error if it is not a finite
-    (n, n_var) array of at least one row."""
-    return _checked(algorithm, problem, algorithm.ask())
-
-
 def _checked(algorithm: Algorithm, problem: Problem, X: np.ndarray) -> np.ndarray:
     """`X`, what `algorithm` asked, if it is a finite (n >= 1, n_var) array (else OperatorError)."""
     name = type(algorithm).__name__
@@ -133,32 +127,15 @@ def minimize(
     other one (torch generators included), so a run on the CPU is reproducible bit for bit.
     When a batch would overshoot the budget, only its first rows are evaluated and told.
     Each batch is told with its constraint violation (`evaluate`): zeros for an unconstrained
-    problem.
+    problem. It is `minimize_lockstep` with one algorithm.
 
     Raises:
         ConfigError: if `max_evals` is not a positive integer.
         EvaluationError: if the problem returns NaN or inf (objectives or constraints).
     """
-    if int(max_evals) != max_evals or max_evals < 1:
-        raise ConfigError(f"max_evals must be a positive integer, got {max_evals!r}")
-    algorithm.setup(problem, rng=make_rng(seed), device=device)
-    state = RunState(problem=problem, algorithm=algorithm, max_evals=int(max_evals))
-    start = time.perf_counter()
-    _notify(callbacks, "on_start", state)
-    while state.n_evals < max_evals:
-        X = _checked_ask(algorithm, problem)[: max_evals - state.n_evals]
-        F, cv = evaluate(problem, X)
-        algorithm.tell(X, F, cv)
-        state.n_evals += len(X)
-        state.n_gen += 1
-        state.elapsed_s = time.perf_counter() - start
-        _notify(callbacks, "on_generation", state)
-    _notify(callbacks, "on_end", state)
-    X_pop, F_pop, cv_pop = algorithm.population()
-    return Result(
-        X=X_pop, F=F_pop, CV=cv_pop, n_evals=state.n_evals, n_gen=state.n_gen, wall_s=state.elapsed_s,
-        seed=seed, callbacks=tuple(callbacks),
-    )
+    (result,) = minimize_lockstep(problem, [algorithm], seeds=[seed], max_evals=max_evals,
+                                  callbacks=[callbacks], device=device)
+    return result
 
 
 def _lockstep_asks(algorithms: Sequence[Algorithm]) -> list[np.ndarray]:
@@ -223,11 +200,12 @@ def minimize_lockstep(
             state.n_gen += 1
             state.elapsed_s = time.perf_counter() - start
             _notify(callbacks[i], "on_generation", state)
+    loop_s = time.perf_counter() - start
     results = []
     for algorithm, seed, state, hooks in zip(algorithms, seeds, states, callbacks, strict=True):
         _notify(hooks, "on_end", state)
         X_pop, F_pop, cv_pop = algorithm.population()
         results.append(Result(
             X=X_pop, F=F_pop, CV=cv_pop, n_evals=state.n_evals, n_gen=state.n_gen,
-            wall_s=time.perf_counter() - start, seed=seed, callbacks=tuple(hooks)))
+            wall_s=loop_s, seed=seed, callbacks=tuple(hooks)))
     return results

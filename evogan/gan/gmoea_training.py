@@ -142,7 +142,7 @@ class FlatAdam:
     forward pass is one matrix product with inputs that carry a trailing column of ones and its
     weight and bias gradients come from one product too; each BatchNorm's scale and shift form
     one (2, n_var) block. The module's parameters become views into these blocks. The update is
-    evogan's one Adam (`evogan.gan.adam`, one fused kernel for the whole buffer) with PyTorch's
+    evogan's one Adam (`evogan.gan.adam`, one step over the whole buffer) with PyTorch's
     default hyperparameters, as `torch.optim.Adam` has them.
     """
 
