@@ -328,8 +328,10 @@ def execute_batch(configs: Sequence[RunConfig]) -> list[RunRecord]:
     if any(c != alike[0] for c in alike) or len(set(seeds)) != len(seeds):
         raise ConfigError(f"a batch of seeds must be one configuration with distinct seeds; got "
                           f"{len(configs)} configurations, seeds {seeds}")
-    prepared = [prepare(config) for config in configs]
-    problem = prepared[0].problem
+    first = prepare(configs[0])  # the seeds share the checks and the problem
+    problem = first.problem
+    prepared = [first] + [Prepared(c, problem, build_algorithm(c))
+                          for c in (first.config.replace(seed=seed) for seed in seeds[1:])]
     monitors = [_Monitor(p.config, problem) for p in prepared]
     with _naming_user_problem(configs[0], problem):
         results = minimize_lockstep(
