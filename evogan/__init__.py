@@ -1,5 +1,11 @@
 """evogan: evolutionary multiobjective optimisation with GANs as variation operators."""
 
+from evogan.device import portable_cpu_math
+
+portable_cpu_math()  # before anything imports torch: the same bits on every x86-64 CPU
+
+# ruff: noqa: E402 (the imports below must follow the call above)
+
 from evogan.bridge import PymooMating
 from evogan.core.variation import LearnedVariation, Variation
 from evogan.engine import Result, minimize

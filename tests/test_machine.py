@@ -1,5 +1,6 @@
 """Run records name the machine: CPU model and the BLAS libraries with their kernels."""
 
+import os
 import sys
 
 import pytest
@@ -49,3 +50,22 @@ def test_every_record_names_cpu_and_blas():
     assert env["blas"] == blas_libraries()
     if sys.platform == "linux":
         assert env["processor"] != "unknown"
+
+
+def test_torch_loads_with_portable_cpu_math():
+    import torch
+
+    from evogan.device import PORTABLE_CPU_MATH
+
+    assert torch.backends.cpu.get_cpu_capability() == "DEFAULT"
+    assert os.environ["MKL_CBWR"] == PORTABLE_CPU_MATH["MKL_CBWR"]
+
+
+def test_portable_cpu_math_keeps_the_users_choice(monkeypatch):
+    from evogan.device import portable_cpu_math
+
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")
+    monkeypatch.delenv("MKL_CBWR")
+    portable_cpu_math()
+    assert os.environ["ATEN_CPU_CAPABILITY"] == "avx2"
+    assert os.environ["MKL_CBWR"] == "COMPATIBLE"

@@ -249,6 +249,7 @@ def environment(device: str) -> dict[str, Any]:
 
         info["torch_threads"] = torch.get_num_threads()
         info["torch_cpu_capability"] = torch.backends.cpu.get_cpu_capability()
+        info["mkl_cbwr"] = os.environ.get("MKL_CBWR", "unset")
         if device.startswith("cuda"):
             info["gpu"] = torch.cuda.get_device_name(torch.device(device))
     return info
