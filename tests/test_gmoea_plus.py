@@ -135,3 +135,42 @@ def test_default_chooses_the_branch_by_credit_and_logs_both_portfolios():
     last = record.history[-1]
     assert last["p_gan"] + last["p_ga"] == pytest.approx(1.0)
     assert last["p_sbx_pm"] + last["p_de"] == pytest.approx(1.0)
+
+
+def test_warmup_batches_come_from_the_ga_and_train_nothing():
+    """With warmup = 3 the first three batches are GA batches and the GAN trains first at the
+    fourth; the portfolio's probabilities stay at their start until then."""
+    record = execute(RunConfig(algo="gmoea-plus", problem="zdt1", pop_size=20, max_evals=200,
+                               seed=3, params={"epochs": 2, "warmup": 3}))
+    rows = record.history[1:]  # one row per batch after the initial population
+    assert [row["gan_batch"] for row in rows[:3]] == [0.0, 0.0, 0.0]
+    assert [row["trained"] for row in rows[:4]] == [0.0, 0.0, 0.0, 1.0]
+    assert all(row["p_gan"] == pytest.approx(0.5) for row in rows[:3])
+
+
+def lazy_run(seed: int):
+    return execute(RunConfig(algo="gmoea-plus", problem="zdt1", pop_size=20, max_evals=1200,
+                             seed=seed, params={"epochs": 2, "refit": "lazy", "w_max": 3}))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_lazy_refit_trains_once_in_a_cycle_and_only_before_a_gan_batch(seed):
+    rows = lazy_run(seed).history[1:]
+    trained = np.array([row["trained"] for row in rows])
+    gan = np.array([row["gan_batch"] for row in rows])
+    assert (gan[trained == 1.0] == 1.0).all()  # a training is always followed by its GAN batch
+    for start in range(0, len(rows), 3):  # cycles of w_max = 3 batches
+        cycle_gan, cycle_trained = gan[start:start + 3], trained[start:start + 3]
+        assert cycle_trained.sum() == float(cycle_gan.any())  # once iff a GAN batch came
+        if cycle_gan.any():
+            assert cycle_trained[np.argmax(cycle_gan == 1.0)] == 1.0  # before the first of them
+    assert 0 < trained.sum() < len(rows) / 3  # some cycles trained, some did not
+
+
+def test_refit_and_warmup_are_checked(capsys):
+    assert main(["run", "--algo", "gmoea-plus", "--param", "refit=sometimes", "--quiet",
+                 "--max-evals", "200"]) == 2
+    assert "refit" in capsys.readouterr().err
+    assert main(["run", "--algo", "gmoea-plus", "--param", "warmup=-1", "--quiet",
+                 "--max-evals", "200"]) == 2
+    assert "warmup" in capsys.readouterr().err
