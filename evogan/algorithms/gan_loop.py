@@ -38,11 +38,9 @@ from evogan.survival import (
 
 __all__ = ["REFITS", "GANLoop"]
 
-REFITS = ("cycle", "picked", "lazy")
+REFITS = ("cycle", "picked")
 """When the learned variation refits: once per cycle of `w_max` batches, before the first
-(GMOEA); every time its branch is picked, just before it samples (evogan's `egan`); or the
-first time its branch is picked in a cycle, so that a cycle whose batches all come from the GA
-trains nothing (`gmoea-plus`)."""
+(GMOEA), or every time its branch is picked, just before it samples (evogan's `egan`)."""
 
 _SCHEDULE_METRICS = ("gan_batch", "offspring_survival", "gan_survival", "ga_survival", "trained")
 
@@ -100,9 +98,6 @@ class GANLoop:
             SBX with probability 1 and `eta_c`, then polynomial mutation with `eta_m`, GMOEA's);
             it is credited with the survival of its offspring (an adaptive `Portfolio` of
             classic operators learns from that).
-        warmup: the first `warmup` batches come from the GA branch alone, and the learned
-            variation neither trains nor samples before; the schedule's cycles and the
-            portfolio start after them.
     """
 
     def __init__(
@@ -118,7 +113,6 @@ class GANLoop:
         device: str | None = None,
         rule: CreditRule | None = None,
         ga_variation: Variation | None = None,
-        warmup: int = 0,
     ) -> None:
         if pop_size < 2:
             raise ConfigError(f"pop_size must be at least 2, got {pop_size}")
@@ -126,8 +120,6 @@ class GANLoop:
             raise ConfigError(f"w_max must be at least 1, got {w_max}")
         if refit not in REFITS:
             raise ConfigError(f"refit must be one of {', '.join(REFITS)}, got {refit!r}")
-        if warmup < 0:
-            raise ConfigError(f"warmup must be at least 0, got {warmup}")
         if rule is not None and gan is None:
             raise ConfigError("a portfolio rule needs a learned variation to choose against the GA")
         if gan is not None and not isinstance(gan, LearnedVariation):
@@ -135,7 +127,7 @@ class GANLoop:
         self.pop_size, self.w_max, self.gan, self.refit = pop_size, w_max, gan, refit
         self.eta_c, self.eta_m, self.gan_mutation, self.device = eta_c, eta_m, gan_mutation, device
         self.gan_probability = quadratic_decay(w_max)
-        self.rule, self.ga_variation, self.warmup = rule, ga_variation, warmup
+        self.rule, self.ga_variation = rule, ga_variation
 
     def setup(self, problem: Problem, *, rng: np.random.Generator, device: str = "cpu") -> None:
         """Start a new run; the variation trains on `device` unless this loop was given one."""
@@ -151,8 +143,6 @@ class GANLoop:
         self.cv_ = self.ranked_F_ = None  # its constraint violation, F under constraint-domination
         self.offspring_ = None  # the last batch asked for, on the unit cube
         self.batch_ = 0  # index of the next batch within the current cycle
-        self.warmup_left_ = self.warmup  # GA-only batches still to come
-        self.fitted_ = False  # whether the learned variation refitted in the current cycle
         self.portfolio_ = None
         if self.rule is not None:
             self.portfolio_ = Portfolio({"gan": self._gan_batch, "ga": self.ga_},
@@ -172,39 +162,27 @@ class GANLoop:
     def _batch(self) -> np.ndarray:
         """One batch of `pop_size` offspring on the unit cube from the schedule's operator."""
         gan, rng, n = self.gan, self.rng_, self.pop_size
-        if self.warmup_left_ > 0:
-            self.trained_, self.from_gan_, self.chooser_ = False, False, self.ga_
-            self.metrics_["trained"] = 0.0
-            return self.ga_(self.X_, self.ranked_F_, n, rng=rng)
-        if self.batch_ == 0:
-            self.fitted_ = False
-        self.trained_ = False
-        if gan is not None and self.refit == "cycle" and self.batch_ == 0:
-            self._fit(self.X_, self.ranked_F_)
+        self.trained_ = gan is not None and self.refit == "cycle" and self.batch_ == 0
+        if self.trained_:
+            gan.fit(self.X_, self.ranked_F_, rng=rng)
         if self.portfolio_ is not None:
             U = self.portfolio_(self.X_, self.ranked_F_, n, rng=rng)
             self.from_gan_ = self.portfolio_.last_counts_[0] > 0
-            self.chooser_ = self.portfolio_
         else:
             self.from_gan_ = gan is not None and rng.random() < self.gan_probability(self.batch_)
             U = (self._gan_batch if self.from_gan_ else self.ga_)(
                 self.X_, self.ranked_F_, n, rng=rng)
-            self.chooser_ = self.gan if self.from_gan_ else self.ga_
         self.metrics_["trained"] = float(self.trained_)
         return U
-
-    def _fit(self, X: np.ndarray, F: np.ndarray) -> None:
-        self.gan.fit(X, F, rng=self.rng_)
-        self.trained_ = self.fitted_ = True
 
     def _gan_batch(
         self, X: np.ndarray, F: np.ndarray, n: int, *, rng: np.random.Generator
     ) -> np.ndarray:
-        """`n` samples of the learned variation (refitted first under refit="picked", or
-        under refit="lazy" when it has not refitted in this cycle), mutated."""
+        """`n` samples of the learned variation (refitted first under refit="picked"), mutated."""
         gan = self.gan
-        if self.refit == "picked" or (self.refit == "lazy" and not self.fitted_):
-            self._fit(X, F)
+        if self.refit == "picked":
+            gan.fit(X, F, rng=rng)
+            self.trained_ = True
         U = checked_offspring(gan.sample(n, rng=rng), n, self.problem_.n_var, gan)
         return U if self.gan_mutation is None else self.gan_mutation(U, None, n, rng=rng)
 
@@ -224,13 +202,11 @@ class GANLoop:
         share = float(np.count_nonzero(survivors >= len(self.X_))) / m
         # rows past m were never evaluated (the budget ran out): they did not survive
         survived = survived_offspring(survivors, len(self.X_), len(self.offspring_))
-        credit_variation(self.chooser_, survived)
+        credit_variation(self.portfolio_ if self.portfolio_ is not None else
+                         self.gan if self.from_gan_ else self.ga_, survived)
         self.X_, self.F_, self.cv_ = X_all[survivors], F_all[survivors], cv_all[survivors]
         self.ranked_F_ = constrained_objectives(self.F_, self.cv_)
-        if self.warmup_left_ > 0:
-            self.warmup_left_ -= 1
-        else:
-            self.batch_ = (self.batch_ + 1) % self.w_max
+        self.batch_ = (self.batch_ + 1) % self.w_max
         self.metrics_.update(
             gan_batch=float(self.from_gan_),
             offspring_survival=share,

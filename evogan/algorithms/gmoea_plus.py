@@ -43,8 +43,7 @@ GA_BRANCHES = ("sbx-pm+de", "sbx-pm")
         "noise": choice("population", "real"), "k": integer(ge=2), "w_max": integer(ge=1),
         "epochs": integer(ge=1), "batch_size": integer(ge=1), "lr": real(gt=0),
         "eta_c": real(ge=0), "eta_m": real(ge=0), "weight": real(gt=0, le=2),
-        "cr": real(ge=0, le=1), "warmup": integer(ge=0), "refit": choice("cycle", "lazy"),
-        "cpu_threads": integer(ge=1, optional=True),
+        "cr": real(ge=0, le=1), "cpu_threads": integer(ge=1, optional=True),
     },
     memory_bytes=lambda n_var, pop_size, params: gan_memory_bytes(
         n_var, pop_size, params.get("epochs", 200)),
@@ -54,7 +53,7 @@ def make_gmoea_plus(
     noise: str = "population", p_min: float = 0.1, alpha: float = 0.3, beta: float = 0.8,
     window: int = 50, ucb_c: float = 0.5, k: int = 10, w_max: int = 5, epochs: int = 200,
     batch_size: int = 8, lr: float = 1e-4, eta_c: float = 20.0, eta_m: float = 20.0,
-    weight: float = 0.5, cr: float = 0.9, warmup: int = 0, refit: str = "cycle", device: str | None = None,
+    weight: float = 0.5, cr: float = 0.9, device: str | None = None,
     cpu_threads: int | None = DEFAULT_CPU_THREADS,
 ) -> GANLoop:
     """GMOEA's loop around `evogan.gan.gmoea_plus.GMOEAPlusGAN` with credit-driven operators.
@@ -69,10 +68,6 @@ def make_gmoea_plus(
         noise: "population" (all parents' Gaussian feeds the generator) or "real" (GMOEA's).
         p_min, alpha, beta, window, ucb_c: the rules' hyperparameters (`make_portfolio`).
         weight, cr: DE's differential weight and crossover rate.
-        warmup: batches from the GA branch alone before the GAN first trains (`GANLoop`).
-        refit: "cycle" (GMOEA: the GAN trains before each cycle of `w_max` batches) or "lazy"
-            (the first time its branch is picked in a cycle: a cycle without GAN batches trains
-            nothing).
         pop_size, k, w_max, epochs, batch_size, lr, eta_c, eta_m, device, cpu_threads: as
             `make_gmoea`.
     """
@@ -90,4 +85,4 @@ def make_gmoea_plus(
         rule=chooser("matching" if rule == "schedule" else rule), per="offspring")
     return GANLoop(pop_size=pop_size, w_max=w_max, gan=gan, eta_c=eta_c, eta_m=eta_m,
                    device=device, rule=None if rule == "schedule" else chooser(rule),
-                   ga_variation=branch, warmup=warmup, refit=refit)
+                   ga_variation=branch)
