@@ -1,20 +1,22 @@
-"""gmoea-plus: tables of its ablation and of its final comparison, from finished campaigns.
+"""gmoea-plus: tables of its ablation and of its final comparisons, from finished campaigns.
 
-The campaigns run with the CLI on 1 worker (commands in results/gmoea_plus*/README.md):
-`results/gmoea_plus` holds nsga2, gmoea-ga, gmoea and gmoea-plus on IMF1-10 (n_var = 30) to
-10,000 evaluations; `results/gmoea_plus_ablation` holds gmoea-plus with one option on at a
-time, to 3,000. Then
+The campaigns run with the CLI (commands in results/gmoea_plus*/README.md): the final
+comparisons hold nsga2, gmoea-ga, portfolio, gmoea and gmoea-plus, on IMF1-10 at n_var = 30 to
+30,000 evaluations (`results/gmoea_plus`), at n_var = 100 to 10,000 (`results/gmoea_plus_n100`),
+on ZDT/DTLZ to 30,000 (`results/gmoea_plus_classic`) and, without gmoea, on LSMOP1-9 to 30,000
+(`results/gmoea_plus_lsmop`); `results/gmoea_plus_ablation` holds gmoea-plus with one option on
+at a time, to 3,000. Then
 
     python runners/gmoea_plus.py ablation results/gmoea_plus_ablation --baselines results/gmoea_plus
     python runners/gmoea_plus.py final results/gmoea_plus
 
 write, from the run records (IGD read from the histories at each budget, `evogan.lab.anytime`):
 
-- `budgets.csv`: IGD and HV of every run at 1,000 and 3,000 evaluations (and 10,000 in the
-  final), the baselines' runs included in the ablation's;
+- `budgets.csv`: IGD and HV of every run at 1,000, 3,000, 10,000 and 30,000 evaluations (those
+  its budget reaches), the baselines' runs included in the ablation's;
 - `counts.md`: wins/ties/losses (two-sided rank-sum, p < 0.05) of each candidate against gmoea
-  and gmoea-ga (ablation), of gmoea-plus against gmoea-ga, nsga2 and gmoea (final), per problem
-  and in total, with median IGD and the final population's range along x1..x(M-1);
+  and gmoea-ga (ablation), of gmoea-plus against each baseline of `FINAL_CONTROLS` (final), per
+  problem and in total, with median IGD and the final population's range along x1..x(M-1);
 - `wall.md` (final): median wall time per run and its ratio to gmoea-ga's.
 """
 
@@ -34,7 +36,13 @@ NEW = "gmoea-plus"
 BASES = ("gmoea", "gmoea-ga")
 """The ablation measures each candidate against GMOEA (the operator's base) and its GA control."""
 
-FINAL_CONTROLS = ("gmoea-ga", "nsga2", "gmoea")
+FINAL_CONTROLS = ("gmoea-ga", "nsga2", "portfolio", "gmoea")
+"""The final comparison's baselines: the GA control, NSGA-II, the portfolio of the classic
+operators alone (SBX + PM and DE, what gmoea-plus's GA branch is) and GMOEA; those a campaign
+lacks are skipped."""
+
+ANYTIME_BUDGETS = (1_000, 3_000, 10_000, 30_000)
+"""The budgets at which the issue reads IGD, those at or below a campaign's budget."""
 
 
 def medians_table(found: Collection, labels: Sequence[str], budget: int,
@@ -92,7 +100,8 @@ def ablation(folder: Path, baselines: Path) -> None:
 
 def final(folder: Path) -> None:
     found = collect(folder)
-    budgets = sorted({1_000, 3_000, *(run.max_evals for run in found.runs)})
+    largest = max(run.max_evals for run in found.runs)
+    budgets = sorted({*(b for b in ANYTIME_BUDGETS if b <= largest), largest})
     write_text_atomic(folder / "budgets.csv", budgets_csv(found, budgets))
     pairs = [(NEW, control) for control in FINAL_CONTROLS if control in found.labels()]
     labels = [label for label in (*FINAL_CONTROLS, NEW) if label in found.labels()]

@@ -271,3 +271,13 @@ def test_unconstrained_summaries_keep_their_columns(tmp_path):
     write_fake_record(tmp_path, "a", "p", 1, igd=0.1, hv=0.5)
     write_report(tmp_path, figures=False)
     assert "feasible_share" not in read_summary(tmp_path)[0]
+
+
+def test_the_header_names_a_labels_variation_and_the_cpu_arithmetic(tmp_path):
+    config = RunConfig(algo="ga", problem="zdt1", pop_size=12, max_evals=60, seed=1,
+                       variation="evogan.operators:DifferentialEvolution")
+    write_record(execute(config), tmp_path / "records" / "ga-de")
+    write_report(tmp_path / "records")
+    header = (tmp_path / "records" / "report.md").read_text()
+    assert "algorithm `ga` with variation `evogan.operators:DifferentialEvolution`" in header
+    assert "torch_cpu_capability" in header and "mkl_cbwr" in header

@@ -138,13 +138,15 @@ def _header(found: Collection, control: str) -> list[str]:
     for label in labels:
         one = next(r for r in runs if r.label == label).record.config
         params = ", ".join(f"{k}={v}" for k, v in sorted(one.get("params", {}).items()))
-        lines.append(f"- **{label}**: algorithm `{one['algo']}`"
+        variation = f" with variation `{one['variation']}`" if one.get("variation") else ""
+        lines.append(f"- **{label}**: algorithm `{one['algo']}`" + variation
                      + (f" with {params}" if params else "") + (" (control)" if label == control
                                                                 else ""))
     env_keys = ("python", "evogan", "torch", "numpy", "pymoo", "moocore", "scipy")
     versions = "; ".join(f"{k} {', '.join(_distinct(runs, k, 'environment'))}" for k in env_keys)
     machine = "; ".join(f"{k} {', '.join(_distinct(runs, k, 'environment'))}"
-                        for k in ("platform", "processor", "cpu_count", "torch_threads"))
+                        for k in ("platform", "processor", "cpu_count", "torch_threads",
+                                  "torch_cpu_capability", "mkl_cbwr"))
     budgets = sorted({r.max_evals for r in runs})
     lines += [
         f"- seeds: {_seeds_text([int(r.record.summary['seed']) for r in runs])}",
