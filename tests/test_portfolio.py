@@ -330,7 +330,7 @@ def test_cli_rejects_a_bad_rule_in_one_line(capsys, tmp_path):
     assert main(["run", "--algo", "portfolio", "--problem", "zdt1", "--param", "rule=greedy",
                  "--out", str(out)]) == 2
     assert capsys.readouterr().err == ("evogan: error: parameter rule=greedy is not accepted; rule "
-                                       "must be one of matching, pursuit, ucb\n")
+                                       "must be one of matching, pursuit, ucb, thompson\n")
     assert not out.exists()
 
 
