@@ -10,7 +10,8 @@ from pymoo.core.problem import Problem
 from pymoo.core.selection import Selection
 
 from evogan.core.bounds import from_unit, to_unit
-from evogan.core.variation import Variation, credit_offspring
+from evogan.core.variation import Variation
+from evogan.credit import credit_offspring
 from evogan.survival import constrained_objectives
 
 __all__ = ["PymooMating"]

@@ -12,7 +12,8 @@ from evogan.bridge import PymooMating
 from evogan.cli import main
 from evogan.core.bounds import from_unit, to_unit
 from evogan.core.errors import ConfigError
-from evogan.core.variation import LearnedVariation, contribution_shares, offspring_rows
+from evogan.core.variation import LearnedVariation
+from evogan.credit import contribution_shares, offspring_rows
 from evogan.engine import evaluate, minimize
 from evogan.indicators import igd
 from evogan.lab.config import RunConfig

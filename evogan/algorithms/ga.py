@@ -10,11 +10,10 @@ from evogan.core.errors import ConfigError
 from evogan.core.variation import (
     Variation,
     checked_offspring,
-    credit_offspring,
-    offspring_rows,
     reset_variation,
     variation_diagnostics,
 )
+from evogan.credit import credit_offspring, offspring_rows
 from evogan.operators import SBX, PolynomialMutation
 from evogan.operators.combinators import Chain
 from evogan.params import choice

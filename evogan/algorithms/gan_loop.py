@@ -20,13 +20,12 @@ from evogan.core.variation import (
     LearnedVariation,
     Variation,
     checked_offspring,
-    credit_offspring,
     credit_variation,
-    offspring_rows,
     reset_variation,
     spread_diagnostics,
     variation_diagnostics,
 )
+from evogan.credit import credit_offspring, offspring_rows
 from evogan.operators import SBX, PolynomialMutation
 from evogan.operators.combinators import Chain, quadratic_decay
 from evogan.operators.portfolio import CreditRule, Portfolio

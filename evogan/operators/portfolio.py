@@ -26,7 +26,7 @@ below a floor `p_min`. Four rules:
 Two credits (`CREDITS`): the survival share of an operator's last offspring, or the share of the
 new population's front (its hypervolume contributions) that they hold alone. Both reach the
 portfolio through the variation contract's optional `credit` hook
-(`evogan.core.variation.credit_offspring`), which evogan's GA, GMOEA's loop and
+(`evogan.credit.credit_offspring`), which evogan's GA, GMOEA's loop and
 `evogan.bridge.PymooMating` call after survival; the hypervolume contributions are exact
 (moocore) and cheap for two and three objectives, and cost a hypervolume computation per
 front member beyond.
@@ -316,7 +316,7 @@ class Portfolio:
 
     - `credit="survival"`: with the share of its offspring that survived;
     - `credit="hv"`: with the share of the new population's front that its offspring hold alone,
-      the sum of their `evogan.core.variation.contribution_shares` (front normalised by its
+      the sum of their `evogan.credit.contribution_shares` (front normalised by its
       ideal and nadir points, reference point 1.1, exclusive contributions divided by their
       sum over the front), in [0, 1] and summing to at most 1 over the operators (the parents
       hold the rest). The hosts compute the shares for a portfolio that asks for them (its
@@ -401,7 +401,7 @@ class Portfolio:
             survived: (n,) booleans, one per offspring made since the last credit, in the order
                 the calls returned them.
             contribution: (n,) their contribution shares in the new population's front, which
-                `credit="hv"` needs (hosts give them: `evogan.core.variation.credit_offspring`).
+                `credit="hv"` needs (hosts give them: `evogan.credit.credit_offspring`).
 
         Raises:
             ValueError: `credit="hv"` without contributions, as when the portfolio sits inside
