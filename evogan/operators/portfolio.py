@@ -51,13 +51,13 @@ from evogan.core.variation import (
 from evogan.operators.combinators import Chain
 
 __all__ = [
+    "CREDITS",
     "PER",
     "RULES",
     "AdaptivePursuit",
     "CreditRule",
     "Portfolio",
     "ProbabilityMatching",
-    "CREDITS",
     "SlidingWindowUCB",
     "ThompsonSampling",
     "make_rule",
@@ -221,13 +221,13 @@ class ThompsonSampling:
     operator selection (L. Sun, K. Li, PPSN 2020).
 
     Thompson sampling picks each operator with the posterior probability that its draw is the
-    largest; this rule computes that probability exactly, P_i = E_{x ~ Beta_i}[prod_{j != i}
-    F_j(x)] (F_j the posterior's distribution function), rather than estimating it from draws,
-    and keeps the floor: p_i = p_min + (1 - K p_min) P_i. The portfolio then draws its
-    operators from p with the run's generator, which is Thompson sampling itself (one posterior
-    draw per choice, the operator of largest draw chosen) mixed with a uniform choice of weight
-    K p_min; nothing else is random, so `probabilities()` and the logged diagnostics draw
-    nothing.
+    largest; this rule computes that probability, P_i = E_{x ~ Beta_i}[prod_{j != i} F_j(x)]
+    (F_j the posterior's distribution function), by quadrature to about 1e-3 rather than
+    estimating it from draws, and keeps the floor: p_i = p_min + (1 - K p_min) P_i. The
+    portfolio then draws its operators from p with the run's generator, which is Thompson
+    sampling itself (one posterior draw per choice, the operator of largest draw chosen) mixed
+    with a uniform choice of weight K p_min; nothing else is random, so `probabilities()` and
+    the logged diagnostics draw nothing.
 
     Args:
         cap: C, the most pseudo-observations a posterior keeps (a_i + b_i <= C); >= 2.
