@@ -34,11 +34,10 @@ class PymooMating(InfillCriterion):
     keeps the very `Individual` objects it is given: so the mating remembers the offspring it
     made for one population, and when it is next called with a new population (the survivors
     of parents and those offspring), credits each remembered offspring that is among them, at
-    its row there. Offspring that
-    pymoo dropped as duplicates or never evaluated count as not surviving. The last
-    generation's offspring get no credit (there is no next call), and the variation's state
-    carries over between runs: give each run its own `PymooMating` (pymoo's `minimize` copies
-    the algorithm by default).
+    its row there. Offspring that pymoo dropped as duplicates or never evaluated count as not
+    surviving. The last generation's offspring get no credit (there is no next call), and the
+    variation's state carries over between runs: give each run its own `PymooMating` (pymoo's
+    `minimize` copies the algorithm by default).
 
     Args:
         variation: any evogan variation (a plain function, an operator, a learned variation).

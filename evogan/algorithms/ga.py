@@ -41,10 +41,10 @@ class GeneticAlgorithm:
     turns the pool into `n_offspring` offspring on the unit cube; survival keeps `pop_size` of
     parents and offspring, and tells the variation which offspring survived (its optional
     `credit` hook, which a `Portfolio` learns from), with their hypervolume contributions in the
-    new population if it asks. With `rank-crowding` and SBX + PM this is
-    NSGA-II (Deb et al. 2002); with `spea2` it is the GA half of GMOEA. Under constraints,
-    survival, tournament and the objectives the variation sees all follow Deb's
-    constraint-domination (`evogan.survival.constrained_objectives`).
+    new population if it asks. With `rank-crowding` and SBX + PM this is NSGA-II (Deb et al.
+    2002); with `spea2` it is the GA half of GMOEA. Under constraints, survival, tournament and
+    the objectives the variation sees all follow Deb's constraint-domination
+    (`evogan.survival.constrained_objectives`).
 
     Args:
         pop_size: population size N.
