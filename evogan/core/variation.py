@@ -19,9 +19,9 @@ after survival; combinators forward each operator its own rows through `credit_v
 A variation whose attribute `credit_contribution` is true also wants to know how much each
 offspring adds to the front: the hosts then call `credit(survived, contribution=c)`, with `c`
 (n,) the share of the new population's front that each offspring holds alone
-(`evogan.credit.contribution_shares`; 0 for one that did not survive or is dominated). Only the hosts compute
-it, and only for a variation that asks; combinators forward flags alone, so a variation that
-asks must be the one the host credits.
+(`evogan.credit.contribution_shares`; 0 for one that did not survive or is dominated). Only
+the hosts compute it, and only for a variation that asks; combinators forward flags alone, so
+a variation that asks must be the one the host credits.
 """
 
 from __future__ import annotations
