@@ -10,7 +10,8 @@ from pymoo.core.problem import Problem
 from pymoo.core.selection import Selection
 
 from evogan.core.bounds import from_unit, to_unit
-from evogan.core.variation import Variation, credit_variation
+from evogan.core.variation import Variation
+from evogan.credit import credit_offspring
 from evogan.survival import constrained_objectives
 
 __all__ = ["PymooMating"]
@@ -28,14 +29,15 @@ class PymooMating(InfillCriterion):
     the variation's `rng`, so a seeded pymoo run stays reproducible.
 
     A variation with the `credit` hook (an adaptive `Portfolio`) learns which of its offspring
-    survived. pymoo has no survival callback for matings, but its survival keeps the very
-    `Individual` objects it is given: so the mating remembers the offspring it made for one
-    population, and when it is next called with a new population (the survivors of parents and
-    those offspring), credits each remembered offspring that is among them. Offspring that
-    pymoo dropped as duplicates or never evaluated count as not surviving. The last
-    generation's offspring get no credit (there is no next call), and the variation's state
-    carries over between runs: give each run its own `PymooMating` (pymoo's `minimize` copies
-    the algorithm by default).
+    survived, and, if it asks, their hypervolume contributions in the new population (see
+    `evogan.core.variation`). pymoo has no survival callback for matings, but its survival
+    keeps the very `Individual` objects it is given: so the mating remembers the offspring it
+    made for one population, and when it is next called with a new population (the survivors
+    of parents and those offspring), credits each remembered offspring that is among them, at
+    its row there. Offspring that pymoo dropped as duplicates or never evaluated count as not
+    surviving. The last generation's offspring get no credit (there is no next call), and the
+    variation's state carries over between runs: give each run its own `PymooMating` (pymoo's
+    `minimize` copies the algorithm by default).
 
     Args:
         variation: any evogan variation (a plain function, an operator, a learned variation).
@@ -61,8 +63,9 @@ class PymooMating(InfillCriterion):
         if pop is self.credited_pop_:  # another call for the same generation (duplicates refill)
             return
         if self.pending_:
-            alive = {id(ind) for ind in pop}
-            credit_variation(self.variation, np.array([id(ind) in alive for ind in self.pending_]))
+            row = {id(ind): i for i, ind in enumerate(pop)}
+            rows = np.array([row.get(id(ind), -1) for ind in self.pending_])
+            credit_offspring(self.variation, rows, _objectives(pop))
         self.credited_pop_, self.pending_ = pop, []
 
     def _do(
@@ -76,12 +79,16 @@ class PymooMating(InfillCriterion):
             pop = pop[parents]
         xl, xu = np.asarray(problem.xl, float), np.asarray(problem.xu, float)
         U = to_unit(pop.get("X"), xl, xu)
-        F = pop.get("F")
-        if F is not None and F.size:
-            F = constrained_objectives(F, pop.get("CV").reshape(len(F)))
-        U_off = self.variation(U, F if F is not None and F.size else None, n_offsprings,
-                               rng=random_state)
+        U_off = self.variation(U, _objectives(pop), n_offsprings, rng=random_state)
         off = Population.new(X=from_unit(U_off, xl, xu))
         if self.listens_:
             self.pending_.extend(off)
         return off
+
+
+def _objectives(pop: Population) -> np.ndarray | None:
+    """The population's constraint-aware objectives (n, n_obj), None if it is not evaluated."""
+    F = pop.get("F")
+    if F is None or not F.size:
+        return None
+    return constrained_objectives(F, pop.get("CV").reshape(len(F)))

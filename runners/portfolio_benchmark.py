@@ -3,8 +3,10 @@
 Two parts, each its own campaign folder under results/portfolio/:
 
 - `ga`: evogan's GA (binary tournament, NSGA-II survival) with the `portfolio` of SBX + PM and DE
-  under its three rules (`portfolio`: probability matching, `portfolio-pursuit`,
-  `portfolio-ucb`) against the same GA with SBX + PM alone (`ga`) and DE alone (`ga-de`);
+  under its four rules with survival credit (`portfolio`: probability matching,
+  `portfolio-pursuit`, `portfolio-ucb`, `portfolio-thompson`) and probability matching with
+  hypervolume-contribution credit (`portfolio-hv`), against the same GA with SBX + PM alone
+  (`ga`) and DE alone (`ga-de`);
 - `gmoea`: `gmoea-portfolio` (GMOEA's GAN or SBX + PM per batch, chosen by probability matching)
   against `gmoea` (the quadratic decay schedule) and `gmoea-ga` (SBX + PM alone); IMF1-10 first,
   then ZDT1-4, ZDT6 (the same folder: the campaign joins them), so a cut-short run still has
@@ -50,11 +52,15 @@ SUITES = {
 }
 PARTS = {
     # part -> (labels, the last one the report's control; label settings; portfolios; singles)
-    "ga": (("portfolio", "portfolio-pursuit", "portfolio-ucb", "ga-de", "ga"),
+    "ga": (("portfolio", "portfolio-pursuit", "portfolio-ucb", "portfolio-thompson",
+            "portfolio-hv", "ga-de", "ga"),
            {"portfolio-pursuit": {"algo": "portfolio", "rule": "pursuit"},
             "portfolio-ucb": {"algo": "portfolio", "rule": "ucb"},
+            "portfolio-thompson": {"algo": "portfolio", "rule": "thompson"},
+            "portfolio-hv": {"algo": "portfolio", "credit": "hv"},
             "ga-de": {"algo": "ga", "variation": "evogan.operators:DifferentialEvolution"}},
-           ("portfolio", "portfolio-pursuit", "portfolio-ucb"), ("ga", "ga-de")),
+           ("portfolio", "portfolio-pursuit", "portfolio-ucb", "portfolio-thompson",
+            "portfolio-hv"), ("ga", "ga-de")),
     "gmoea": (("gmoea-portfolio", "gmoea", "gmoea-ga"), {}, ("gmoea-portfolio",),
               ("gmoea", "gmoea-ga")),
 }

@@ -5,11 +5,15 @@ import numpy as np
 import pytest
 from pymoo.algorithms.moo.nsga2 import NSGA2
 from pymoo.problems import get_problem as pymoo_problem
+from scipy.special import betaln
 
 from evogan.algorithms.gan_loop import GANLoop
 from evogan.bridge import PymooMating
 from evogan.cli import main
 from evogan.core.bounds import from_unit, to_unit
+from evogan.core.errors import ConfigError
+from evogan.core.variation import LearnedVariation
+from evogan.credit import contribution_shares, offspring_rows
 from evogan.engine import evaluate, minimize
 from evogan.indicators import igd
 from evogan.lab.config import RunConfig
@@ -21,6 +25,7 @@ from evogan.operators.portfolio import (
     Portfolio,
     ProbabilityMatching,
     SlidingWindowUCB,
+    ThompsonSampling,
     make_rule,
 )
 from evogan.registry import get_algorithm
@@ -99,7 +104,7 @@ def test_sliding_window_ucb_bounds_and_window():
     np.testing.assert_allclose(rule.probabilities(), [0.9, 0.1])
 
 
-@pytest.mark.parametrize("name", ["matching", "pursuit", "ucb"])
+@pytest.mark.parametrize("name", ["matching", "pursuit", "ucb", "thompson"])
 def test_every_rule_respects_its_floor(name):
     rule = started(make_rule(name, p_min=0.05, c=0.0), k=3)
     for _ in range(50):  # operator 0 always survives, the others never
@@ -108,6 +113,75 @@ def test_every_rule_respects_its_floor(name):
         assert p.sum() == pytest.approx(1.0)
         assert p.min() >= 0.05 - 1e-12
     assert p[0] == pytest.approx(0.9, abs=1e-6)  # 1 - 2 * 0.05 once learned
+
+
+def test_thompson_posteriors_follow_the_capped_fractional_updates():
+    rule = started(ThompsonSampling(cap=4, p_min=0.1))
+    np.testing.assert_allclose(rule.probabilities(), [0.5, 0.5])  # Beta(1, 1) both
+    rule.update(np.array([0.25, NAN]))
+    np.testing.assert_allclose([rule.a_, rule.b_], [[1.25, 1.0], [1.75, 1.0]])
+    rule.update(np.array([1.0, 0.0]))  # operator 0 at the cap (a + b = 4), not above it
+    np.testing.assert_allclose([rule.a_, rule.b_], [[2.25, 1.0], [1.75, 2.0]])
+    rule.update(np.array([0.5, NAN]))  # 5 > 4: Gupta et al.'s (a + r, b + 1 - r) C / (C + 1)
+    np.testing.assert_allclose([rule.a_, rule.b_], [[2.75 * 0.8, 1.0], [2.25 * 0.8, 2.0]])
+
+
+def beta_wins(a1, b1, a2, b2):
+    """P(X1 > X2), X1 ~ Beta(a1, b1), X2 ~ Beta(a2, b2), a2 an integer: the closed form
+    sum_{i < a2} B(a1 + i, b1 + b2) / ((b2 + i) B(1 + i, b2) B(a1, b1)) of P(X2 > X1) (E. Miller,
+    "Formulas for Bayesian A/B testing", 2015), taken from 1."""
+    i = np.arange(a2)
+    terms = np.exp(betaln(a1 + i, b1 + b2) - np.log(b2 + i) - betaln(1 + i, b2) - betaln(a1, b1))
+    return 1.0 - terms.sum()
+
+
+@pytest.mark.parametrize("a, b", [((5.0, 3.0), (3.0, 6.0)), ((40.0, 2.0), (12.0, 1.0)),
+                                  ((2.0, 30.0), (1.0, 20.0))])
+def test_thompson_gives_the_exact_probability_that_each_operator_is_best(a, b):
+    rule = started(ThompsonSampling(p_min=0.1))
+    rule.a_, rule.b_ = np.array(a), np.array(b)
+    P = rule.best_probabilities()
+    win = beta_wins(a[1], b[1], int(a[0]), b[0])  # operator 1 beats operator 0
+    np.testing.assert_allclose(P, [1.0 - win, win], atol=1e-3)
+    draws = np.random.default_rng(0).beta(np.array(a)[:, None], np.array(b)[:, None], (2, 200_000))
+    assert P[1] == pytest.approx(np.mean(draws[1] > draws[0]), abs=5e-3)
+
+
+def test_thompson_with_three_operators_matches_posterior_draws():
+    rule = started(ThompsonSampling(p_min=0.05), k=3)
+    rule.a_, rule.b_ = np.array([3.0, 4.5, 2.0]), np.array([5.0, 6.0, 2.5])
+    draws = np.random.default_rng(1).beta(rule.a_[:, None], rule.b_[:, None], (3, 400_000))
+    wins = np.bincount(draws.argmax(axis=0), minlength=3) / draws.shape[1]
+    np.testing.assert_allclose(rule.best_probabilities(), wins, atol=4e-3)
+
+
+def survival_game(rule, seed, generations, share):
+    """A host in miniature: a portfolio of two marked operators whose offspring survive with
+    probability share(generation)[operator]; returns the probabilities after each credit."""
+    portfolio = Portfolio({"a": constant(0.0), "b": constant(1.0)}, rule=rule, per="offspring")
+    rng, luck = np.random.default_rng(seed), np.random.default_rng(seed + 100)
+    X, history = np.full((10, 2), 0.5), []
+    for generation in range(generations):
+        from_b = portfolio(X, None, 50, rng=rng)[:, 0] == 1.0
+        portfolio.credit(luck.random(50) < np.asarray(share(generation))[from_b.astype(int)])
+        history.append(portfolio.probabilities())
+    return np.array(history)
+
+
+def test_thompson_finds_the_better_operator_and_follows_it_when_it_changes():
+    history = survival_game(ThompsonSampling(cap=20, p_min=0.1), 3, 160,
+                            lambda g: (0.6, 0.2) if g < 80 else (0.2, 0.6))
+    assert history[60:80, 0].min() > 0.85  # close to 1 - p_min = 0.9 on the better operator a
+    assert history[140:, 1].min() > 0.85  # b once it is the better one: the cap forgets
+    assert history.min() >= 0.1 - 1e-12
+
+
+def test_thompson_portfolio_is_reproducible_from_its_seed():
+    def game(seed):
+        return survival_game(ThompsonSampling(), seed, 30, lambda g: (0.3, 0.25))
+
+    np.testing.assert_array_equal(game(5), game(5))
+    assert not np.array_equal(game(5), game(6))
 
 
 def test_a_floor_too_high_for_the_operators_is_refused():
@@ -120,6 +194,10 @@ def test_a_floor_too_high_for_the_operators_is_refused():
         Portfolio([SBX(), DifferentialEvolution()], per="batch")
     with pytest.raises(ValueError, match=r"names \['sbx'\] repeat"):
         Portfolio([SBX(), SBX()])
+    with pytest.raises(ValueError, match="credit must be one of survival, hv, got 'volume'"):
+        Portfolio([SBX(), DifferentialEvolution()], credit="volume")
+    with pytest.raises(ValueError, match="cap=1 is not accepted; it must be an integer >= 2"):
+        ThompsonSampling(cap=1)
 
 
 # --- credit routing ---------------------------------------------------------------------------
@@ -196,6 +274,138 @@ def test_reset_forgets_what_was_learned():
     portfolio.credit(np.empty(0, dtype=bool))  # nothing pending after a reset
 
 
+# --- hypervolume-contribution credit ---------------------------------------------------------
+
+
+def test_contribution_shares_of_a_hand_made_front():
+    # front (0, 1), (.25, .5), (.5, .25), (1, 0): ideal (0, 0), nadir (1, 1), reference 1.1.
+    # Sorted by f1, the box only point k dominates is (f1[k+1] - f1[k]) (f2[k-1] - f2[k]) with
+    # f1 past the last and f2 before the first at 1.1: .25 x .1, .25 x .5, .5 x .25, .1 x .25,
+    # summing to .3; (.6, .6) is dominated, and (.25, .5) twice holds nothing alone.
+    F = np.array([[0, 1], [0.25, 0.5], [0.5, 0.25], [1, 0], [0.6, 0.6]])
+    expected = np.array([0.025, 0.125, 0.125, 0.025, 0.0]) / 0.3
+    np.testing.assert_allclose(contribution_shares(F), expected)
+    scaled = F * [10.0, 0.5] + [3.0, -2.0]  # normalised by the front's ideal and nadir
+    np.testing.assert_allclose(contribution_shares(scaled), expected)
+    twice = np.vstack([F, [[0.25, 0.5]]])
+    np.testing.assert_allclose(contribution_shares(twice),
+                               np.array([0.025, 0, 0.125, 0.025, 0, 0]) / 0.175)
+    np.testing.assert_array_equal(contribution_shares(np.ones((3, 2))), np.zeros(3))
+
+
+def test_offspring_rows_find_each_survivor_in_the_new_population():
+    # 3 parents, 4 offspring; survival kept (offspring 0, parent 0, offspring 2, parent 1)
+    np.testing.assert_array_equal(offspring_rows(np.array([3, 0, 5, 1]), 3, 4), [0, -1, 2, -1])
+
+
+def test_hv_credit_rewards_each_operator_with_the_front_its_offspring_hold():
+    a, b = Recorder(0.0), Recorder(1.0)
+    a.credit_contribution = True  # a listens for contributions too, b for flags only
+    a.credit = lambda survived, contribution: a.credits.append(contribution.copy())
+    portfolio = Portfolio({"a": a, "b": b}, rule=ProbabilityMatching(alpha=0.5), per="offspring",
+                          credit="hv")
+    assert portfolio.credit_contribution
+    U = portfolio(np.full((4, 2), 0.5), None, 12, rng=np.random.default_rng(0))
+    from_a = U[:, 0] == 0.0
+    contribution = np.where(np.arange(12) % 3 == 0, 0.1, 0.0)  # 4 offspring hold 0.4
+    portfolio.credit(contribution > 0, contribution=contribution)
+    held_a, held_b = contribution[from_a].sum(), contribution[~from_a].sum()
+    d = portfolio.diagnostics()
+    assert (d["hv_a"], d["hv_b"]) == pytest.approx((held_a, held_b))
+    assert d["survival_a"] == pytest.approx((contribution[from_a] > 0).mean())
+    q_a, q_b = 0.5 + 0.5 * (held_a - 0.5), 0.5 + 0.5 * (held_b - 0.5)  # matching on the HV share
+    assert d["p_a"] == pytest.approx(0.1 + 0.8 * q_a / (q_a + q_b))
+    np.testing.assert_array_equal(a.credits[0], contribution[from_a])
+    assert b.credits[0].dtype == bool
+    portfolio(np.full((4, 2), 0.5), None, 12, rng=np.random.default_rng(1))
+    with pytest.raises(ValueError, match="credit='hv' was credited without hypervolume"):
+        Chain(portfolio).credit(np.ones(12, dtype=bool))  # combinators forward flags only
+
+
+class ContributionSpy:
+    """Random offspring; records the flags and contributions of each credit."""
+
+    credit_contribution = True
+
+    def __init__(self):
+        self.credits = []
+
+    def __call__(self, X, F, n, *, rng):
+        return rng.random((n, X.shape[1]))
+
+    def credit(self, survived, *, contribution):
+        self.credits.append((survived.copy(), contribution.copy()))
+
+
+def assert_credited_contributions(spy, X_off, X_pop, F_pop):
+    """The last credit of `spy`: each surviving offspring of X_off (found by its values in the
+    new population X_pop) credited with its share of F_pop's front, the others with 0."""
+    survived, contribution = spy.credits[-1]
+    shares = contribution_shares(F_pop)
+    for x, alive, c in zip(X_off, survived, contribution, strict=True):
+        row = np.flatnonzero(np.all(X_pop == x, axis=1))
+        assert alive == (len(row) > 0)
+        assert c == (shares[row[0]] if alive else 0.0)
+
+
+def test_ga_gives_the_hypervolume_contribution_of_each_surviving_offspring(zdt1):
+    problem, _ = zdt1
+    spy = ContributionSpy()
+    algorithm = get_algorithm("ga", pop_size=20, variation=spy)
+    algorithm.setup(problem, rng=np.random.default_rng(5))
+    X = algorithm.ask()
+    algorithm.tell(X, *evaluate(problem, X))
+    for _ in range(5):
+        X = algorithm.ask()
+        algorithm.tell(X, *evaluate(problem, X))
+        X_pop, F_pop, _ = algorithm.population()
+        assert_credited_contributions(spy, X, X_pop, F_pop)
+    assert sum(c.sum() for _, c in spy.credits) > 0
+
+
+class LearnedSpy(LearnedVariation, ContributionSpy):
+    """The spy in GMOEA's learned slot."""
+
+    def fit(self, X, F, *, rng):
+        pass
+
+    def sample(self, n, *, rng):
+        return rng.random((n, self.n_var))
+
+    def reset(self):
+        self.credits = []
+
+
+def test_gan_loop_gives_the_learned_variation_its_contributions(zdt1):
+    problem, _ = zdt1
+    spy = LearnedSpy()
+    spy.n_var = problem.n_var
+    loop = GANLoop(pop_size=20, w_max=1, gan=spy)  # w_max 1: every batch is the learned one's
+    loop.setup(problem, rng=np.random.default_rng(2))
+    for _ in range(4):
+        X = loop.ask()
+        loop.tell(X, *evaluate(problem, X))
+    X_pop, F_pop, _ = loop.population()
+    assert_credited_contributions(spy, X, X_pop, F_pop)
+    assert len(spy.credits) == 3  # the initial population is not credited
+
+
+def test_pymoo_mating_gives_the_contributions_in_the_next_population(zdt1):
+    problem, _ = zdt1
+    spy = ContributionSpy()
+    algorithm = NSGA2(pop_size=20, mating=PymooMating(spy))
+    algorithm.setup(problem, seed=1)
+    previous = pop = None
+    for _ in range(4):
+        off = algorithm.ask()  # the mating credits the previous generation's offspring first
+        if spy.credits:
+            assert_credited_contributions(spy, previous, pop.get("X"), pop.get("F"))
+        algorithm.evaluator.eval(problem, off)
+        algorithm.tell(infills=off)
+        previous, pop = off.get("X"), algorithm.pop
+    assert len(spy.credits) == 2
+
+
 # --- hosts ------------------------------------------------------------------------------------
 
 
@@ -207,11 +417,13 @@ def zdt1():
 
 def test_portfolio_ga_reaches_a_quality_floor_on_zdt1(zdt1):
     # measured at seed 1, 10,000 evaluations: IGD 0.019 (matching), 0.015 (pursuit), 0.016
-    # (ucb); the same GA with SBX + PM alone 0.014, with DE alone 0.13
+    # (ucb), 0.013 (thompson), 0.016 (matching on HV credit); the same GA with SBX + PM alone
+    # 0.014, with DE alone 0.13
     problem, front = zdt1
-    for rule in ("matching", "pursuit", "ucb"):
-        result = minimize(problem, get_algorithm("portfolio", rule=rule), seed=1, max_evals=10_000)
-        assert igd(result.F, front) < 0.05, rule
+    settings = [{"rule": rule} for rule in ("matching", "pursuit", "ucb", "thompson")]
+    for params in (*settings, {"credit": "hv"}):
+        result = minimize(problem, get_algorithm("portfolio", **params), seed=1, max_evals=10_000)
+        assert igd(result.F, front) < 0.05, params
 
 
 def test_portfolio_run_is_reproducible_and_logs_its_probabilities():
@@ -330,7 +542,7 @@ def test_cli_rejects_a_bad_rule_in_one_line(capsys, tmp_path):
     assert main(["run", "--algo", "portfolio", "--problem", "zdt1", "--param", "rule=greedy",
                  "--out", str(out)]) == 2
     assert capsys.readouterr().err == ("evogan: error: parameter rule=greedy is not accepted; rule "
-                                       "must be one of matching, pursuit, ucb\n")
+                                       "must be one of matching, pursuit, ucb, thompson\n")
     assert not out.exists()
 
 
@@ -342,3 +554,54 @@ def test_a_portfolio_in_gmoeas_learned_slot_gets_credit_and_logs(zdt1):
     metrics = loop.metrics()
     assert metrics["p_sbx_pm"] + metrics["p_de"] == pytest.approx(1.0)
     assert metrics["p_de"] != 0.5  # credited: the probabilities moved
+
+
+@pytest.mark.parametrize("param, message", [
+    ("ts_cap=1", "ts_cap must be an integer >= 2"),
+    ("ts_cap=2.5", "ts_cap must be an integer >= 2"),
+    ("credit=volume", "credit must be one of survival, hv"),
+])
+def test_cli_refuses_bad_thompson_and_credit_settings(capsys, tmp_path, param, message):
+    out = tmp_path / "rec"
+    assert main(["run", "--algo", "portfolio", "--problem", "zdt1", "--param", param,
+                 "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (f"evogan: error: parameter {param} is not accepted; "
+                                       f"{message}\n")
+    assert not out.exists()
+
+
+def test_hv_credit_is_offered_by_the_ga_portfolio_only():
+    with pytest.raises(ConfigError, match="'gmoea-plus' has no parameter 'credit'"):
+        get_algorithm("gmoea-plus", credit="hv")
+
+
+@pytest.mark.parametrize("params", [{"rule": "thompson", "ts_cap": 20},
+                                    {"credit": "hv"}, {"rule": "thompson", "credit": "hv"}])
+def test_portfolio_runs_with_thompson_and_hv_credit(params):
+    config = RunConfig(algo="portfolio", problem="zdt1", max_evals=1500, seed=2, pop_size=30,
+                       params=params)
+    first, second = execute(config), execute(config)
+    np.testing.assert_array_equal(first.F, second.F)  # reproducible from the seed
+    last = first.history[-1]
+    assert last["p_sbx_pm"] + last["p_de"] == pytest.approx(1.0)
+    assert min(last["p_sbx_pm"], last["p_de"]) >= 0.1 - 1e-12
+    assert any(row["p_de"] != 0.5 for row in first.history[1:])
+    if params.get("credit") == "hv":
+        rewards = np.array([[row["hv_sbx_pm"], row["hv_de"]] for row in first.history[1:]])
+        assert np.nanmin(rewards) >= 0.0 and np.nanmax(np.nansum(rewards, axis=1)) <= 1.0 + 1e-9
+        assert np.nanmax(rewards) > 0.0
+    else:
+        assert "hv_de" not in last
+
+
+def test_thompson_is_a_rule_of_every_portfolio_algorithm(zdt1):
+    problem, _ = zdt1
+    loop = get_algorithm("gmoea-portfolio", rule="thompson", ts_cap=10, epochs=2)
+    assert isinstance(loop.rule, ThompsonSampling) and loop.rule.cap == 10
+    plus = get_algorithm("gmoea-plus", rule="thompson", ts_cap=10, epochs=2, k=4, pop_size=20)
+    assert isinstance(plus.rule, ThompsonSampling) and plus.rule.cap == 10
+    assert isinstance(plus.ga_variation.rule, ThompsonSampling)
+    minimize(problem, plus, seed=1, max_evals=200)
+    metrics = plus.metrics()
+    assert metrics["p_gan"] + metrics["p_ga"] == pytest.approx(1.0)
+    assert metrics["p_sbx_pm"] + metrics["p_de"] == pytest.approx(1.0)

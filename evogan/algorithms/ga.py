@@ -10,11 +10,10 @@ from evogan.core.errors import ConfigError
 from evogan.core.variation import (
     Variation,
     checked_offspring,
-    credit_variation,
     reset_variation,
-    survived_offspring,
     variation_diagnostics,
 )
+from evogan.credit import credit_offspring, offspring_rows
 from evogan.operators import SBX, PolynomialMutation
 from evogan.operators.combinators import Chain
 from evogan.params import choice
@@ -41,10 +40,11 @@ class GeneticAlgorithm:
     (rank, -crowding) for `rank-crowding` survival, on SPEA2 fitness for `spea2`); the variation
     turns the pool into `n_offspring` offspring on the unit cube; survival keeps `pop_size` of
     parents and offspring, and tells the variation which offspring survived (its optional
-    `credit` hook, which a `Portfolio` learns from). With `rank-crowding` and SBX + PM this is
-    NSGA-II (Deb et al. 2002); with `spea2` it is the GA half of GMOEA. Under constraints,
-    survival, tournament and the objectives the variation sees all follow Deb's
-    constraint-domination (`evogan.survival.constrained_objectives`).
+    `credit` hook, which a `Portfolio` learns from), with their hypervolume contributions in the
+    new population if it asks. With `rank-crowding` and SBX + PM this is NSGA-II (Deb et al.
+    2002); with `spea2` it is the GA half of GMOEA. Under constraints, survival, tournament and
+    the objectives the variation sees all follow Deb's constraint-domination
+    (`evogan.survival.constrained_objectives`).
 
     Args:
         pop_size: population size N.
@@ -95,7 +95,8 @@ class GeneticAlgorithm:
         else:
             keep = rank_crowding_select(ranked, min(self.pop_size, len(F_all)))
         if len(self.X_):  # the first tell is the random initial population, not offspring
-            credit_variation(self.variation, survived_offspring(keep, len(self.X_), self.n_offspring))
+            credit_offspring(self.variation, offspring_rows(keep, len(self.X_), self.n_offspring),
+                             ranked[keep])
         self.X_, self.F_, self.cv_ = X_all[keep], F_all[keep], cv_all[keep]
         self.ranked_F_ = constrained_objectives(self.F_, self.cv_)
         self.mating_keys_ = self._mating_keys(self.ranked_F_)

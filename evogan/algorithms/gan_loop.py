@@ -23,9 +23,9 @@ from evogan.core.variation import (
     credit_variation,
     reset_variation,
     spread_diagnostics,
-    survived_offspring,
     variation_diagnostics,
 )
+from evogan.credit import credit_offspring, offspring_rows
 from evogan.operators import SBX, PolynomialMutation
 from evogan.operators.combinators import Chain, quadratic_decay
 from evogan.operators.portfolio import CreditRule, Portfolio
@@ -197,13 +197,13 @@ class GANLoop:
         X_all = np.concatenate([self.X_, U])
         F_all = np.concatenate([self.F_, F])
         cv_all = np.concatenate([self.cv_, cv])
-        survivors = spea2_select(constrained_objectives(F_all, cv_all),
-                                 min(self.pop_size, len(F_all)))
+        ranked = constrained_objectives(F_all, cv_all)
+        survivors = spea2_select(ranked, min(self.pop_size, len(F_all)))
         share = float(np.count_nonzero(survivors >= len(self.X_))) / m
         # rows past m were never evaluated (the budget ran out): they did not survive
-        survived = survived_offspring(survivors, len(self.X_), len(self.offspring_))
-        credit_variation(self.portfolio_ if self.portfolio_ is not None else
-                         self.gan if self.from_gan_ else self.ga_, survived)
+        rows = offspring_rows(survivors, len(self.X_), len(self.offspring_))
+        credit_offspring(self.portfolio_ if self.portfolio_ is not None else
+                         self.gan if self.from_gan_ else self.ga_, rows, ranked[survivors])
         self.X_, self.F_, self.cv_ = X_all[survivors], F_all[survivors], cv_all[survivors]
         self.ranked_F_ = constrained_objectives(self.F_, self.cv_)
         self.batch_ = (self.batch_ + 1) % self.w_max

@@ -51,7 +51,7 @@ GA_BRANCHES = ("sbx-pm+de", "sbx-pm")
 def make_gmoea_plus(
     *, pop_size: int = 100, rule: str = "matching", ga: str = "sbx-pm+de",
     noise: str = "population", p_min: float = 0.1, alpha: float = 0.3, beta: float = 0.8,
-    window: int = 50, ucb_c: float = 0.5, k: int = 10, w_max: int = 5, epochs: int = 200,
+    window: int = 50, ucb_c: float = 0.5, ts_cap: int = 50, k: int = 10, w_max: int = 5, epochs: int = 200,
     batch_size: int = 8, lr: float = 1e-4, eta_c: float = 20.0, eta_m: float = 20.0,
     weight: float = 0.5, cr: float = 0.9, device: str | None = None,
     cpu_threads: int | None = DEFAULT_CPU_THREADS,
@@ -60,13 +60,13 @@ def make_gmoea_plus(
 
     Args:
         rule: how each batch's branch (GAN or GA) is chosen: a portfolio rule of
-            `evogan.operators.portfolio` ("matching", "pursuit", "ucb"), or "schedule"
+            `evogan.operators.portfolio` ("matching", "pursuit", "ucb", "thompson"), or "schedule"
             (GMOEA's quadratic decay). The GA branch's portfolio (ga="sbx-pm+de") uses the same
             rule, or probability matching under "schedule"; both logged (`p_gan`, `p_sbx_pm`,
             `p_de`, ...).
         ga: "sbx-pm+de" (a per-offspring portfolio of SBX + PM and DE) or "sbx-pm" (GMOEA's).
         noise: "population" (all parents' Gaussian feeds the generator) or "real" (GMOEA's).
-        p_min, alpha, beta, window, ucb_c: the rules' hyperparameters (`make_portfolio`).
+        p_min, alpha, beta, window, ucb_c, ts_cap: the rules' hyperparameters (`make_portfolio`).
         weight, cr: DE's differential weight and crossover rate.
         pop_size, k, w_max, epochs, batch_size, lr, eta_c, eta_m, device, cpu_threads: as
             `make_gmoea`.
@@ -75,7 +75,7 @@ def make_gmoea_plus(
     from evogan.gan.gmoea_plus import GMOEAPlusGAN  # torch, imported when it is built
 
     def chooser(name: str):
-        return make_rule(name, p_min=p_min, alpha=alpha, beta=beta, window=window, c=ucb_c)
+        return make_rule(name, p_min=p_min, alpha=alpha, beta=beta, window=window, c=ucb_c, cap=ts_cap)
 
     gan = GMOEAPlusGAN(noise=noise, k=k, epochs=epochs, batch_size=batch_size, lr=lr,
                        eta_m=eta_m, cpu_threads=cpu_threads)

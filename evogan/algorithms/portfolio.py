@@ -11,7 +11,7 @@ from evogan.algorithms.gmoea import make_gmoea
 from evogan.device import DEFAULT_CPU_THREADS
 from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation
 from evogan.operators.combinators import Chain
-from evogan.operators.portfolio import PER, RULES, Portfolio, make_rule
+from evogan.operators.portfolio import CREDITS, PER, RULES, Portfolio, make_rule
 from evogan.params import choice, integer, real
 from evogan.registry import register_algorithm
 
@@ -22,28 +22,34 @@ RULE_REFERENCE = (
     "bidding, Machine Learning 5, 1990; D. Thierens, An adaptive pursuit strategy for allocating "
     "operator probabilities, GECCO 2005; "
     "A. Fialho, L. Da Costa, M. Schoenauer, M. Sebag, Analyzing bandit-based adaptive operator "
-    "selection mechanisms, Ann. Math. Artif. Intell. 60, 2010"
+    "selection mechanisms, Ann. Math. Artif. Intell. 60, 2010; "
+    "N. Gupta, O.-C. Granmo, A. Agrawala, Thompson sampling for dynamic multi-armed bandits, "
+    "ICMLA 2011"
 )
 
 RULE_PARAMS = {
     "rule": choice(*RULES), "p_min": real(ge=0, le=0.5), "alpha": real(gt=0, le=1),
     "beta": real(gt=0, le=1), "window": integer(ge=1), "ucb_c": real(ge=0),
+    "ts_cap": integer(ge=2),
 }
-"""The declared parameters of the credit rule, shared by both algorithms (p_min <= 1/K, K = 2)."""
+"""The declared parameters of the credit rule, shared by the portfolio algorithms (p_min <= 1/K,
+K = 2)."""
 
 
 @register_algorithm(
     "portfolio",
     summary="evogan's GA with an adaptive portfolio of SBX + PM and DE, learned from survival",
     reference=RULE_REFERENCE,
-    params={**RULE_PARAMS, "per": choice(*PER), "survival": choice(*SURVIVALS),
+    params={**RULE_PARAMS, "per": choice(*PER), "credit": choice(*CREDITS),
+            "survival": choice(*SURVIVALS),
             "eta_c": real(ge=0), "eta_m": real(ge=0), "weight": real(gt=0, le=2),
             "cr": real(ge=0, le=1)},
 )
 def make_portfolio(
     *, pop_size: int = 100, rule: str = "matching", per: str = "offspring", p_min: float = 0.1,
     alpha: float = 0.3, beta: float = 0.8, window: int = 50, ucb_c: float = 0.5,
-    survival: str = "rank-crowding", eta_c: float = 20.0, eta_m: float = 20.0,
+    ts_cap: int = 50, credit: str = "survival", survival: str = "rank-crowding",
+    eta_c: float = 20.0, eta_m: float = 20.0,
     weight: float = 0.5, cr: float = 0.9,
 ) -> GeneticAlgorithm:
     """The GA (binary tournament, elitist survival) whose offspring come from a `Portfolio` of
@@ -52,23 +58,29 @@ def make_portfolio(
 
     Args:
         pop_size: population and offspring size N.
-        rule: "matching" (probability matching), "pursuit" (adaptive pursuit) or "ucb"
-            (sliding-window UCB).
+        rule: "matching" (probability matching), "pursuit" (adaptive pursuit), "ucb"
+            (sliding-window UCB) or "thompson" (dynamic Thompson sampling).
         per: "offspring" (each offspring's operator drawn) or "call" (one per generation).
         p_min: the floor of each operator's probability.
         alpha: adaptation rate of the quality estimates (matching, pursuit).
         beta: learning rate of the probabilities (pursuit).
         window: records in the sliding window (ucb).
         ucb_c: exploration scale of the upper confidence bound (ucb).
+        ts_cap: the cap C on each posterior's pseudo-counts, about the updates it remembers
+            (thompson).
+        credit: "survival" (each operator's survival share) or "hv" (the share of the new
+            front's hypervolume contributions its offspring hold; logged as `hv_sbx_pm`,
+            `hv_de`).
         survival: "rank-crowding" (NSGA-II) or "spea2".
         eta_c, eta_m: SBX and PM distribution indices.
         weight, cr: DE's differential weight and crossover rate.
     """
     operators = {"sbx_pm": Chain(SBX(eta=eta_c), PolynomialMutation(eta=eta_m)),
                  "de": DifferentialEvolution(weight=weight, cr=cr)}
-    chooser = make_rule(rule, p_min=p_min, alpha=alpha, beta=beta, window=window, c=ucb_c)
+    chooser = make_rule(rule, p_min=p_min, alpha=alpha, beta=beta, window=window, c=ucb_c,
+                        cap=ts_cap)
     return GeneticAlgorithm(pop_size=pop_size, survival=survival,
-                            variation=Portfolio(operators, rule=chooser, per=per))
+                            variation=Portfolio(operators, rule=chooser, per=per, credit=credit))
 
 
 @register_algorithm(
@@ -81,7 +93,8 @@ def make_portfolio(
 )
 def make_gmoea_portfolio(
     *, pop_size: int = 100, rule: str = "matching", p_min: float = 0.1, alpha: float = 0.3,
-    beta: float = 0.8, window: int = 50, ucb_c: float = 0.5, k: int = 10, w_max: int = 5,
+    beta: float = 0.8, window: int = 50, ucb_c: float = 0.5, ts_cap: int = 50, k: int = 10,
+    w_max: int = 5,
     epochs: int = 200, batch_size: int = 8, lr: float = 1e-4, eta_c: float = 20.0,
     eta_m: float = 20.0, device: str | None = None,
     cpu_threads: int | None = DEFAULT_CPU_THREADS,
@@ -95,5 +108,6 @@ def make_gmoea_portfolio(
     """
     loop = make_gmoea(pop_size=pop_size, k=k, w_max=w_max, epochs=epochs, batch_size=batch_size,
                       lr=lr, eta_c=eta_c, eta_m=eta_m, device=device, cpu_threads=cpu_threads)
-    loop.rule = make_rule(rule, p_min=p_min, alpha=alpha, beta=beta, window=window, c=ucb_c)
+    loop.rule = make_rule(rule, p_min=p_min, alpha=alpha, beta=beta, window=window, c=ucb_c,
+                          cap=ts_cap)
     return loop

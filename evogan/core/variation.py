@@ -13,8 +13,15 @@ A plain function qualifies. Learned variations (every GAN operator) split the ca
 One optional hook lets a variation learn from selection: `credit(survived)`, with `survived` a
 bool array of shape (n,), one flag per offspring the variation made since the last credit (in
 the order its calls returned them), True where the offspring survived. The hosts (evogan's GA,
-GMOEA's loop, `evogan.bridge.PymooMating`) call it through `credit_variation` after survival;
-combinators forward each operator its own rows.
+GMOEA's loop, `evogan.bridge.PymooMating`) call it through `evogan.credit.credit_offspring`
+after survival; combinators forward each operator its own rows through `credit_variation`.
+
+A variation whose attribute `credit_contribution` is true also wants to know how much each
+offspring adds to the front: the hosts then call `credit(survived, contribution=c)`, with `c`
+(n,) the share of the new population's front that each offspring holds alone
+(`evogan.credit.contribution_shares`; 0 for one that did not survive or is dominated). Only
+the hosts compute it, and only for a variation that asks; combinators forward flags alone, so
+a variation that asks must be the one the host credits.
 """
 
 from __future__ import annotations
@@ -37,8 +44,8 @@ __all__ = [
     "operator_name",
     "reset_variation",
     "spread_diagnostics",
-    "survived_offspring",
     "variation_diagnostics",
+    "wants_contribution",
 ]
 
 
@@ -181,12 +188,25 @@ def reset_variation(variation: Variation) -> None:
         reset()
 
 
-def credit_variation(variation: Variation, survived: np.ndarray) -> None:
+def wants_contribution(variation: Variation) -> bool:
+    """Whether the variation's `credit` hook asks for HV contributions (`credit_contribution`)."""
+    return bool(getattr(variation, "credit_contribution", False))
+
+
+def credit_variation(
+    variation: Variation, survived: np.ndarray, contribution: np.ndarray | None = None
+) -> None:
     """Tell a variation which of its offspring since the last credit survived, if it has the
-    optional `credit` hook (see the module docstring); other variations are left alone."""
+    optional `credit` hook (see the module docstring); other variations are left alone. The
+    (n,) `contribution` reaches only a variation that asks for it (`credit_contribution`)."""
     credit = getattr(variation, "credit", None)
-    if callable(credit):
-        credit(np.asarray(survived, dtype=bool))
+    if not callable(credit):
+        return
+    survived = np.asarray(survived, dtype=bool)
+    if wants_contribution(variation):
+        credit(survived, contribution=contribution)
+    else:
+        credit(survived)
 
 
 def checked_credit(survived: np.ndarray, n_made: int) -> np.ndarray:
@@ -199,19 +219,6 @@ def checked_credit(survived: np.ndarray, n_made: int) -> np.ndarray:
     if survived.shape != (n_made,):
         raise ValueError(f"credit got {survived.size} survival flags for {n_made} offspring made "
                          "since the last credit")
-    return survived
-
-
-def survived_offspring(kept: np.ndarray, n_parents: int, n_offspring: int) -> np.ndarray:
-    """(n_offspring,) booleans: which offspring survived a selection over parents + offspring.
-
-    Args:
-        kept: indices chosen by survival from the concatenation of `n_parents` parents followed
-            by `n_offspring` offspring.
-    """
-    survived = np.zeros(n_offspring, dtype=bool)
-    kept = np.asarray(kept)
-    survived[kept[kept >= n_parents] - n_parents] = True
     return survived
 
 
