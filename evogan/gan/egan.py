@@ -264,14 +264,23 @@ class EGAN:
     and one step count, per generator or per mutation), the discriminator `discriminator_` (a
     stack of one) and its optimiser `d_optimizer_`.
 
+    On the CPU a generation runs as one compiled call (`evogan.gan.egan_compiled`: the same
+    maths and random draws, other roundings) where the kernel supports the configuration;
+    then the networks and Adam states are views of its flat buffers, updated in place.
+
     Args:
         config: hyperparameters.
         device: where the networks live ("cpu", "cuda", ...).
+        compiled: run the generation through the kernel (True: fail if it cannot), eagerly in
+            torch (False), or through the kernel where it supports the configuration and no
+            layer is wider than `egan_compiled.KERNEL_MAX_WIDTH` (None, the default).
     """
 
-    def __init__(self, config: EGANConfig, *, device: str = "cpu") -> None:
+    def __init__(self, config: EGANConfig, *, device: str = "cpu",
+                 compiled: bool | None = None) -> None:
         self.config = config
         self.device = device
+        self.compiled = compiled
 
     # -- construction
 
@@ -291,6 +300,29 @@ class EGAN:
         self.g_state_ = AdamState.zeros(self.generators_.take(zero_rows).params, stacked=True)
         self.selection_counts_ = np.zeros(len(c.mutations) + 1, dtype=np.int64)  # last: parents
         self.n_generations_ = 0
+        self.kernel_ = None
+        if self._use_kernel():
+            from evogan.gan.egan_compiled import CompiledGeneration  # numba, loaded when used
+
+            self.kernel_ = CompiledGeneration(c, self.generators_, self.g_state_,
+                                              self.discriminator_, self.d_optimizer_.state)
+            self.generators_, self.g_state_ = self.kernel_.generators, self.kernel_.g_state
+            self.discriminator_ = self.kernel_.discriminator
+            self.d_optimizer_.params = self.discriminator_.params
+            self.d_optimizer_.state = self.kernel_.d_state
+
+    def _use_kernel(self) -> bool:
+        """Whether `step` runs through the compiled kernel (`compiled`, see the class)."""
+        if self.compiled is False:
+            return False
+        from evogan.gan.egan_compiled import KERNEL_MAX_WIDTH, kernel_unsupported
+
+        reason = kernel_unsupported(self.config, self.device)
+        if self.compiled and reason is not None:
+            raise ConfigError(f"the compiled E-GAN generation does not support {reason}")
+        c = self.config
+        return reason is None and (self.compiled or max(
+            c.noise_dim, c.data_dim, *c.g_hidden, *c.d_hidden) <= KERNEL_MAX_WIDTH)
 
     # -- one generation
 
@@ -317,23 +349,43 @@ class EGAN:
         noise = noise if noise is not None else uniform_noise(c.noise_dim, self.device)
         n_mut = len(c.mutations)
         n_children = n_mut * c.mu
-        parent_of = torch.arange(n_children, device=self.device) % c.mu  # child = mutation * mu + j
-        mutation_of = torch.arange(n_children) // c.mu
+        origin = torch.arange(n_children) // c.mu  # child = mutation * mu + parent
+        if c.selection == "plus":
+            origin = torch.cat([origin, torch.full((c.mu,), n_mut)])  # the parents last
+        if self.kernel_ is not None:
+            keep, fitness, F_q, F_d, d_loss = self._compiled_generation(real, noise, extra_fake,
+                                                                        lr_scale)
+        else:
+            keep, fitness, F_q, F_d, d_loss = self._eager_generation(real, noise, extra_fake,
+                                                                     lr_scale)
+        self.selection_counts_ += np.bincount(origin[keep].numpy(), minlength=n_mut + 1)
+        self.n_generations_ += 1
+        logger.debug("E-GAN generation %d: D loss %.4f, selection rates %s",
+                     self.n_generations_, d_loss, self.selection_rates())
+        return {
+            "d_loss": d_loss,
+            "fitness": float(fitness[keep].mean()),
+            "F_q": float(F_q[keep].mean()),
+            "F_d": float(F_d[keep].mean()),
+        }
 
+    def _eager_generation(
+        self, real: Sampler, noise: Sampler, extra_fake: torch.Tensor | None, lr_scale: float
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, float]:
+        """`step` in torch operations: the survivors' candidate indices (on the CPU), every
+        candidate's F, F_q and F_d, and the last D loss."""
+        c = self.config
+        n_children = len(c.mutations) * c.mu
+        parent_of = torch.arange(n_children, device=self.device) % c.mu
         children, state = self._mutate(parent_of, noise, lr=c.lr_g * lr_scale)
-        candidates, origin = children, mutation_of
+        candidates = children
         if c.selection == "plus":
             candidates = children.concat(self.generators_)
-            origin = torch.cat([mutation_of, torch.full((c.mu,), n_mut)])
             if c.optimizer_state == "per_individual":
                 state = state.concat(self.g_state_)
 
-        n_cand = len(origin)
         with torch.no_grad():
-            if c.common_noise:
-                z = noise(c.eval_size, self.generator_).expand(n_cand, c.eval_size, -1)
-            else:
-                z = noise(n_cand * c.eval_size, self.generator_).view(n_cand, c.eval_size, -1)
+            z = self._noise(noise, candidates.n_stack, c.eval_size, common=c.common_noise)
             samples = candidates.forward(z, output=_OUTPUTS[c.g_output])  # (n_cand, eval_size, d)
         keep, fitness, F_q, F_d = self._select(samples, real, extra_fake)
         self.generators_ = candidates.take(keep)
@@ -341,19 +393,42 @@ class EGAN:
             self.g_state_ = state.take(keep)
         else:
             self.g_state_ = state
-        self.selection_counts_ += np.bincount(origin[keep.cpu()].numpy(), minlength=n_mut + 1)
-        self.n_generations_ += 1
-
         d_loss = self._train_discriminator(samples[keep], real, extra_fake, lr=c.lr_d * lr_scale)
-        logger.debug("E-GAN generation %d: D loss %.4f, selection rates %s",
-                     self.n_generations_, d_loss, self.selection_rates())
-        keep_cpu = keep.cpu()
-        return {
-            "d_loss": d_loss,
-            "fitness": float(fitness[keep_cpu].mean()),
-            "F_q": float(F_q[keep_cpu].mean()),
-            "F_d": float(F_d[keep_cpu].mean()),
-        }
+        return keep.cpu(), fitness.cpu(), F_q.cpu(), F_d.cpu(), d_loss
+
+    def _compiled_generation(
+        self, real: Sampler, noise: Sampler, extra_fake: torch.Tensor | None, lr_scale: float
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, float]:
+        """`_eager_generation` as one kernel call, on the same draws in the same order."""
+        c = self.config
+        n_children = len(c.mutations) * c.mu
+        n_cand = n_children + (c.mu if c.selection == "plus" else 0)
+        z_children = torch.stack([self._noise(noise, n_children, c.batch_size,
+                                              common=c.common_minibatch)
+                                  for _ in range(c.steps_per_child)])
+        z_eval = self._noise(noise, n_cand, c.eval_size, common=c.common_noise)
+        scored = n_cand > c.mu  # else a single loss under comma selection: nothing to choose
+        real_eval = (real(c.eval_size, self.generator_) if scored
+                     else torch.empty(0, c.data_dim))
+        fake_rows = self._fake_rows()
+        real_d = torch.stack([real(c.batch_size, self.generator_) for _ in range(c.d_steps)])
+        keep, scores, d_loss = self.kernel_.run(z_children, z_eval, real_eval, extra_fake,
+                                                fake_rows, real_d, lr_scale=lr_scale)
+        fitness, F_q, F_d = torch.from_numpy(scores)
+        return torch.from_numpy(keep), fitness, F_q, F_d, d_loss
+
+    def _noise(self, noise: Sampler, n_nets: int, n_rows: int, *, common: bool) -> torch.Tensor:
+        """Generator inputs (n_nets, n_rows, noise_dim): one draw per network, or one shared."""
+        if common:
+            return noise(n_rows, self.generator_).expand(n_nets, n_rows, -1)
+        return noise(n_nets * n_rows, self.generator_).view(n_nets, n_rows, -1)
+
+    def _fake_rows(self) -> torch.Tensor:
+        """The D steps' fake rows (d_steps * batch_size,): a random draw without replacement
+        from the survivors' mu * eval_size evaluation samples."""
+        c = self.config
+        order = torch.randperm(c.mu * c.eval_size, generator=self.generator_, device=self.device)
+        return order[: c.d_steps * c.batch_size]
 
     def _select(
         self, samples: torch.Tensor, real: Sampler, extra_fake: torch.Tensor | None
@@ -390,11 +465,7 @@ class EGAN:
         discriminator = self.discriminator_.detach()
         output = _OUTPUTS[c.g_output]
         for _ in range(c.steps_per_child):
-            if c.common_minibatch:
-                z = noise(c.batch_size, self.generator_).expand(n_children, c.batch_size, -1)
-            else:
-                z = noise(n_children * c.batch_size, self.generator_).view(n_children, c.batch_size,
-                                                                             -1)
+            z = self._noise(noise, n_children, c.batch_size, common=c.common_minibatch)
             logits = _logits(discriminator, children.forward(z, output=output))
             logits = logits.view(n_mut, c.mu, c.batch_size)
             # Children are independent, so the gradient of the summed losses is each child's own.
@@ -417,8 +488,7 @@ class EGAN:
         c = self.config
         d = self.discriminator_
         pool = samples.reshape(-1, c.data_dim)  # (mu * eval_size, d)
-        order = torch.randperm(len(pool), generator=self.generator_, device=self.device)
-        fakes = pool[order[: c.d_steps * c.batch_size]].view(c.d_steps, c.batch_size, -1)
+        fakes = pool[self._fake_rows()].view(c.d_steps, c.batch_size, -1)
         extra = None if extra_fake is None else extra_fake.to(self.device)
         loss = torch.zeros(())
         for fake in fakes:

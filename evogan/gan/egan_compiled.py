@@ -1,0 +1,502 @@
+"""E-GAN's generation on the CPU as one compiled function (numba): no per-operation overhead.
+
+An E-GAN generation of the offspring operator (`evogan.gan.egan_offspring`, networks 30 wide,
+six children, eight candidates) is about four million multiply-adds spread over some 1,850
+torch operations, each of which costs microseconds of dispatch on arrays this small; the eager
+generation took 3-5 ms on one core (`results/egan_speed`). Here one numba-compiled call runs the
+whole generation of `evogan.gan.egan.EGAN.step` (the children's Adam steps on their losses, the
+candidates' samples and their fitness `F = F_q + gamma F_d`, the selection, the discriminator's
+steps) over flat buffers that hold the networks and their Adam states. The torch objects of the
+trainer (`generators_`, `g_state_`, `discriminator_`, `d_optimizer_`) are views of the same
+memory, so sampling, diagnostics and the eager path read what the kernel wrote.
+
+The maths is the eager path's (`EGAN._mutate`, `egan_fitness`, `EGAN._train_discriminator`) in
+float32, with the same random draws in the same order (made in torch before the call); only
+the order of the sums differs, hence the roundings. Like GMOEA's kernel
+(`evogan.gan.gmoea_compiled`, whose exp, sigmoid and integer power it calls), it gives the same
+bits on every x86-64 CPU: no BLAS, no fastmath, no libm (exp and log from + and *), every sum
+in one fixed order, the innermost loops over independent outputs so that LLVM vectorises them
+without reordering. Two sums are taken in float64 (a candidate's squared gradient norm and
+its mean D output), and the discriminator's gradient on the extra fake rows, computed for the
+scoring, is reused by its first step, which sees the same D: the same quantity computed once.
+
+Supported: the built-in generator losses, E-GAN's gradient diversity, comma or plus selection,
+one Adam state per generator (`kernel_unsupported` names what is not); `EGAN` runs the eager
+torch path otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+from numba import njit
+
+from evogan.core.callback import KERNEL_EVENT
+from evogan.gan.adam import AdamState
+from evogan.gan.gmoea_compiled import _log1p_exp_neg, _power, _sigmoid
+from evogan.gan.stacked import StackedMLP
+
+if TYPE_CHECKING:
+    from evogan.gan.egan import EGANConfig
+
+__all__ = ["KERNEL_LOSSES", "KERNEL_MAX_WIDTH", "CompiledGeneration", "kernel_unsupported"]
+
+logger = logging.getLogger(__name__)
+
+KERNEL_LOSSES = {"minimax": 0, "nonsaturating": 1, "least_squares": 2}
+"""The generator losses the kernel knows, by their code in it."""
+
+KERNEL_MAX_WIDTH = 128
+"""The widest layer `EGAN` runs through the kernel by default: its products are plain loops,
+which beat torch's per-call overhead on small networks and lose to BLAS on wide ones."""
+
+
+def kernel_unsupported(config: EGANConfig, device: str) -> str | None:
+    """Why the kernel cannot run this configuration on `device`, or None when it can."""
+    reasons = {
+        "it runs on the CPU only": device != "cpu",
+        "a registered generator loss": any(m not in KERNEL_LOSSES for m in config.mutations),
+        "diversity 'distance'": config.diversity != "gradient",
+        "selection 'random'": config.selection == "random",
+        "optimizer_state 'per_mutation'": config.optimizer_state != "per_individual",
+    }
+    return next((reason for reason, applies in reasons.items() if applies), None)
+
+
+def _flat(tensors: Sequence[torch.Tensor]) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """`tensors` (P, ...) each copied side by side into one (P, n) buffer, and views of it
+    shaped like them (a row of the buffer is one network's parameters in `params` order)."""
+    n_stack = tensors[0].shape[0]
+    buffer = torch.cat([t.reshape(n_stack, -1) for t in tensors], dim=1)  # (P, n)
+    views, start = [], 0
+    for t in tensors:
+        size = t[0].numel()
+        views.append(buffer[:, start : start + size].view(t.shape))
+        start += size
+    return buffer, views
+
+
+def _array(tensor: torch.Tensor) -> np.ndarray:
+    """A C-contiguous NumPy view (or copy) of a CPU tensor, the layout the kernel is built for."""
+    return tensor.detach().contiguous().numpy()
+
+
+class CompiledGeneration:
+    """The generators, the discriminator and their Adam states in flat buffers, and one E-GAN
+    generation over them (`run`).
+
+    Build it from the trainer's freshly set-up objects; afterwards `generators`, `g_state`,
+    `discriminator` and `d_state` are views of the buffers, which `run` updates in place.
+
+    Args:
+        config: the trainer's hyperparameters (`kernel_unsupported` must be None for them).
+        generators: the mu generators (a `StackedMLP`), g_state: their Adam state.
+        discriminator: D (a stack of one), d_state: its Adam state (one row).
+    """
+
+    def __init__(
+        self,
+        config: EGANConfig,
+        generators: StackedMLP,
+        g_state: AdamState,
+        discriminator: StackedMLP,
+        d_state: AdamState,
+    ) -> None:
+        self.config = config
+        self.g_sizes = np.array([config.noise_dim, *config.g_hidden, config.data_dim])
+        self.d_sizes = np.array([config.data_dim, *config.d_hidden, 1])
+        self.g_param, g_views = _flat([p.detach() for p in generators.params])
+        self.g_m, g_m_views = _flat(g_state.exp_avg)
+        self.g_v, g_v_views = _flat(g_state.exp_avg_sq)
+        self.g_steps = g_state.steps.clone()
+        self.d_param, d_views = _flat([p.detach() for p in discriminator.params])
+        self.d_m, d_m_views = _flat(d_state.exp_avg)
+        self.d_v, d_v_views = _flat(d_state.exp_avg_sq)
+        self.d_steps = d_state.steps.clone()
+        self.generators = generators.with_params(g_views)
+        self.g_state = AdamState(g_m_views, g_v_views, self.g_steps)
+        self.discriminator = discriminator.with_params(d_views)
+        self.d_state = AdamState(d_m_views, d_v_views, self.d_steps)
+        self.losses = np.array([KERNEL_LOSSES[m] for m in config.mutations], dtype=np.int64)
+
+    def run(
+        self,
+        z_children: torch.Tensor,
+        z_eval: torch.Tensor,
+        real_eval: torch.Tensor,
+        extra_fake: torch.Tensor | None,
+        fake_rows: torch.Tensor,
+        real_d: torch.Tensor,
+        *,
+        lr_scale: float,
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        """One generation on the given draws; returns the survivors, the scores and D's loss.
+
+        Args:
+            z_children: (steps_per_child, n_children, batch_size, noise_dim) the children's
+                minibatches, child = mutation * mu + parent.
+            z_eval: (n_cand, eval_size, noise_dim) the candidates' evaluation noise (the
+                children, then the parents under plus selection).
+            real_eval: (eval_size, data_dim) the real rows of the scoring ((0, data_dim) when
+                nothing is scored: a single loss under comma selection).
+            extra_fake: (m, data_dim) rows D also learns to reject, or None.
+            fake_rows: (d_steps * batch_size,) the D steps' fake rows, indices into the
+                survivors' evaluation samples (survivor * eval_size + sample).
+            real_d: (d_steps, batch_size, data_dim) the D steps' real rows.
+            lr_scale: multiplies both learning rates.
+
+        Returns:
+            keep (mu,), the survivors' candidate indices; scores (3, n_cand), every candidate's
+            F, F_q and F_d (NaN where nothing is scored); the last D step's loss.
+        """
+        c = self.config
+        n_cand = z_eval.shape[0]
+        keep = np.empty(c.mu, dtype=np.int64)
+        scores = np.full((3, n_cand), np.nan, dtype=np.float32)
+        d_loss = np.zeros(1)
+        extra = (np.empty((0, c.data_dim), dtype=np.float32) if extra_fake is None
+                 else _array(extra_fake))
+        hyper = np.array([c.lr_g * lr_scale, *c.betas_g, c.lr_d * lr_scale, *c.betas_d, 1e-8,
+                          c.gamma])
+        first = not _generation.signatures  # the first call in this process loads or compiles it
+        if first:
+            logger.info("E-GAN kernel: loading it, or compiling it (once per machine)",
+                        extra={KERNEL_EVENT: "loading"})
+            start = time.perf_counter()
+        _generation(
+            self.g_sizes, self.d_sizes, c.g_output == "sigmoid", self.losses,
+            c.selection == "plus", self.g_param.numpy(), self.g_m.numpy(), self.g_v.numpy(),
+            self.g_steps.numpy(), self.d_param.numpy()[0], self.d_m.numpy()[0],
+            self.d_v.numpy()[0], self.d_steps.numpy(), _array(z_children), _array(z_eval),
+            _array(real_eval), extra, _array(fake_rows), _array(real_d), hyper, keep, scores,
+            d_loss,
+        )
+        if first:
+            how = "compiled" if _generation.stats.cache_misses else "loaded from numba's cache"
+            logger.info("E-GAN kernel %s in %.1f s (first generation included)", how,
+                        time.perf_counter() - start, extra={KERNEL_EVENT: "ready"})
+        return keep, scores, float(d_loss[0])
+
+
+# --- the compiled generation --------------------------------------------------------------
+# A network is one flat float32 row: per layer, W (in, out) row-major, then b (out), as
+# `StackedMLP.params` orders them. `acts[l]` (rows, width) holds layer l's input, acts[-1] the
+# output; hidden layers are ReLU, G's output linear or sigmoid, D's a single logit. Products
+# sum over their inner index in increasing order, gradients over rows in increasing order.
+
+_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10  # fdlibm's split
+_SQRT2 = 1.4142135623730951
+
+
+@njit(cache=True, error_model="numpy")
+def _layer(param, offset, n_in, n_out):  # pragma: no cover - compiled
+    """Views (n_in, n_out) of the weight and (n_out,) of the bias of the layer at `offset`."""
+    bias = offset + n_in * n_out
+    return param[offset:bias].reshape((n_in, n_out)), param[bias : bias + n_out]
+
+
+@njit(cache=True, error_model="numpy")
+def _forward(param, sizes, acts, start, stop, sigmoid_output):  # pragma: no cover - compiled
+    """acts[l + 1][start:stop] := layer l of the network `param` on acts[l][start:stop]."""
+    n_layers = sizes.shape[0] - 1
+    offset = 0
+    for layer in range(n_layers):
+        n_in, n_out = sizes[layer], sizes[layer + 1]
+        W, b = _layer(param, offset, n_in, n_out)
+        x, y = acts[layer], acts[layer + 1]
+        hidden = layer < n_layers - 1
+        for r in range(start, stop):
+            x_row, y_row = x[r], y[r]
+            for c in range(n_out):
+                y_row[c] = 0.0
+            for k in range(n_in):
+                v = x_row[k]
+                W_row = W[k]
+                for c in range(n_out):
+                    y_row[c] += v * W_row[c]
+            if hidden:  # one loop per case, each vectorised
+                for c in range(n_out):
+                    h = y_row[c] + b[c]
+                    y_row[c] = h if h > 0.0 else np.float32(0.0)
+            elif sigmoid_output:
+                for c in range(n_out):
+                    y_row[c] = _sigmoid(y_row[c] + b[c])
+            else:
+                for c in range(n_out):
+                    y_row[c] += b[c]
+        offset += n_in * n_out + n_out
+
+
+@njit(cache=True, error_model="numpy")
+def _backward(
+    param, sizes, acts, delta, start, stop, grad, param_grads, input_grad, wt, tmp
+):  # pragma: no cover - compiled
+    """Backpropagate `delta`, d(loss)/d(last pre-activation) on rows start:stop.
+
+    With `param_grads` the parameter gradient is added to `grad`; with `input_grad`, `delta`
+    ends as d(loss)/d(input). `wt` and `tmp` are scratch (a transposed weight, a delta row).
+    """
+    n_layers = sizes.shape[0] - 1
+    offset = 0
+    for layer in range(n_layers):
+        offset += sizes[layer] * sizes[layer + 1] + sizes[layer + 1]
+    for layer in range(n_layers - 1, -1, -1):
+        n_in, n_out = sizes[layer], sizes[layer + 1]
+        offset -= n_in * n_out + n_out
+        x = acts[layer]
+        if param_grads:
+            dW, db = _layer(grad, offset, n_in, n_out)
+            for r in range(start, stop):
+                x_row, d_row = x[r], delta[r]
+                for k in range(n_in):
+                    v = x_row[k]
+                    dW_row = dW[k]
+                    for c in range(n_out):
+                        dW_row[c] += v * d_row[c]
+                for c in range(n_out):
+                    db[c] += d_row[c]
+        if layer == 0 and not input_grad:
+            break
+        W, _ = _layer(param, offset, n_in, n_out)
+        for k in range(n_in):
+            for c in range(n_out):
+                wt[c, k] = W[k, c]
+        for r in range(start, stop):
+            x_row, d_row = x[r], delta[r]
+            for k in range(n_in):
+                tmp[k] = 0.0
+            for c in range(n_out):
+                d = d_row[c]
+                wt_row = wt[c]
+                for k in range(n_in):
+                    tmp[k] += d * wt_row[k]
+            for k in range(n_in):  # through the ReLU below (its output > 0), not into the data
+                d_row[k] = tmp[k] if layer == 0 or x_row[k] > 0.0 else np.float32(0.0)
+
+
+@njit(cache=True, error_model="numpy")
+def _adam(param, grad, exp_avg, exp_avg_sq, steps, row, lr, beta1, beta2, eps):  # pragma: no cover
+    """One `evogan.gan.adam.adam_step` of the flat row `param`, whose step count is steps[row]:
+    the same float32 operations in the same order (torch's lerp included)."""
+    f32 = np.float32
+    steps[row] += f32(1.0)
+    step = np.int64(steps[row])
+    neg_step_size = f32(-lr / (1.0 - _power(beta1, step)))
+    bias_correction2_sqrt = f32(math.sqrt(1.0 - _power(beta2, step)))
+    weight, b2, one_minus_b2 = f32(1.0 - beta1), f32(beta2), f32(1.0 - beta2)
+    for i in range(param.shape[0]):
+        g = grad[i]
+        if weight < 0.5:  # torch.lerp's two forms
+            exp_avg[i] = exp_avg[i] + weight * (g - exp_avg[i])
+        else:
+            exp_avg[i] = g - (g - exp_avg[i]) * (f32(1.0) - weight)
+        exp_avg_sq[i] = exp_avg_sq[i] * b2 + one_minus_b2 * (g * g)
+        denom = math.sqrt(exp_avg_sq[i]) / bias_correction2_sqrt + f32(eps)
+        param[i] += exp_avg[i] * neg_step_size / denom
+
+
+@njit(cache=True, error_model="numpy")
+def _log(x):  # pragma: no cover - compiled
+    """log(x) in float64 for a normal x >= 0 (log 0 = -inf), from +, *, / and the bits of x.
+
+    x = 2**k f with f in [sqrt(1/2), sqrt(2)), log f = 2 atanh(s), s = (f - 1) / (f + 1),
+    |s| <= 0.172, by its series to s**25 (error below 1e-18); libm's log varies by CPU.
+    """
+    if x <= 0.0:
+        return -np.inf if x == 0.0 else np.nan
+    if x == np.inf:
+        return x
+    bits = np.float64(x).view(np.int64)
+    k = ((bits >> 52) & 0x7FF) - 1023
+    f = np.int64((bits & 0xFFFFFFFFFFFFF) | (np.int64(1023) << 52)).view(np.float64)  # [1, 2)
+    if f > _SQRT2:
+        f *= 0.5
+        k += 1
+    s = (f - 1.0) / (f + 1.0)
+    s2 = s * s
+    series = 1.0 / 25.0
+    for i in range(11, -1, -1):
+        series = series * s2 + 1.0 / (2 * i + 1)
+    return k * _LN2_HI + (k * _LN2_LO + 2.0 * s * series)
+
+
+@njit(cache=True, error_model="numpy")
+def _softplus(z):  # pragma: no cover - compiled
+    """log(1 + exp(z)) in float64 (for the reported D loss)."""
+    z = np.float64(z)
+    return max(z, 0.0) + _log1p_exp_neg(abs(z))
+
+
+@njit(cache=True, error_model="numpy")
+def _generator_loss_grad(loss, logit):  # pragma: no cover - compiled
+    """d(loss)/d(logit) of one sample for the loss codes of `KERNEL_LOSSES`."""
+    if loss == 0:  # minimax: -softplus(l)
+        return -_sigmoid(logit)
+    if loss == 1:  # non-saturating: softplus(-l)
+        return -_sigmoid(-logit)
+    s = _sigmoid(logit)  # least squares: (sigmoid(l) - 1)**2
+    return np.float32(2.0) * (s - np.float32(1.0)) * (s * (np.float32(1.0) - s))
+
+
+@njit(cache=True, error_model="numpy")
+def _bce_grads(acts, delta, start, stop, real):  # pragma: no cover - compiled
+    """delta[start:stop, 0] := d/d(logit) of D's mean BCE over those rows (real or fake);
+    returns the sum of the rows' BCE terms, in float64."""
+    logits = acts[acts.shape[0] - 1]
+    inv_n = np.float32(1.0) / np.float32(stop - start)
+    total = 0.0
+    for r in range(start, stop):
+        z = logits[r, 0]
+        if real:  # softplus(-l)
+            delta[r, 0] = -_sigmoid(-z) * inv_n
+            total += _softplus(-z)
+        else:  # softplus(l)
+            delta[r, 0] = _sigmoid(z) * inv_n
+            total += _softplus(z)
+    return total
+
+
+@njit(cache=True, error_model="numpy")
+def _generation(
+    g_sizes, d_sizes, sigmoid_output, losses, plus,
+    g_param, g_m, g_v, g_steps, d_param, d_m, d_v, d_steps,
+    z_children, z_eval, real_eval, extra, fake_rows, real_d, hyper, keep, scores, d_loss,
+):  # pragma: no cover - compiled; tested through EGAN.step
+    f32 = np.float32
+    mu, n_g = g_param.shape
+    n_d = d_param.shape[0]
+    n_steps, n_children, batch, n_noise = z_children.shape
+    n_cand, n_eval = z_eval.shape[0], z_eval.shape[1]
+    n_extra = extra.shape[0]
+    n_d_steps = real_d.shape[0]
+    data_dim = g_sizes[g_sizes.shape[0] - 1]
+    last_g, last_d = g_sizes.shape[0] - 1, d_sizes.shape[0] - 1
+    lr_g, beta1_g, beta2_g, lr_d, beta1_d, beta2_d, eps, gamma = hyper
+    rows = max(n_eval + n_extra, 2 * batch + n_extra)
+    width = max(g_sizes.max(), d_sizes.max())
+    g_acts = np.zeros((g_sizes.shape[0], rows, width), dtype=f32)
+    d_acts = np.zeros((d_sizes.shape[0], rows, width), dtype=f32)
+    delta = np.zeros((rows, width), dtype=f32)
+    tmp = np.zeros(width, dtype=f32)
+    wt = np.zeros((width, width), dtype=f32)
+    g_grad = np.empty(n_g, dtype=f32)
+    d_grad = np.zeros(n_d, dtype=f32)
+
+    # candidates: child i = mutation (i // mu) of parent (i % mu), then the parents under plus
+    cand = np.empty((n_cand, n_g), dtype=f32)
+    cand_m = np.empty((n_cand, n_g), dtype=f32)
+    cand_v = np.empty((n_cand, n_g), dtype=f32)
+    cand_steps = np.empty(n_cand, dtype=f32)
+    for i in range(n_cand):
+        p = i % mu if i < n_children else i - n_children
+        cand[i], cand_m[i], cand_v[i] = g_param[p], g_m[p], g_v[p]
+        cand_steps[i] = g_steps[p]
+
+    # 1. variation: each child's Adam steps on its loss against the current D
+    inv_batch = f32(1.0) / f32(batch)
+    for i in range(n_children):
+        for s in range(n_steps):
+            g_acts[0, :batch, :n_noise] = z_children[s, i]
+            _forward(cand[i], g_sizes, g_acts, 0, batch, sigmoid_output)
+            d_acts[0, :batch, :data_dim] = g_acts[last_g, :batch, :data_dim]
+            _forward(d_param, d_sizes, d_acts, 0, batch, False)
+            for r in range(batch):
+                delta[r, 0] = _generator_loss_grad(losses[i // mu], d_acts[last_d, r, 0]) * inv_batch
+            _backward(d_param, d_sizes, d_acts, delta, 0, batch, d_grad, False, True, wt, tmp)
+            if sigmoid_output:
+                for r in range(batch):
+                    for c in range(data_dim):
+                        y = g_acts[last_g, r, c]
+                        delta[r, c] *= y * (f32(1.0) - y)
+            g_grad[:] = 0.0
+            _backward(cand[i], g_sizes, g_acts, delta, 0, batch, g_grad, True, False, wt, tmp)
+            _adam(cand[i], g_grad, cand_m[i], cand_v[i], cand_steps, i, lr_g, beta1_g, beta2_g,
+                  eps)
+
+    # 2. evaluation: every candidate's samples
+    samples = np.empty((n_cand, n_eval, data_dim), dtype=f32)
+    for i in range(n_cand):
+        g_acts[0, :n_eval, :n_noise] = z_eval[i]
+        _forward(cand[i], g_sizes, g_acts, 0, n_eval, sigmoid_output)
+        samples[i] = g_acts[last_g, :n_eval, :data_dim]
+
+    # 3. fitness F = F_q + gamma F_d, F_d = -log ||grad_D L_D|| (real, extra and own fake rows)
+    scored = n_cand > mu
+    extra_grad = np.zeros(n_d, dtype=f32)  # D's gradient on the extra rows, reused in step 5
+    extra_loss = 0.0
+    if scored:
+        shared = np.zeros(n_d, dtype=f32)
+        d_acts[0, :n_eval, :data_dim] = real_eval
+        d_acts[0, n_eval : n_eval + n_extra, :data_dim] = extra
+        _forward(d_param, d_sizes, d_acts, 0, n_eval + n_extra, False)
+        _bce_grads(d_acts, delta, 0, n_eval, True)
+        _backward(d_param, d_sizes, d_acts, delta, 0, n_eval, shared, True, False, wt, tmp)
+        if n_extra:
+            extra_loss = _bce_grads(d_acts, delta, n_eval, n_eval + n_extra, False)
+            _backward(d_param, d_sizes, d_acts, delta, n_eval, n_eval + n_extra, extra_grad,
+                      True, False, wt, tmp)
+            for j in range(n_d):
+                shared[j] += extra_grad[j]
+        for i in range(n_cand):
+            d_acts[0, :n_eval, :data_dim] = samples[i]
+            _forward(d_param, d_sizes, d_acts, 0, n_eval, False)
+            quality = 0.0
+            for r in range(n_eval):
+                quality += _sigmoid(d_acts[last_d, r, 0])
+            _bce_grads(d_acts, delta, 0, n_eval, False)
+            d_grad[:] = 0.0
+            _backward(d_param, d_sizes, d_acts, delta, 0, n_eval, d_grad, True, False, wt, tmp)
+            sq_norm = 0.0
+            for j in range(n_d):
+                g = np.float64(shared[j] + d_grad[j])
+                sq_norm += g * g
+            F_q = f32(quality / n_eval)
+            F_d = f32(-0.5 * _log(sq_norm))
+            scores[0, i], scores[1, i], scores[2, i] = F_q + f32(gamma) * F_d, F_q, F_d
+
+    # 4. selection: the mu best by F, the first of equals first (a stable descending sort)
+    taken = np.zeros(n_cand, dtype=np.bool_)
+    for j in range(mu):
+        best = j
+        if scored:
+            best = -1
+            for i in range(n_cand):
+                if taken[i]:
+                    continue
+                if best < 0 or scores[0, i] > scores[0, best] or (
+                        np.isnan(scores[0, i]) and not np.isnan(scores[0, best])):
+                    best = i
+        keep[j] = best
+        taken[best] = True
+        g_param[j], g_m[j], g_v[j] = cand[best], cand_m[best], cand_v[best]
+        g_steps[j] = cand_steps[best]
+
+    # 5. discriminator: d_steps Adam steps, its fake rows the survivors' evaluation samples
+    for t in range(n_d_steps):
+        reuse = t == 0 and scored and n_extra > 0  # D unchanged since the scoring
+        n_rows = 2 * batch + (0 if reuse else n_extra)
+        d_acts[0, :batch, :data_dim] = real_d[t]
+        for r in range(batch):
+            row = fake_rows[t * batch + r]
+            d_acts[0, batch + r, :data_dim] = samples[keep[row // n_eval], row % n_eval]
+        if not reuse:
+            d_acts[0, 2 * batch : n_rows, :data_dim] = extra
+        _forward(d_param, d_sizes, d_acts, 0, n_rows, False)
+        loss = _bce_grads(d_acts, delta, 0, batch, True) / batch
+        loss += _bce_grads(d_acts, delta, batch, 2 * batch, False) / batch
+        if reuse:
+            d_grad[:] = extra_grad
+            loss += extra_loss / n_extra
+        else:
+            d_grad[:] = 0.0
+            if n_extra:
+                loss += _bce_grads(d_acts, delta, 2 * batch, n_rows, False) / n_extra
+        _backward(d_param, d_sizes, d_acts, delta, 0, n_rows, d_grad, True, False, wt, tmp)
+        _adam(d_param, d_grad, d_m, d_v, d_steps, 0, lr_d, beta1_d, beta2_d, eps)
+        d_loss[0] = loss
