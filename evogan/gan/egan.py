@@ -324,7 +324,7 @@ class EGAN:
         return reason is None and (self.compiled or max(
             c.noise_dim, c.data_dim, *c.g_hidden, *c.d_hidden) <= KERNEL_MAX_WIDTH)
 
-    # -- one generation
+    # -- generations
 
     def step(
         self,
@@ -345,35 +345,52 @@ class EGAN:
         Returns:
             Diagnostics: the discriminator loss, the survivors' mean F, F_q and F_d.
         """
+        return self.train(1, real, noise=noise, extra_fake=extra_fake, lr_scale=lr_scale)
+
+    def train(
+        self,
+        generations: int,
+        real: Sampler,
+        *,
+        noise: Sampler | None = None,
+        extra_fake: torch.Tensor | None = None,
+        lr_scale: float = 1.0,
+    ) -> dict[str, float]:
+        """Run `generations` generations, the same as calling `step` that many times.
+
+        The compiled kernel runs them in one call (its draws made first, in `step`'s order:
+        none depends on the training). Arguments as for `step`; returns the diagnostics of
+        the last generation.
+        """
         c = self.config
         noise = noise if noise is not None else uniform_noise(c.noise_dim, self.device)
         n_mut = len(c.mutations)
         n_children = n_mut * c.mu
-        origin = torch.arange(n_children) // c.mu  # child = mutation * mu + parent
+        origin = np.arange(n_children) // c.mu  # child = mutation * mu + parent
         if c.selection == "plus":
-            origin = torch.cat([origin, torch.full((c.mu,), n_mut)])  # the parents last
+            origin = np.concatenate([origin, np.full(c.mu, n_mut)])  # the parents last
         if self.kernel_ is not None:
-            keep, fitness, F_q, F_d, d_loss = self._compiled_generation(real, noise, extra_fake,
-                                                                        lr_scale)
+            keep, scores, d_loss = self._compiled_generations(generations, real, noise,
+                                                              extra_fake, lr_scale)
         else:
-            keep, fitness, F_q, F_d, d_loss = self._eager_generation(real, noise, extra_fake,
-                                                                     lr_scale)
-        self.selection_counts_ += np.bincount(origin[keep].numpy(), minlength=n_mut + 1)
-        self.n_generations_ += 1
-        logger.debug("E-GAN generation %d: D loss %.4f, selection rates %s",
-                     self.n_generations_, d_loss, self.selection_rates())
-        return {
-            "d_loss": d_loss,
-            "fitness": float(fitness[keep].mean()),
-            "F_q": float(F_q[keep].mean()),
-            "F_d": float(F_d[keep].mean()),
-        }
+            runs = [self._eager_generation(real, noise, extra_fake, lr_scale)
+                    for _ in range(generations)]
+            keep, scores, d_loss = (np.stack(part) for part in zip(*runs, strict=True))
+        # keep (generations, mu), scores (generations, 3 [F, F_q, F_d], n_cand), d_loss (generations,)
+        self.selection_counts_ += np.bincount(origin[keep.ravel()], minlength=n_mut + 1)
+        self.n_generations_ += generations
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("E-GAN generation %d: D loss %.4f, selection rates %s",
+                         self.n_generations_, d_loss[-1], self.selection_rates())
+        fitness, F_q, F_d = scores[-1][:, keep[-1]].mean(axis=1, dtype=np.float64)
+        return {"d_loss": float(d_loss[-1]), "fitness": float(fitness), "F_q": float(F_q),
+                "F_d": float(F_d)}
 
     def _eager_generation(
         self, real: Sampler, noise: Sampler, extra_fake: torch.Tensor | None, lr_scale: float
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, float]:
-        """`step` in torch operations: the survivors' candidate indices (on the CPU), every
-        candidate's F, F_q and F_d, and the last D loss."""
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        """One generation in torch operations: the survivors' candidate indices (mu,), every
+        candidate's F, F_q and F_d (3, n_cand), and the last D loss."""
         c = self.config
         n_children = len(c.mutations) * c.mu
         parent_of = torch.arange(n_children, device=self.device) % c.mu
@@ -394,28 +411,33 @@ class EGAN:
         else:
             self.g_state_ = state
         d_loss = self._train_discriminator(samples[keep], real, extra_fake, lr=c.lr_d * lr_scale)
-        return keep.cpu(), fitness.cpu(), F_q.cpu(), F_d.cpu(), d_loss
+        return keep.cpu().numpy(), torch.stack([fitness, F_q, F_d]).cpu().numpy(), d_loss
 
-    def _compiled_generation(
-        self, real: Sampler, noise: Sampler, extra_fake: torch.Tensor | None, lr_scale: float
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, float]:
-        """`_eager_generation` as one kernel call, on the same draws in the same order."""
+    def _compiled_generations(
+        self, generations: int, real: Sampler, noise: Sampler, extra_fake: torch.Tensor | None,
+        lr_scale: float,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`_eager_generation` `generations` times as one kernel call, on the same draws in the
+        same order; the results stacked along a leading generation axis."""
         c = self.config
         n_children = len(c.mutations) * c.mu
         n_cand = n_children + (c.mu if c.selection == "plus" else 0)
-        z_children = torch.stack([self._noise(noise, n_children, c.batch_size,
-                                              common=c.common_minibatch)
-                                  for _ in range(c.steps_per_child)])
-        z_eval = self._noise(noise, n_cand, c.eval_size, common=c.common_noise)
         scored = n_cand > c.mu  # else a single loss under comma selection: nothing to choose
-        real_eval = (real(c.eval_size, self.generator_) if scored
-                     else torch.empty(0, c.data_dim))
-        fake_rows = self._fake_rows()
-        real_d = torch.stack([real(c.batch_size, self.generator_) for _ in range(c.d_steps)])
-        keep, scores, d_loss = self.kernel_.run(z_children, z_eval, real_eval, extra_fake,
-                                                fake_rows, real_d, lr_scale=lr_scale)
-        fitness, F_q, F_d = torch.from_numpy(scores)
-        return torch.from_numpy(keep), fitness, F_q, F_d, d_loss
+        draws = []
+        for _ in range(generations):
+            z_children = torch.stack([self._noise(noise, n_children, c.batch_size,
+                                                  common=c.common_minibatch)
+                                      for _ in range(c.steps_per_child)])
+            z_eval = self._noise(noise, n_cand, c.eval_size, common=c.common_noise)
+            real_eval = (real(c.eval_size, self.generator_) if scored
+                         else torch.empty(0, c.data_dim))
+            fake_rows = self._fake_rows()
+            real_d = torch.stack([real(c.batch_size, self.generator_) for _ in range(c.d_steps)])
+            draws.append((z_children, z_eval, real_eval, fake_rows, real_d))
+        z_children, z_eval, real_eval, fake_rows, real_d = (
+            torch.stack(part) for part in zip(*draws, strict=True))
+        return self.kernel_.run(z_children, z_eval, real_eval, extra_fake, fake_rows, real_d,
+                                lr_scale=lr_scale)
 
     def _noise(self, noise: Sampler, n_nets: int, n_rows: int, *, common: bool) -> torch.Tensor:
         """Generator inputs (n_nets, n_rows, noise_dim): one draw per network, or one shared."""

@@ -135,41 +135,42 @@ class CompiledGeneration:
         real_d: torch.Tensor,
         *,
         lr_scale: float,
-    ) -> tuple[np.ndarray, np.ndarray, float]:
-        """One generation on the given draws; returns the survivors, the scores and D's loss.
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """G generations on the given draws (leading axis: generation), in one call.
 
         Args:
-            z_children: (steps_per_child, n_children, batch_size, noise_dim) the children's
+            z_children: (G, steps_per_child, n_children, batch_size, noise_dim) the children's
                 minibatches, child = mutation * mu + parent.
-            z_eval: (n_cand, eval_size, noise_dim) the candidates' evaluation noise (the
+            z_eval: (G, n_cand, eval_size, noise_dim) the candidates' evaluation noise (the
                 children, then the parents under plus selection).
-            real_eval: (eval_size, data_dim) the real rows of the scoring ((0, data_dim) when
-                nothing is scored: a single loss under comma selection).
+            real_eval: (G, eval_size, data_dim) the real rows of the scoring ((G, 0, data_dim)
+                when nothing is scored: a single loss under comma selection).
             extra_fake: (m, data_dim) rows D also learns to reject, or None.
-            fake_rows: (d_steps * batch_size,) the D steps' fake rows, indices into the
+            fake_rows: (G, d_steps * batch_size) the D steps' fake rows, indices into the
                 survivors' evaluation samples (survivor * eval_size + sample).
-            real_d: (d_steps, batch_size, data_dim) the D steps' real rows.
+            real_d: (G, d_steps, batch_size, data_dim) the D steps' real rows.
             lr_scale: multiplies both learning rates.
 
         Returns:
-            keep (mu,), the survivors' candidate indices; scores (3, n_cand), every candidate's
-            F, F_q and F_d (NaN where nothing is scored); the last D step's loss.
+            keep (G, mu), the survivors' candidate indices; scores (G, 3, n_cand), every
+            candidate's F, F_q and F_d (NaN where nothing is scored); the last D step's loss
+            of each generation (G,).
         """
         c = self.config
-        n_cand = z_eval.shape[0]
-        keep = np.empty(c.mu, dtype=np.int64)
-        scores = np.full((3, n_cand), np.nan, dtype=np.float32)
-        d_loss = np.zeros(1)
+        generations, n_cand = z_eval.shape[:2]
+        keep = np.empty((generations, c.mu), dtype=np.int64)
+        scores = np.full((generations, 3, n_cand), np.nan, dtype=np.float32)
+        d_loss = np.zeros(generations)
         extra = (np.empty((0, c.data_dim), dtype=np.float32) if extra_fake is None
                  else _array(extra_fake))
         hyper = np.array([c.lr_g * lr_scale, *c.betas_g, c.lr_d * lr_scale, *c.betas_d, 1e-8,
                           c.gamma])
-        first = not _generation.signatures  # the first call in this process loads or compiles it
+        first = not _generations.signatures  # the first call in this process loads or compiles it
         if first:
             logger.info("E-GAN kernel: loading it, or compiling it (once per machine)",
                         extra={KERNEL_EVENT: "loading"})
             start = time.perf_counter()
-        _generation(
+        _generations(
             self.g_sizes, self.d_sizes, c.g_output == "sigmoid", self.losses,
             c.selection == "plus", self.g_param.numpy(), self.g_m.numpy(), self.g_v.numpy(),
             self.g_steps.numpy(), self.d_param.numpy()[0], self.d_m.numpy()[0],
@@ -178,106 +179,146 @@ class CompiledGeneration:
             d_loss,
         )
         if first:
-            how = "compiled" if _generation.stats.cache_misses else "loaded from numba's cache"
-            logger.info("E-GAN kernel %s in %.1f s (first generation included)", how,
+            how = "compiled" if _generations.stats.cache_misses else "loaded from numba's cache"
+            logger.info("E-GAN kernel %s in %.1f s (first generations included)", how,
                         time.perf_counter() - start, extra={KERNEL_EVENT: "ready"})
-        return keep, scores, float(d_loss[0])
+        return keep, scores, d_loss
 
 
 # --- the compiled generation --------------------------------------------------------------
 # A network is one flat float32 row: per layer, W (in, out) row-major, then b (out), as
-# `StackedMLP.params` orders them. `acts[l]` (rows, width) holds layer l's input, acts[-1] the
-# output; hidden layers are ReLU, G's output linear or sigmoid, D's a single logit. Products
-# sum over their inner index in increasing order, gradients over rows in increasing order.
+# `StackedMLP.params` orders them. The products run on padded copies (`_unpack`): every width
+# rounded up to `_LANES`, the padding zero, so that the innermost loops, over independent
+# outputs, have no scalar remainder (a zero term changes no sum). `acts[l]` (rows, width) holds
+# layer l's input, acts[-1] the output; hidden layers are ReLU, G's output linear or sigmoid,
+# D's a single logit. Products sum over their inner index in increasing order, gradients over
+# rows in increasing order.
 
+_LANES = 8
 _LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10  # fdlibm's split
 _SQRT2 = 1.4142135623730951
 
 
 @njit(cache=True, error_model="numpy")
-def _layer(param, offset, n_in, n_out):  # pragma: no cover - compiled
-    """Views (n_in, n_out) of the weight and (n_out,) of the bias of the layer at `offset`."""
-    bias = offset + n_in * n_out
-    return param[offset:bias].reshape((n_in, n_out)), param[bias : bias + n_out]
+def _padded(sizes):  # pragma: no cover - compiled
+    """Layer widths rounded up to a multiple of `_LANES`."""
+    return (sizes + _LANES - 1) // _LANES * _LANES
 
 
 @njit(cache=True, error_model="numpy")
-def _forward(param, sizes, acts, start, stop, sigmoid_output):  # pragma: no cover - compiled
-    """acts[l + 1][start:stop] := layer l of the network `param` on acts[l][start:stop]."""
-    n_layers = sizes.shape[0] - 1
+def _unpack(param, sizes, W, WT, b):  # pragma: no cover - compiled
+    """The flat network `param` into padded weights W (layers, in, out), their transposes WT
+    and biases b (layers, out); the padding stays as it is (zero)."""
     offset = 0
-    for layer in range(n_layers):
+    for layer in range(sizes.shape[0] - 1):
         n_in, n_out = sizes[layer], sizes[layer + 1]
-        W, b = _layer(param, offset, n_in, n_out)
+        for k in range(n_in):
+            for c in range(n_out):
+                W[layer, k, c] = WT[layer, c, k] = param[offset + k * n_out + c]
+        offset += n_in * n_out
+        for c in range(n_out):
+            b[layer, c] = param[offset + c]
+        offset += n_out
+
+
+@njit(cache=True, error_model="numpy")
+def _pack(dW, db, sizes, grad):  # pragma: no cover - compiled
+    """The padded gradient (dW, db) into the flat layout of the parameters, `grad`."""
+    offset = 0
+    for layer in range(sizes.shape[0] - 1):
+        n_in, n_out = sizes[layer], sizes[layer + 1]
+        for k in range(n_in):
+            for c in range(n_out):
+                grad[offset + k * n_out + c] = dW[layer, k, c]
+        offset += n_in * n_out
+        for c in range(n_out):
+            grad[offset + c] = db[layer, c]
+        offset += n_out
+
+
+@njit(cache=True, error_model="numpy")
+def _forward(W, b, padded, acts, start, stop, sigmoid_output):  # pragma: no cover - compiled
+    """acts[l + 1][start:stop] := layer l of the padded network (W, b) on acts[l][start:stop]."""
+    n_layers = padded.shape[0] - 1
+    for layer in range(n_layers):
+        n_in, n_out = padded[layer], padded[layer + 1]
+        W_l, b_l = W[layer], b[layer]
         x, y = acts[layer], acts[layer + 1]
-        hidden = layer < n_layers - 1
         for r in range(start, stop):
             x_row, y_row = x[r], y[r]
             for c in range(n_out):
                 y_row[c] = 0.0
             for k in range(n_in):
                 v = x_row[k]
-                W_row = W[k]
+                W_row = W_l[k]
                 for c in range(n_out):
                     y_row[c] += v * W_row[c]
-            if hidden:  # one loop per case, each vectorised
+            if layer < n_layers - 1:  # one loop per case, each vectorised
                 for c in range(n_out):
-                    h = y_row[c] + b[c]
+                    h = y_row[c] + b_l[c]
                     y_row[c] = h if h > 0.0 else np.float32(0.0)
-            elif sigmoid_output:
+            elif sigmoid_output:  # (sigmoid(0) = 1/2 in the padding, which nothing reads)
                 for c in range(n_out):
-                    y_row[c] = _sigmoid(y_row[c] + b[c])
+                    y_row[c] = _sigmoid(y_row[c] + b_l[c])
             else:
                 for c in range(n_out):
-                    y_row[c] += b[c]
-        offset += n_in * n_out + n_out
+                    y_row[c] += b_l[c]
 
 
 @njit(cache=True, error_model="numpy")
 def _backward(
-    param, sizes, acts, delta, start, stop, grad, param_grads, input_grad, wt, tmp
+    WT, padded, acts, delta, start, stop, dW, db, param_grads, input_grad, tmp
 ):  # pragma: no cover - compiled
-    """Backpropagate `delta`, d(loss)/d(last pre-activation) on rows start:stop.
+    """Backpropagate `delta`, d(loss)/d(last pre-activation) on rows start:stop, through the
+    padded network whose transposed weights are WT.
 
-    With `param_grads` the parameter gradient is added to `grad`; with `input_grad`, `delta`
-    ends as d(loss)/d(input). `wt` and `tmp` are scratch (a transposed weight, a delta row).
+    With `param_grads` the parameter gradient is added to (dW, db); with `input_grad`, `delta`
+    ends as d(loss)/d(input). `tmp` is a scratch row. The padding of `delta` must be zero.
     """
-    n_layers = sizes.shape[0] - 1
-    offset = 0
-    for layer in range(n_layers):
-        offset += sizes[layer] * sizes[layer + 1] + sizes[layer + 1]
+    n_layers = padded.shape[0] - 1
     for layer in range(n_layers - 1, -1, -1):
-        n_in, n_out = sizes[layer], sizes[layer + 1]
-        offset -= n_in * n_out + n_out
+        n_in, n_out = padded[layer], padded[layer + 1]
         x = acts[layer]
         if param_grads:
-            dW, db = _layer(grad, offset, n_in, n_out)
+            dW_l, db_l = dW[layer], db[layer]
             for r in range(start, stop):
                 x_row, d_row = x[r], delta[r]
                 for k in range(n_in):
                     v = x_row[k]
-                    dW_row = dW[k]
+                    dW_row = dW_l[k]
                     for c in range(n_out):
                         dW_row[c] += v * d_row[c]
                 for c in range(n_out):
-                    db[c] += d_row[c]
+                    db_l[c] += d_row[c]
         if layer == 0 and not input_grad:
             break
-        W, _ = _layer(param, offset, n_in, n_out)
-        for k in range(n_in):
-            for c in range(n_out):
-                wt[c, k] = W[k, c]
+        WT_l = WT[layer]
         for r in range(start, stop):
             x_row, d_row = x[r], delta[r]
             for k in range(n_in):
                 tmp[k] = 0.0
             for c in range(n_out):
                 d = d_row[c]
-                wt_row = wt[c]
+                WT_row = WT_l[c]
                 for k in range(n_in):
-                    tmp[k] += d * wt_row[k]
+                    tmp[k] += d * WT_row[k]
             for k in range(n_in):  # through the ReLU below (its output > 0), not into the data
                 d_row[k] = tmp[k] if layer == 0 or x_row[k] > 0.0 else np.float32(0.0)
+
+
+@njit(cache=True, error_model="numpy")
+def _sum_squares(dW_a, db_a, dW_b, db_b):  # pragma: no cover - compiled
+    """||a + b||^2 of two padded gradients, the sum in float64 (the padding adds zeros)."""
+    total = 0.0
+    for layer in range(dW_a.shape[0]):
+        for k in range(dW_a.shape[1]):
+            for c in range(dW_a.shape[2]):
+                g = np.float64(dW_a[layer, k, c] + dW_b[layer, k, c])
+                total += g * g
+        for c in range(db_a.shape[1]):
+            g = np.float64(db_a[layer, c] + db_b[layer, c])
+            total += g * g
+    return total
 
 
 @njit(cache=True, error_model="numpy")
@@ -296,7 +337,7 @@ def _adam(param, grad, exp_avg, exp_avg_sq, steps, row, lr, beta1, beta2, eps): 
             exp_avg[i] = exp_avg[i] + weight * (g - exp_avg[i])
         else:
             exp_avg[i] = g - (g - exp_avg[i]) * (f32(1.0) - weight)
-        exp_avg_sq[i] = exp_avg_sq[i] * b2 + one_minus_b2 * (g * g)
+        exp_avg_sq[i] = exp_avg_sq[i] * b2 + one_minus_b2 * g * g  # torch.addcmul's order
         denom = math.sqrt(exp_avg_sq[i]) / bias_correction2_sqrt + f32(eps)
         param[i] += exp_avg[i] * neg_step_size / denom
 
@@ -346,12 +387,13 @@ def _generator_loss_grad(loss, logit):  # pragma: no cover - compiled
 
 @njit(cache=True, error_model="numpy")
 def _bce_grads(acts, delta, start, stop, real):  # pragma: no cover - compiled
-    """delta[start:stop, 0] := d/d(logit) of D's mean BCE over those rows (real or fake);
-    returns the sum of the rows' BCE terms, in float64."""
+    """delta[start:stop] := d/d(logit) of D's mean BCE over those rows (real or fake) in
+    column 0, zero elsewhere; returns the sum of the rows' BCE terms, in float64."""
     logits = acts[acts.shape[0] - 1]
     inv_n = np.float32(1.0) / np.float32(stop - start)
     total = 0.0
     for r in range(start, stop):
+        delta[r, 1:] = 0.0
         z = logits[r, 0]
         if real:  # softplus(-l)
             delta[r, 0] = -_sigmoid(-z) * inv_n
@@ -378,15 +420,23 @@ def _generation(
     data_dim = g_sizes[g_sizes.shape[0] - 1]
     last_g, last_d = g_sizes.shape[0] - 1, d_sizes.shape[0] - 1
     lr_g, beta1_g, beta2_g, lr_d, beta1_d, beta2_d, eps, gamma = hyper
+    g_pad, d_pad = _padded(g_sizes), _padded(d_sizes)
+    width = max(g_pad.max(), d_pad.max())
     rows = max(n_eval + n_extra, 2 * batch + n_extra)
-    width = max(g_sizes.max(), d_sizes.max())
-    g_acts = np.zeros((g_sizes.shape[0], rows, width), dtype=f32)
-    d_acts = np.zeros((d_sizes.shape[0], rows, width), dtype=f32)
+    g_acts = np.zeros((last_g + 1, rows, width), dtype=f32)
+    d_acts = np.zeros((last_d + 1, rows, width), dtype=f32)
     delta = np.zeros((rows, width), dtype=f32)
     tmp = np.zeros(width, dtype=f32)
-    wt = np.zeros((width, width), dtype=f32)
+    # padded networks (weights, transposes, biases) and gradients (weights, biases)
+    g_W, g_WT, g_b = (np.zeros((last_g, width, width), dtype=f32),
+                      np.zeros((last_g, width, width), dtype=f32), np.zeros((last_g, width), dtype=f32))
+    d_W, d_WT, d_b = (np.zeros((last_d, width, width), dtype=f32),
+                      np.zeros((last_d, width, width), dtype=f32), np.zeros((last_d, width), dtype=f32))
+    g_dW, g_db = np.zeros((last_g, width, width), dtype=f32), np.zeros((last_g, width), dtype=f32)
+    d_dW, d_db = np.zeros((last_d, width, width), dtype=f32), np.zeros((last_d, width), dtype=f32)
     g_grad = np.empty(n_g, dtype=f32)
-    d_grad = np.zeros(n_d, dtype=f32)
+    d_grad = np.empty(n_d, dtype=f32)
+    _unpack(d_param, d_sizes, d_W, d_WT, d_b)
 
     # candidates: child i = mutation (i // mu) of parent (i % mu), then the parents under plus
     cand = np.empty((n_cand, n_g), dtype=f32)
@@ -402,62 +452,65 @@ def _generation(
     inv_batch = f32(1.0) / f32(batch)
     for i in range(n_children):
         for s in range(n_steps):
+            _unpack(cand[i], g_sizes, g_W, g_WT, g_b)
             g_acts[0, :batch, :n_noise] = z_children[s, i]
-            _forward(cand[i], g_sizes, g_acts, 0, batch, sigmoid_output)
+            _forward(g_W, g_b, g_pad, g_acts, 0, batch, sigmoid_output)
             d_acts[0, :batch, :data_dim] = g_acts[last_g, :batch, :data_dim]
-            _forward(d_param, d_sizes, d_acts, 0, batch, False)
+            _forward(d_W, d_b, d_pad, d_acts, 0, batch, False)
             for r in range(batch):
+                delta[r, 1:] = 0.0
                 delta[r, 0] = _generator_loss_grad(losses[i // mu], d_acts[last_d, r, 0]) * inv_batch
-            _backward(d_param, d_sizes, d_acts, delta, 0, batch, d_grad, False, True, wt, tmp)
+            _backward(d_WT, d_pad, d_acts, delta, 0, batch, d_dW, d_db, False, True, tmp)
             if sigmoid_output:
                 for r in range(batch):
                     for c in range(data_dim):
                         y = g_acts[last_g, r, c]
                         delta[r, c] *= y * (f32(1.0) - y)
-            g_grad[:] = 0.0
-            _backward(cand[i], g_sizes, g_acts, delta, 0, batch, g_grad, True, False, wt, tmp)
+            g_dW[:] = 0.0
+            g_db[:] = 0.0
+            _backward(g_WT, g_pad, g_acts, delta, 0, batch, g_dW, g_db, True, False, tmp)
+            _pack(g_dW, g_db, g_sizes, g_grad)
             _adam(cand[i], g_grad, cand_m[i], cand_v[i], cand_steps, i, lr_g, beta1_g, beta2_g,
                   eps)
 
     # 2. evaluation: every candidate's samples
     samples = np.empty((n_cand, n_eval, data_dim), dtype=f32)
     for i in range(n_cand):
+        _unpack(cand[i], g_sizes, g_W, g_WT, g_b)
         g_acts[0, :n_eval, :n_noise] = z_eval[i]
-        _forward(cand[i], g_sizes, g_acts, 0, n_eval, sigmoid_output)
+        _forward(g_W, g_b, g_pad, g_acts, 0, n_eval, sigmoid_output)
         samples[i] = g_acts[last_g, :n_eval, :data_dim]
 
     # 3. fitness F = F_q + gamma F_d, F_d = -log ||grad_D L_D|| (real, extra and own fake rows)
     scored = n_cand > mu
-    extra_grad = np.zeros(n_d, dtype=f32)  # D's gradient on the extra rows, reused in step 5
+    # D's gradient on the real rows plus, apart, on the extra rows (reused by step 5)
+    shared_dW, shared_db = np.zeros_like(d_dW), np.zeros_like(d_db)
+    extra_dW, extra_db = np.zeros_like(d_dW), np.zeros_like(d_db)
     extra_loss = 0.0
     if scored:
-        shared = np.zeros(n_d, dtype=f32)
         d_acts[0, :n_eval, :data_dim] = real_eval
         d_acts[0, n_eval : n_eval + n_extra, :data_dim] = extra
-        _forward(d_param, d_sizes, d_acts, 0, n_eval + n_extra, False)
+        _forward(d_W, d_b, d_pad, d_acts, 0, n_eval + n_extra, False)
         _bce_grads(d_acts, delta, 0, n_eval, True)
-        _backward(d_param, d_sizes, d_acts, delta, 0, n_eval, shared, True, False, wt, tmp)
+        _backward(d_WT, d_pad, d_acts, delta, 0, n_eval, shared_dW, shared_db, True, False, tmp)
         if n_extra:
             extra_loss = _bce_grads(d_acts, delta, n_eval, n_eval + n_extra, False)
-            _backward(d_param, d_sizes, d_acts, delta, n_eval, n_eval + n_extra, extra_grad,
-                      True, False, wt, tmp)
-            for j in range(n_d):
-                shared[j] += extra_grad[j]
+            _backward(d_WT, d_pad, d_acts, delta, n_eval, n_eval + n_extra, extra_dW, extra_db,
+                      True, False, tmp)
+            shared_dW += extra_dW
+            shared_db += extra_db
         for i in range(n_cand):
             d_acts[0, :n_eval, :data_dim] = samples[i]
-            _forward(d_param, d_sizes, d_acts, 0, n_eval, False)
+            _forward(d_W, d_b, d_pad, d_acts, 0, n_eval, False)
             quality = 0.0
             for r in range(n_eval):
                 quality += _sigmoid(d_acts[last_d, r, 0])
             _bce_grads(d_acts, delta, 0, n_eval, False)
-            d_grad[:] = 0.0
-            _backward(d_param, d_sizes, d_acts, delta, 0, n_eval, d_grad, True, False, wt, tmp)
-            sq_norm = 0.0
-            for j in range(n_d):
-                g = np.float64(shared[j] + d_grad[j])
-                sq_norm += g * g
+            d_dW[:] = 0.0
+            d_db[:] = 0.0
+            _backward(d_WT, d_pad, d_acts, delta, 0, n_eval, d_dW, d_db, True, False, tmp)
             F_q = f32(quality / n_eval)
-            F_d = f32(-0.5 * _log(sq_norm))
+            F_d = f32(-0.5 * _log(_sum_squares(shared_dW, shared_db, d_dW, d_db)))
             scores[0, i], scores[1, i], scores[2, i] = F_q + f32(gamma) * F_d, F_q, F_d
 
     # 4. selection: the mu best by F, the first of equals first (a stable descending sort)
@@ -487,16 +540,36 @@ def _generation(
             d_acts[0, batch + r, :data_dim] = samples[keep[row // n_eval], row % n_eval]
         if not reuse:
             d_acts[0, 2 * batch : n_rows, :data_dim] = extra
-        _forward(d_param, d_sizes, d_acts, 0, n_rows, False)
+        _forward(d_W, d_b, d_pad, d_acts, 0, n_rows, False)
         loss = _bce_grads(d_acts, delta, 0, batch, True) / batch
         loss += _bce_grads(d_acts, delta, batch, 2 * batch, False) / batch
         if reuse:
-            d_grad[:] = extra_grad
+            d_dW[:] = extra_dW
+            d_db[:] = extra_db
             loss += extra_loss / n_extra
         else:
-            d_grad[:] = 0.0
+            d_dW[:] = 0.0
+            d_db[:] = 0.0
             if n_extra:
                 loss += _bce_grads(d_acts, delta, 2 * batch, n_rows, False) / n_extra
-        _backward(d_param, d_sizes, d_acts, delta, 0, n_rows, d_grad, True, False, wt, tmp)
+        _backward(d_WT, d_pad, d_acts, delta, 0, n_rows, d_dW, d_db, True, False, tmp)
+        _pack(d_dW, d_db, d_sizes, d_grad)
         _adam(d_param, d_grad, d_m, d_v, d_steps, 0, lr_d, beta1_d, beta2_d, eps)
+        _unpack(d_param, d_sizes, d_W, d_WT, d_b)
         d_loss[0] = loss
+
+
+@njit(cache=True, error_model="numpy")
+def _generations(
+    g_sizes, d_sizes, sigmoid_output, losses, plus,
+    g_param, g_m, g_v, g_steps, d_param, d_m, d_v, d_steps,
+    z_children, z_eval, real_eval, extra, fake_rows, real_d, hyper, keep, scores, d_loss,
+):  # pragma: no cover - compiled; tested through EGAN.train
+    """`_generation` for each generation of the draws' leading axis, in order."""
+    for t in range(z_eval.shape[0]):
+        _generation(
+            g_sizes, d_sizes, sigmoid_output, losses, plus,
+            g_param, g_m, g_v, g_steps, d_param, d_m, d_v, d_steps,
+            z_children[t], z_eval[t], real_eval[t], extra, fake_rows[t], real_d[t], hyper,
+            keep[t], scores[t], d_loss[t:t + 1],
+        )
