@@ -23,7 +23,9 @@ All children share their shapes, so the population is one `evogan.gan.stacked.St
 (leading dimension = individual, each with its own Adam step count, `evogan.gan.adam`) and a
 generation runs as a few batched matmuls instead of a Python loop over networks; for the
 per-child D gradients of step 2, D is copied once per child and stacked the same way, so one
-backward pass gives every child's gradient.
+backward pass gives every child's gradient. On the CPU, where these small operations cost more
+in dispatch than in arithmetic, the whole generation runs as one numba-compiled call instead
+(`evogan.gan.egan_compiled`: the same maths and draws, other roundings).
 
 Deviations from the official toy code, and why: the discriminator has no BatchNorm, so a child's
 score does not depend on which other children share its batch; the two expectations in `L_D` are
