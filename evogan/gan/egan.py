@@ -306,8 +306,12 @@ class EGAN:
         if self._use_kernel():
             from evogan.gan.egan_compiled import CompiledGeneration  # numba, loaded when used
 
-            self.kernel_ = CompiledGeneration(c, self.generators_, self.g_state_,
-                                              self.discriminator_, self.d_optimizer_.state)
+            self.kernel_ = CompiledGeneration(
+                self.generators_, self.g_state_, self.discriminator_, self.d_optimizer_.state,
+                mutations=c.mutations, sigmoid_output=c.g_output == "sigmoid",
+                plus=c.selection == "plus", lr_g=c.lr_g, betas_g=c.betas_g, lr_d=c.lr_d,
+                betas_d=c.betas_d, gamma=c.gamma,
+            )
             self.generators_, self.g_state_ = self.kernel_.generators, self.kernel_.g_state
             self.discriminator_ = self.kernel_.discriminator
             self.d_optimizer_.params = self.discriminator_.params
@@ -317,12 +321,19 @@ class EGAN:
         """Whether `step` runs through the compiled kernel (`compiled`, see the class)."""
         if self.compiled is False:
             return False
-        from evogan.gan.egan_compiled import KERNEL_MAX_WIDTH, kernel_unsupported
+        from evogan.gan.egan_compiled import KERNEL_LOSSES, KERNEL_MAX_WIDTH
 
-        reason = kernel_unsupported(self.config, self.device)
+        c = self.config
+        unsupported = {
+            "it runs on the CPU only": self.device != "cpu",
+            "a registered generator loss": any(m not in KERNEL_LOSSES for m in c.mutations),
+            "diversity 'distance'": c.diversity != "gradient",
+            "selection 'random'": c.selection == "random",
+            "optimizer_state 'per_mutation'": c.optimizer_state != "per_individual",
+        }
+        reason = next((reason for reason, applies in unsupported.items() if applies), None)
         if self.compiled and reason is not None:
             raise ConfigError(f"the compiled E-GAN generation does not support {reason}")
-        c = self.config
         return reason is None and (self.compiled or max(
             c.noise_dim, c.data_dim, *c.g_hidden, *c.d_hidden) <= KERNEL_MAX_WIDTH)
 

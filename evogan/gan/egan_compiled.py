@@ -21,8 +21,7 @@ its mean D output), and the discriminator's gradient on the extra fake rows, com
 scoring, is reused by its first step, which sees the same D: the same quantity computed once.
 
 Supported: the built-in generator losses, E-GAN's gradient diversity, comma or plus selection,
-one Adam state per generator (`kernel_unsupported` names what is not); `EGAN` runs the eager
-torch path otherwise.
+one Adam state per generator, ReLU networks; `EGAN` runs the eager torch path otherwise.
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ import logging
 import math
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -42,10 +40,7 @@ from evogan.gan.adam import AdamState
 from evogan.gan.gmoea_compiled import _log1p_exp_neg, _power, _sigmoid
 from evogan.gan.stacked import StackedMLP
 
-if TYPE_CHECKING:
-    from evogan.gan.egan import EGANConfig
-
-__all__ = ["KERNEL_LOSSES", "KERNEL_MAX_WIDTH", "CompiledGeneration", "kernel_unsupported"]
+__all__ = ["KERNEL_LOSSES", "KERNEL_MAX_WIDTH", "CompiledGeneration"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,18 +50,6 @@ KERNEL_LOSSES = {"minimax": 0, "nonsaturating": 1, "least_squares": 2}
 KERNEL_MAX_WIDTH = 128
 """The widest layer `EGAN` runs through the kernel by default: its products are plain loops,
 which beat torch's per-call overhead on small networks and lose to BLAS on wide ones."""
-
-
-def kernel_unsupported(config: EGANConfig, device: str) -> str | None:
-    """Why the kernel cannot run this configuration on `device`, or None when it can."""
-    reasons = {
-        "it runs on the CPU only": device != "cpu",
-        "a registered generator loss": any(m not in KERNEL_LOSSES for m in config.mutations),
-        "diversity 'distance'": config.diversity != "gradient",
-        "selection 'random'": config.selection == "random",
-        "optimizer_state 'per_mutation'": config.optimizer_state != "per_individual",
-    }
-    return next((reason for reason, applies in reasons.items() if applies), None)
 
 
 def _flat(tensors: Sequence[torch.Tensor]) -> tuple[torch.Tensor, list[torch.Tensor]]:
@@ -95,22 +78,39 @@ class CompiledGeneration:
     `discriminator` and `d_state` are views of the buffers, which `run` updates in place.
 
     Args:
-        config: the trainer's hyperparameters (`kernel_unsupported` must be None for them).
-        generators: the mu generators (a `StackedMLP`), g_state: their Adam state.
-        discriminator: D (a stack of one), d_state: its Adam state (one row).
+        generators: the mu generators (a `StackedMLP`, ReLU hidden layers), g_state: their
+            Adam state, one row per generator.
+        discriminator: D (a stack of one, ReLU hidden layers, one output), d_state: its Adam
+            state (one row).
+        mutations: the children's losses, names in `KERNEL_LOSSES`.
+        sigmoid_output: G's output layer is a sigmoid (else linear).
+        plus: the parents compete with their children (else comma selection).
+        lr_g, betas_g, lr_d, betas_d: the Adam settings of G and D.
+        gamma: the weight of the diversity F_d.
     """
 
     def __init__(
         self,
-        config: EGANConfig,
         generators: StackedMLP,
         g_state: AdamState,
         discriminator: StackedMLP,
         d_state: AdamState,
+        *,
+        mutations: Sequence[str],
+        sigmoid_output: bool,
+        plus: bool,
+        lr_g: float,
+        betas_g: tuple[float, float],
+        lr_d: float,
+        betas_d: tuple[float, float],
+        gamma: float,
     ) -> None:
-        self.config = config
-        self.g_sizes = np.array([config.noise_dim, *config.g_hidden, config.data_dim])
-        self.d_sizes = np.array([config.data_dim, *config.d_hidden, 1])
+        self.sigmoid_output, self.plus = sigmoid_output, plus
+        self.lr_g, self.betas_g, self.lr_d, self.betas_d = lr_g, betas_g, lr_d, betas_d
+        self.gamma = gamma
+        self.g_sizes, self.d_sizes = (
+            np.array([net.weights[0].shape[1], *(W.shape[2] for W in net.weights)])
+            for net in (generators, discriminator))  # layer widths, input first
         self.g_param, g_views = _flat([p.detach() for p in generators.params])
         self.g_m, g_m_views = _flat(g_state.exp_avg)
         self.g_v, g_v_views = _flat(g_state.exp_avg_sq)
@@ -123,7 +123,7 @@ class CompiledGeneration:
         self.g_state = AdamState(g_m_views, g_v_views, self.g_steps)
         self.discriminator = discriminator.with_params(d_views)
         self.d_state = AdamState(d_m_views, d_v_views, self.d_steps)
-        self.losses = np.array([KERNEL_LOSSES[m] for m in config.mutations], dtype=np.int64)
+        self.losses = np.array([KERNEL_LOSSES[m] for m in mutations], dtype=np.int64)
 
     def run(
         self,
@@ -156,23 +156,22 @@ class CompiledGeneration:
             candidate's F, F_q and F_d (NaN where nothing is scored); the last D step's loss
             of each generation (G,).
         """
-        c = self.config
         generations, n_cand = z_eval.shape[:2]
-        keep = np.empty((generations, c.mu), dtype=np.int64)
+        keep = np.empty((generations, self.g_param.shape[0]), dtype=np.int64)
         scores = np.full((generations, 3, n_cand), np.nan, dtype=np.float32)
         d_loss = np.zeros(generations)
-        extra = (np.empty((0, c.data_dim), dtype=np.float32) if extra_fake is None
+        extra = (np.empty((0, self.d_sizes[0]), dtype=np.float32) if extra_fake is None
                  else _array(extra_fake))
-        hyper = np.array([c.lr_g * lr_scale, *c.betas_g, c.lr_d * lr_scale, *c.betas_d, 1e-8,
-                          c.gamma])
+        hyper = np.array([self.lr_g * lr_scale, *self.betas_g, self.lr_d * lr_scale,
+                          *self.betas_d, 1e-8, self.gamma])
         first = not _generations.signatures  # the first call in this process loads or compiles it
         if first:
             logger.info("E-GAN kernel: loading it, or compiling it (once per machine)",
                         extra={KERNEL_EVENT: "loading"})
             start = time.perf_counter()
         _generations(
-            self.g_sizes, self.d_sizes, c.g_output == "sigmoid", self.losses,
-            c.selection == "plus", self.g_param.numpy(), self.g_m.numpy(), self.g_v.numpy(),
+            self.g_sizes, self.d_sizes, self.sigmoid_output, self.losses, self.plus,
+            self.g_param.numpy(), self.g_m.numpy(), self.g_v.numpy(),
             self.g_steps.numpy(), self.d_param.numpy()[0], self.d_m.numpy()[0],
             self.d_v.numpy()[0], self.d_steps.numpy(), _array(z_children), _array(z_eval),
             _array(real_eval), extra, _array(fake_rows), _array(real_d), hyper, keep, scores,
@@ -410,6 +409,8 @@ def _generation(
     g_param, g_m, g_v, g_steps, d_param, d_m, d_v, d_steps,
     z_children, z_eval, real_eval, extra, fake_rows, real_d, hyper, keep, scores, d_loss,
 ):  # pragma: no cover - compiled; tested through EGAN.step
+    """One E-GAN generation in place on the flat G and D buffers (`CompiledGeneration.run`
+    with the leading generation axis taken off its draws and results)."""
     f32 = np.float32
     mu, n_g = g_param.shape
     n_d = d_param.shape[0]
