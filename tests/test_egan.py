@@ -255,3 +255,114 @@ def test_egan_run_is_deterministic_from_the_seed():
     runs = [minimize(problem, make_egan(pop_size=10, iterations=2), seed=4, max_evals=60)
             for _ in range(2)]
     np.testing.assert_array_equal(runs[0].F, runs[1].F)
+
+
+# ----------------------------------------------------------------------------- the compiled generation
+
+
+def operator_config(**overrides) -> EGANConfig:
+    """The offspring operator's shapes, smaller: sigmoid output, plus selection, mu = 2."""
+    settings = dict(data_dim=6, noise_dim=6, g_hidden=(6, 6), d_hidden=(6, 6), g_output="sigmoid",
+                    mu=2, selection="plus", gamma=0.1, batch_size=8, eval_size=16, lr_g=1e-3,
+                    lr_d=1e-3, betas_d=(0.5, 0.999), init_std=None)
+    return EGANConfig(**{**settings, **overrides})
+
+
+def run_generations(config: EGANConfig, *, compiled: bool, steps: int, extra: bool) -> EGAN:
+    gan = EGAN(config, compiled=compiled)
+    gan.setup(rng=make_rng(11))
+    data = torch.Generator().manual_seed(3)
+    E = torch.rand(10, config.data_dim, generator=data)
+    extra_fake = torch.rand(20, config.data_dim, generator=data) if extra else None
+
+    def real(n: int, generator: torch.Generator) -> torch.Tensor:
+        return E[torch.randint(len(E), (n,), generator=generator)]
+
+    gan.metrics_ = [gan.step(real, extra_fake=extra_fake) for _ in range(steps)]
+    return gan
+
+
+@pytest.mark.parametrize(
+    ("config", "extra"),
+    [
+        (operator_config(), True),  # the offspring operator's settings
+        (operator_config(steps_per_child=2, d_steps=2, common_noise=True), True),
+        (tiny_config(mu=2), False),  # the toy trainer's: linear output, comma selection
+        (tiny_config(mutations=("least_squares",)), False),  # nothing to score: a GAN step
+    ],
+)
+def test_compiled_generation_is_the_eager_one_up_to_rounding(config, extra):
+    eager = run_generations(config, compiled=False, steps=4, extra=extra)
+    compiled = run_generations(config, compiled=True, steps=4, extra=extra)
+    assert eager.kernel_ is None and compiled.kernel_ is not None
+    np.testing.assert_array_equal(compiled.selection_counts_, eager.selection_counts_)
+    for a, b in zip(compiled.generators_.params + compiled.discriminator_.params
+                    + compiled.g_state_.exp_avg, eager.generators_.params
+                    + eager.discriminator_.params + eager.g_state_.exp_avg, strict=True):
+        torch.testing.assert_close(a, b.detach(), rtol=1e-4, atol=1e-6)
+    assert torch.equal(compiled.g_state_.steps, eager.g_state_.steps)
+    for got, want in zip(compiled.metrics_, eager.metrics_, strict=True):
+        assert got.keys() == want.keys()
+        for key in want:
+            assert got[key] == pytest.approx(want[key], rel=1e-4, nan_ok=True)
+    # the trainer's torch views read what the kernel wrote: sampling sees the trained networks
+    torch.testing.assert_close(compiled.sample(5, generator=torch.Generator().manual_seed(0)),
+                               eager.sample(5, generator=torch.Generator().manual_seed(0)),
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_compiled_adam_is_the_shared_adam_bit_for_bit():
+    from evogan.gan.adam import AdamState, adam_step
+    from evogan.gan.egan_compiled import _adam
+
+    gen = torch.Generator().manual_seed(0)
+    param = torch.randn(2, 50, generator=gen)
+    state = AdamState.zeros([param], stacked=True)
+    flat = [param.clone(), state.exp_avg[0].clone(), state.exp_avg_sq[0].clone(),
+            state.steps.clone()]
+    for _ in range(5):
+        grad = torch.randn(2, 50, generator=gen)
+        adam_step([param], [grad], state, lr=1e-3, betas=(0.5, 0.999))
+        for row in range(2):
+            _adam(flat[0][row].numpy(), grad[row].numpy(), flat[1][row].numpy(),
+                  flat[2][row].numpy(), flat[3].numpy(), row, 1e-3, 0.5, 0.999, 1e-8)
+    assert torch.equal(flat[0], param) and torch.equal(flat[1], state.exp_avg[0])
+    assert torch.equal(flat[2], state.exp_avg_sq[0]) and torch.equal(flat[3], state.steps)
+
+
+def test_the_kernel_runs_where_it_can_and_is_refused_where_it_cannot():
+    assert EGAN(tiny_config()).compiled is None
+    default = EGAN(tiny_config())
+    default.setup(rng=make_rng(0))
+    assert default.kernel_ is not None
+    for unsupported in (dict(selection="random"), dict(diversity="distance"),
+                        dict(optimizer_state="per_mutation")):
+        fallback = EGAN(tiny_config(**unsupported))
+        fallback.setup(rng=make_rng(0))
+        assert fallback.kernel_ is None
+        with pytest.raises(ConfigError, match="does not support"):
+            EGAN(tiny_config(**unsupported), compiled=True).setup(rng=make_rng(0))
+    wide = EGAN(tiny_config(g_hidden=(512,)))  # wider than KERNEL_MAX_WIDTH: torch's products
+    wide.setup(rng=make_rng(0))
+    assert wide.kernel_ is None
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_train_is_step_repeated(compiled):
+    config = operator_config()
+    one_call, stepped = EGAN(config, compiled=compiled), EGAN(config, compiled=compiled)
+    for gan in (one_call, stepped):
+        gan.setup(rng=make_rng(5))
+
+    def real(n: int, generator: torch.Generator) -> torch.Tensor:
+        return torch.rand(n, config.data_dim, generator=generator) * 0.5
+
+    last = one_call.train(3, real)
+    for _ in range(3):
+        last_step = stepped.step(real)
+    assert last == last_step
+    assert one_call.n_generations_ == stepped.n_generations_ == 3
+    np.testing.assert_array_equal(one_call.selection_counts_, stepped.selection_counts_)
+    for a, b in zip(one_call.generators_.params + one_call.discriminator_.params,
+                    stepped.generators_.params + stepped.discriminator_.params, strict=True):
+        assert torch.equal(a, b)

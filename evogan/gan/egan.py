@@ -23,7 +23,9 @@ All children share their shapes, so the population is one `evogan.gan.stacked.St
 (leading dimension = individual, each with its own Adam step count, `evogan.gan.adam`) and a
 generation runs as a few batched matmuls instead of a Python loop over networks; for the
 per-child D gradients of step 2, D is copied once per child and stacked the same way, so one
-backward pass gives every child's gradient.
+backward pass gives every child's gradient. On the CPU, where these small operations cost more
+in dispatch than in arithmetic, the whole generation runs as one numba-compiled call instead
+(`evogan.gan.egan_compiled`: the same maths and draws, other roundings).
 
 Deviations from the official toy code, and why: the discriminator has no BatchNorm, so a child's
 score does not depend on which other children share its batch; the two expectations in `L_D` are
@@ -264,14 +266,23 @@ class EGAN:
     and one step count, per generator or per mutation), the discriminator `discriminator_` (a
     stack of one) and its optimiser `d_optimizer_`.
 
+    On the CPU a generation runs as one compiled call (`evogan.gan.egan_compiled`: the same
+    maths and random draws, other roundings) where the kernel supports the configuration;
+    then the networks and Adam states are views of its flat buffers, updated in place.
+
     Args:
         config: hyperparameters.
         device: where the networks live ("cpu", "cuda", ...).
+        compiled: run the generation through the kernel (True: fail if it cannot), eagerly in
+            torch (False), or through the kernel where it supports the configuration and no
+            layer is wider than `egan_compiled.KERNEL_MAX_WIDTH` (None, the default).
     """
 
-    def __init__(self, config: EGANConfig, *, device: str = "cpu") -> None:
+    def __init__(self, config: EGANConfig, *, device: str = "cpu",
+                 compiled: bool | None = None) -> None:
         self.config = config
         self.device = device
+        self.compiled = compiled
 
     # -- construction
 
@@ -291,8 +302,42 @@ class EGAN:
         self.g_state_ = AdamState.zeros(self.generators_.take(zero_rows).params, stacked=True)
         self.selection_counts_ = np.zeros(len(c.mutations) + 1, dtype=np.int64)  # last: parents
         self.n_generations_ = 0
+        self.kernel_ = None
+        if self._use_kernel():
+            from evogan.gan.egan_compiled import CompiledGeneration  # numba, loaded when used
 
-    # -- one generation
+            self.kernel_ = CompiledGeneration(
+                self.generators_, self.g_state_, self.discriminator_, self.d_optimizer_.state,
+                mutations=c.mutations, sigmoid_output=c.g_output == "sigmoid",
+                plus=c.selection == "plus", lr_g=c.lr_g, betas_g=c.betas_g, lr_d=c.lr_d,
+                betas_d=c.betas_d, gamma=c.gamma,
+            )
+            self.generators_, self.g_state_ = self.kernel_.generators, self.kernel_.g_state
+            self.discriminator_ = self.kernel_.discriminator
+            self.d_optimizer_.params = self.discriminator_.params
+            self.d_optimizer_.state = self.kernel_.d_state
+
+    def _use_kernel(self) -> bool:
+        """Whether `step` runs through the compiled kernel (`compiled`, see the class)."""
+        if self.compiled is False:
+            return False
+        from evogan.gan.egan_compiled import KERNEL_LOSSES, KERNEL_MAX_WIDTH
+
+        c = self.config
+        unsupported = {
+            "it runs on the CPU only": self.device != "cpu",
+            "a registered generator loss": any(m not in KERNEL_LOSSES for m in c.mutations),
+            "diversity 'distance'": c.diversity != "gradient",
+            "selection 'random'": c.selection == "random",
+            "optimizer_state 'per_mutation'": c.optimizer_state != "per_individual",
+        }
+        reason = next((reason for reason, applies in unsupported.items() if applies), None)
+        if self.compiled and reason is not None:
+            raise ConfigError(f"the compiled E-GAN generation does not support {reason}")
+        return reason is None and (self.compiled or max(
+            c.noise_dim, c.data_dim, *c.g_hidden, *c.d_hidden) <= KERNEL_MAX_WIDTH)
+
+    # -- generations
 
     def step(
         self,
@@ -313,27 +358,64 @@ class EGAN:
         Returns:
             Diagnostics: the discriminator loss, the survivors' mean F, F_q and F_d.
         """
+        return self.train(1, real, noise=noise, extra_fake=extra_fake, lr_scale=lr_scale)
+
+    def train(
+        self,
+        generations: int,
+        real: Sampler,
+        *,
+        noise: Sampler | None = None,
+        extra_fake: torch.Tensor | None = None,
+        lr_scale: float = 1.0,
+    ) -> dict[str, float]:
+        """Run `generations` generations, the same as calling `step` that many times.
+
+        The compiled kernel runs them in one call (its draws made first, in `step`'s order:
+        none depends on the training). Arguments as for `step`; returns the diagnostics of
+        the last generation.
+        """
         c = self.config
         noise = noise if noise is not None else uniform_noise(c.noise_dim, self.device)
         n_mut = len(c.mutations)
         n_children = n_mut * c.mu
-        parent_of = torch.arange(n_children, device=self.device) % c.mu  # child = mutation * mu + j
-        mutation_of = torch.arange(n_children) // c.mu
+        origin = np.arange(n_children) // c.mu  # child = mutation * mu + parent
+        if c.selection == "plus":
+            origin = np.concatenate([origin, np.full(c.mu, n_mut)])  # the parents last
+        if self.kernel_ is not None:
+            keep, scores, d_loss = self._compiled_generations(generations, real, noise,
+                                                              extra_fake, lr_scale)
+        else:
+            runs = [self._eager_generation(real, noise, extra_fake, lr_scale)
+                    for _ in range(generations)]
+            keep, scores, d_loss = (np.stack(part) for part in zip(*runs, strict=True))
+        # keep (generations, mu), scores (generations, 3 [F, F_q, F_d], n_cand), d_loss (generations,)
+        self.selection_counts_ += np.bincount(origin[keep.ravel()], minlength=n_mut + 1)
+        self.n_generations_ += generations
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("E-GAN generation %d: D loss %.4f, selection rates %s",
+                         self.n_generations_, d_loss[-1], self.selection_rates())
+        fitness, F_q, F_d = scores[-1][:, keep[-1]].mean(axis=1, dtype=np.float64)
+        return {"d_loss": float(d_loss[-1]), "fitness": float(fitness), "F_q": float(F_q),
+                "F_d": float(F_d)}
 
+    def _eager_generation(
+        self, real: Sampler, noise: Sampler, extra_fake: torch.Tensor | None, lr_scale: float
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        """One generation in torch operations: the survivors' candidate indices (mu,), every
+        candidate's F, F_q and F_d (3, n_cand), and the last D loss."""
+        c = self.config
+        n_children = len(c.mutations) * c.mu
+        parent_of = torch.arange(n_children, device=self.device) % c.mu
         children, state = self._mutate(parent_of, noise, lr=c.lr_g * lr_scale)
-        candidates, origin = children, mutation_of
+        candidates = children
         if c.selection == "plus":
             candidates = children.concat(self.generators_)
-            origin = torch.cat([mutation_of, torch.full((c.mu,), n_mut)])
             if c.optimizer_state == "per_individual":
                 state = state.concat(self.g_state_)
 
-        n_cand = len(origin)
         with torch.no_grad():
-            if c.common_noise:
-                z = noise(c.eval_size, self.generator_).expand(n_cand, c.eval_size, -1)
-            else:
-                z = noise(n_cand * c.eval_size, self.generator_).view(n_cand, c.eval_size, -1)
+            z = self._noise(noise, candidates.n_stack, c.eval_size, common=c.common_noise)
             samples = candidates.forward(z, output=_OUTPUTS[c.g_output])  # (n_cand, eval_size, d)
         keep, fitness, F_q, F_d = self._select(samples, real, extra_fake)
         self.generators_ = candidates.take(keep)
@@ -341,19 +423,47 @@ class EGAN:
             self.g_state_ = state.take(keep)
         else:
             self.g_state_ = state
-        self.selection_counts_ += np.bincount(origin[keep.cpu()].numpy(), minlength=n_mut + 1)
-        self.n_generations_ += 1
-
         d_loss = self._train_discriminator(samples[keep], real, extra_fake, lr=c.lr_d * lr_scale)
-        logger.debug("E-GAN generation %d: D loss %.4f, selection rates %s",
-                     self.n_generations_, d_loss, self.selection_rates())
-        keep_cpu = keep.cpu()
-        return {
-            "d_loss": d_loss,
-            "fitness": float(fitness[keep_cpu].mean()),
-            "F_q": float(F_q[keep_cpu].mean()),
-            "F_d": float(F_d[keep_cpu].mean()),
-        }
+        return keep.cpu().numpy(), torch.stack([fitness, F_q, F_d]).cpu().numpy(), d_loss
+
+    def _compiled_generations(
+        self, generations: int, real: Sampler, noise: Sampler, extra_fake: torch.Tensor | None,
+        lr_scale: float,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`_eager_generation` `generations` times as one kernel call, on the same draws in the
+        same order; the results stacked along a leading generation axis."""
+        c = self.config
+        n_children = len(c.mutations) * c.mu
+        n_cand = n_children + (c.mu if c.selection == "plus" else 0)
+        scored = n_cand > c.mu  # else a single loss under comma selection: nothing to choose
+        draws = []
+        for _ in range(generations):
+            z_children = torch.stack([self._noise(noise, n_children, c.batch_size,
+                                                  common=c.common_minibatch)
+                                      for _ in range(c.steps_per_child)])
+            z_eval = self._noise(noise, n_cand, c.eval_size, common=c.common_noise)
+            real_eval = (real(c.eval_size, self.generator_) if scored
+                         else torch.empty(0, c.data_dim))
+            fake_rows = self._fake_rows()
+            real_d = torch.stack([real(c.batch_size, self.generator_) for _ in range(c.d_steps)])
+            draws.append((z_children, z_eval, real_eval, fake_rows, real_d))
+        z_children, z_eval, real_eval, fake_rows, real_d = (
+            torch.stack(part) for part in zip(*draws, strict=True))
+        return self.kernel_.run(z_children, z_eval, real_eval, extra_fake, fake_rows, real_d,
+                                lr_scale=lr_scale)
+
+    def _noise(self, noise: Sampler, n_nets: int, n_rows: int, *, common: bool) -> torch.Tensor:
+        """Generator inputs (n_nets, n_rows, noise_dim): one draw per network, or one shared."""
+        if common:
+            return noise(n_rows, self.generator_).expand(n_nets, n_rows, -1)
+        return noise(n_nets * n_rows, self.generator_).view(n_nets, n_rows, -1)
+
+    def _fake_rows(self) -> torch.Tensor:
+        """The D steps' fake rows (d_steps * batch_size,): a random draw without replacement
+        from the survivors' mu * eval_size evaluation samples."""
+        c = self.config
+        order = torch.randperm(c.mu * c.eval_size, generator=self.generator_, device=self.device)
+        return order[: c.d_steps * c.batch_size]
 
     def _select(
         self, samples: torch.Tensor, real: Sampler, extra_fake: torch.Tensor | None
@@ -390,11 +500,7 @@ class EGAN:
         discriminator = self.discriminator_.detach()
         output = _OUTPUTS[c.g_output]
         for _ in range(c.steps_per_child):
-            if c.common_minibatch:
-                z = noise(c.batch_size, self.generator_).expand(n_children, c.batch_size, -1)
-            else:
-                z = noise(n_children * c.batch_size, self.generator_).view(n_children, c.batch_size,
-                                                                             -1)
+            z = self._noise(noise, n_children, c.batch_size, common=c.common_minibatch)
             logits = _logits(discriminator, children.forward(z, output=output))
             logits = logits.view(n_mut, c.mu, c.batch_size)
             # Children are independent, so the gradient of the summed losses is each child's own.
@@ -417,8 +523,7 @@ class EGAN:
         c = self.config
         d = self.discriminator_
         pool = samples.reshape(-1, c.data_dim)  # (mu * eval_size, d)
-        order = torch.randperm(len(pool), generator=self.generator_, device=self.device)
-        fakes = pool[order[: c.d_steps * c.batch_size]].view(c.d_steps, c.batch_size, -1)
+        fakes = pool[self._fake_rows()].view(c.d_steps, c.batch_size, -1)
         extra = None if extra_fake is None else extra_fake.to(self.device)
         loss = torch.zeros(())
         for fake in fakes:

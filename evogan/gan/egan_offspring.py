@@ -118,9 +118,8 @@ class EGANOffspring(LearnedVariation):
         def real(m: int, generator: torch.Generator) -> torch.Tensor:
             return E[torch.randint(len(E), (m,), generator=generator, device=self.device)]
 
-        for _ in range(self.iterations):
-            self.metrics_ = self.gan_.step(real, noise=self.noise_.sample,
-                                           extra_fake=rest if len(rest) else None)
+        self.metrics_ = self.gan_.train(self.iterations, real, noise=self.noise_.sample,
+                                        extra_fake=rest if len(rest) else None)
         self.n_position_ = F.shape[1] - 1
         self.fit_diagnostics_ = {
             **spread_diagnostics(X[is_elite], self.n_position_, "real"),
