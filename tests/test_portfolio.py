@@ -11,7 +11,6 @@ from evogan.algorithms.gan_loop import GANLoop
 from evogan.bridge import PymooMating
 from evogan.cli import main
 from evogan.core.bounds import from_unit, to_unit
-from evogan.core.errors import ConfigError
 from evogan.core.variation import LearnedVariation
 from evogan.credit import contribution_shares, offspring_rows
 from evogan.engine import evaluate, minimize
@@ -570,9 +569,21 @@ def test_cli_refuses_bad_thompson_and_credit_settings(capsys, tmp_path, param, m
     assert not out.exists()
 
 
-def test_hv_credit_is_offered_by_the_ga_portfolio_only():
-    with pytest.raises(ConfigError, match="'gmoea-plus' has no parameter 'credit'"):
-        get_algorithm("gmoea-plus", credit="hv")
+def test_gmoea_plus_with_hv_credit_rewards_both_portfolios_with_front_shares():
+    """credit=hv reaches the GAN-or-GA portfolio and, through the GA branch, its SBX + PM / DE
+    portfolio: each logs rewards that are shares of one front (in [0, 1], summing to at most 1
+    per credit), and a run is reproducible from its seed."""
+    config = RunConfig(algo="gmoea-plus", problem="zdt1", max_evals=600, seed=3, pop_size=20,
+                       params={"credit": "hv", "epochs": 2})
+    first, second = execute(config), execute(config)
+    np.testing.assert_array_equal(first.F, second.F)
+    rows = first.history[1:]
+    for names in (("hv_gan", "hv_ga"), ("hv_sbx_pm", "hv_de")):
+        rewards = np.array([[row[name] for name in names] for row in rows])
+        assert np.nanmin(rewards) >= 0.0 and np.nanmax(np.nansum(rewards, axis=1)) <= 1.0 + 1e-9
+        assert np.nanmax(rewards) > 0.0
+    assert "hv_gan" not in execute(RunConfig(algo="gmoea-plus", problem="zdt1", max_evals=200,
+                                             pop_size=20, params={"epochs": 2})).history[-1]
 
 
 @pytest.mark.parametrize("params", [{"rule": "thompson", "ts_cap": 20},

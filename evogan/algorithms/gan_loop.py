@@ -24,6 +24,7 @@ from evogan.core.variation import (
     reset_variation,
     spread_diagnostics,
     variation_diagnostics,
+    wants_contribution,
 )
 from evogan.credit import credit_offspring, offspring_rows
 from evogan.operators import SBX, PolynomialMutation
@@ -98,6 +99,10 @@ class GANLoop:
             SBX with probability 1 and `eta_c`, then polynomial mutation with `eta_m`, GMOEA's);
             it is credited with the survival of its offspring (an adaptive `Portfolio` of
             classic operators learns from that).
+        credit: what the `rule`'s portfolio learns from: "survival" (the share of a branch's
+            batch that survived) or "hv" (the share of the new front's hypervolume that its
+            offspring hold alone; `evogan.credit`). The GA branch's own variation gets the
+            contributions too when it asks for them.
     """
 
     def __init__(
@@ -113,6 +118,7 @@ class GANLoop:
         device: str | None = None,
         rule: CreditRule | None = None,
         ga_variation: Variation | None = None,
+        credit: str = "survival",
     ) -> None:
         if pop_size < 2:
             raise ConfigError(f"pop_size must be at least 2, got {pop_size}")
@@ -127,7 +133,7 @@ class GANLoop:
         self.pop_size, self.w_max, self.gan, self.refit = pop_size, w_max, gan, refit
         self.eta_c, self.eta_m, self.gan_mutation, self.device = eta_c, eta_m, gan_mutation, device
         self.gan_probability = quadratic_decay(w_max)
-        self.rule, self.ga_variation = rule, ga_variation
+        self.rule, self.ga_variation, self.credit = rule, ga_variation, credit
 
     def setup(self, problem: Problem, *, rng: np.random.Generator, device: str = "cpu") -> None:
         """Start a new run; the variation trains on `device` unless this loop was given one."""
@@ -146,7 +152,7 @@ class GANLoop:
         self.portfolio_ = None
         if self.rule is not None:
             self.portfolio_ = Portfolio({"gan": self._gan_batch, "ga": self.ga_},
-                                        rule=self.rule, per="call")
+                                        rule=self.rule, per="call", credit=self.credit)
             self.portfolio_.reset()
         self.metrics_ = dict.fromkeys(_SCHEDULE_METRICS, math.nan)
 
@@ -228,12 +234,14 @@ class GANLoop:
 class _TournamentBranch:
     """The GA branch: binary tournament on SPEA2 fitness, then `variation` on the winners.
 
-    Survival credit goes to `variation` (so a `Portfolio` of classic operators in the branch
-    learns from it); the winners reach it without objectives, as offspring of a tournament.
+    Survival credit, and HV contributions when `variation` asks for them, go to `variation` (so
+    a `Portfolio` of classic operators in the branch learns from it); the winners reach it
+    without objectives, as offspring of a tournament.
     """
 
     def __init__(self, variation: Variation) -> None:
         self.variation = variation
+        self.credit_contribution = wants_contribution(variation)
         reset_variation(variation)
 
     def __call__(
@@ -243,8 +251,8 @@ class _TournamentBranch:
         return checked_offspring(self.variation(X[parents], None, n, rng=rng), n, X.shape[1],
                                  self.variation)
 
-    def credit(self, survived: np.ndarray) -> None:
-        credit_variation(self.variation, survived)
+    def credit(self, survived: np.ndarray, *, contribution: np.ndarray | None = None) -> None:
+        credit_variation(self.variation, survived, contribution)
 
     def diagnostics(self) -> dict[str, float]:
         return variation_diagnostics(self.variation)

@@ -24,7 +24,7 @@ from evogan.algorithms.portfolio import RULE_PARAMS, RULE_REFERENCE
 from evogan.device import DEFAULT_CPU_THREADS
 from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation
 from evogan.operators.combinators import Chain
-from evogan.operators.portfolio import RULES, Portfolio, make_rule
+from evogan.operators.portfolio import CREDITS, RULES, Portfolio, make_rule
 from evogan.params import choice, integer, real
 from evogan.registry import register_algorithm
 
@@ -43,7 +43,8 @@ GA_BRANCHES = ("sbx-pm+de", "sbx-pm")
         "noise": choice("population", "real"), "k": integer(ge=2), "w_max": integer(ge=1),
         "epochs": integer(ge=1), "batch_size": integer(ge=1), "lr": real(gt=0),
         "eta_c": real(ge=0), "eta_m": real(ge=0), "weight": real(gt=0, le=2),
-        "cr": real(ge=0, le=1), "cpu_threads": integer(ge=1, optional=True),
+        "cr": real(ge=0, le=1), "credit": choice(*CREDITS),
+        "cpu_threads": integer(ge=1, optional=True),
     },
     memory_bytes=lambda n_var, pop_size, params: gan_memory_bytes(
         n_var, pop_size, params.get("epochs", 200)),
@@ -53,7 +54,7 @@ def make_gmoea_plus(
     noise: str = "population", p_min: float = 0.1, alpha: float = 0.3, beta: float = 0.8,
     window: int = 50, ucb_c: float = 0.5, ts_cap: int = 50, k: int = 10, w_max: int = 5, epochs: int = 200,
     batch_size: int = 8, lr: float = 1e-4, eta_c: float = 20.0, eta_m: float = 20.0,
-    weight: float = 0.5, cr: float = 0.9, device: str | None = None,
+    weight: float = 0.5, cr: float = 0.9, credit: str = "survival", device: str | None = None,
     cpu_threads: int | None = DEFAULT_CPU_THREADS,
 ) -> GANLoop:
     """GMOEA's loop around `evogan.gan.gmoea_plus.GMOEAPlusGAN` with credit-driven operators.
@@ -68,6 +69,8 @@ def make_gmoea_plus(
         noise: "population" (all parents' Gaussian feeds the generator) or "real" (GMOEA's).
         p_min, alpha, beta, window, ucb_c, ts_cap: the rules' hyperparameters (`make_portfolio`).
         weight, cr: DE's differential weight and crossover rate.
+        credit: what both portfolios learn from: "survival" (share of the offspring that
+            survived) or "hv" (share of the new front's hypervolume they hold alone).
         pop_size, k, w_max, epochs, batch_size, lr, eta_c, eta_m, device, cpu_threads: as
             `make_gmoea`.
     """
@@ -82,7 +85,7 @@ def make_gmoea_plus(
     sbx_pm = Chain(SBX(eta=eta_c, prob=1.0), PolynomialMutation(eta=eta_m))
     branch = sbx_pm if ga == "sbx-pm" else Portfolio(
         {"sbx_pm": sbx_pm, "de": DifferentialEvolution(weight=weight, cr=cr)},
-        rule=chooser("matching" if rule == "schedule" else rule), per="offspring")
+        rule=chooser("matching" if rule == "schedule" else rule), per="offspring", credit=credit)
     return GANLoop(pop_size=pop_size, w_max=w_max, gan=gan, eta_c=eta_c, eta_m=eta_m,
                    device=device, rule=None if rule == "schedule" else chooser(rule),
-                   ga_variation=branch)
+                   ga_variation=branch, credit=credit)
