@@ -7,7 +7,7 @@ import os
 from evogan.core.errors import ConfigError
 
 __all__ = ["DEFAULT_CPU_THREADS", "PORTABLE_CPU_MATH", "portable_cpu_math", "resolve_device",
-           "set_cpu_threads"]
+           "set_cpu_threads", "usable_cores"]
 
 PORTABLE_CPU_MATH = {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE"}
 """torch's CPU arithmetic that gives the same bits on every x86-64 CPU. By default torch picks
@@ -36,6 +36,12 @@ DEFAULT_CPU_THREADS = 1
 run on ZDT1 7-17x longer while the other core was busy (results/egan_speed). Campaign workers and
 `evogan toy` use it, and so does `evogan run` for a torch algorithm unless OMP_NUM_THREADS is
 set."""
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the OS says, else all)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
 def resolve_device(name: str) -> str:
