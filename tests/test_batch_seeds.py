@@ -35,13 +35,16 @@ def test_side_by_side_seeds_are_their_unbatched_runs_with_the_exact_budget():
         np.testing.assert_array_equal(result.F, alone.F)
 
 
-@pytest.mark.parametrize("algo", ["gmoea", "gmoea-plus"])
-def test_gmoea_seeds_asked_on_threads_are_their_unbatched_runs_bit_for_bit(algo):
-    """Four seeds side by side on two threads: their compiled GAN trainings (which release the
-    GIL) overlap, and each seed still computes exactly what it computes alone."""
+@pytest.mark.parametrize(("algo", "params"), [("gmoea", {"epochs": 3, "w_max": 2}),
+                                              ("gmoea-plus", {"epochs": 3, "w_max": 2}),
+                                              ("egan", {"iterations": 2})])
+def test_seeds_asked_on_threads_are_their_unbatched_runs_bit_for_bit(algo, params):
+    """Four seeds side by side on two threads: GMOEA's compiled GAN trainings (which release
+    the GIL) overlap, E-GAN's torch steps interleave, and each seed still computes exactly what
+    it computes alone."""
     problem = get_problem("zdt1", n_var=8)
     seeds = (4, 9, 11, 12)
-    make = lambda: get_algorithm(algo, pop_size=12, epochs=3, w_max=2)  # noqa: E731
+    make = lambda: get_algorithm(algo, pop_size=12, **params)  # noqa: E731
     batched = minimize_lockstep(problem, [make() for _ in seeds], seeds=seeds, max_evals=96,
                                 threads=2)
     for seed, result in zip(seeds, batched, strict=True):
