@@ -21,14 +21,13 @@ to BLAS through `np.dot` and allowed fastmath: OpenBLAS picks its kernel per CPU
 reassociated the sums differently for each vector width, so a seed gave different runs on
 different machines. The loops are laid out so that LLVM vectorises them across independent
 outputs, which changes no rounding; this is about as fast as the BLAS version (see
-`results/gmoea_training_speed`), and the matrix products, blocked four rows by four inputs
-(`_product`), made a training at n_var = 100 a further 1.3x faster, to about 18 GFLOP/s
-(`results/throughput`). The loop releases the GIL, so batched seeds
-(`evogan.engine.minimize_lockstep` with threads) train on several cores at once. Its
-float32 arithmetic is bound by what LLVM may do without fastmath: 256-bit vectors on this
-host, a separate multiply and add per product (an FMA would round once instead of twice).
-`tests/test_gmoea_kernel.py` compiles the loop for SSE2,
-AVX2 and the host, forces numpy's OpenBLAS onto other kernels, and checks a pinned digest.
+`results/gmoea_training_speed`); blocking the matrix products four rows by four inputs
+(`_product`) made a training at n_var = 100 1.27x faster again, 18 GFLOP/s of products on one
+core (`results/throughput`), where FMA, which would round a multiply-add once instead of
+twice, would give another 1.1x. The loop releases the GIL, so batched seeds
+(`evogan.engine.minimize_lockstep` with threads) train on several cores at once.
+`tests/test_gmoea_kernel.py` compiles the loop for SSE2, AVX2 and the host, forces numpy's
+OpenBLAS onto other kernels, and checks a pinned digest.
 What remains is the process's floating-point mode: results assume round-to-nearest without
 flush-to-zero (what a process gets unless something calls `torch.set_flush_denormal(True)`
 or changes the MXCSR register).
