@@ -15,6 +15,7 @@ from evogan.core.algorithm import Algorithm
 from evogan.core.callback import Callback, RunState
 from evogan.core.errors import ConfigError, EvaluationError, OperatorError
 from evogan.core.rng import make_rng
+from evogan.device import same_cpu_threads
 
 __all__ = ["EQUALITY_EPS", "Result", "constraint_violation", "evaluate", "minimize",
            "minimize_lockstep"]
@@ -199,7 +200,8 @@ def minimize_lockstep(
     for state, hooks in zip(states, callbacks, strict=True):
         _notify(hooks, "on_start", state)
     workers = min(threads, len(algorithms))
-    with ThreadPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
+    pool = ThreadPoolExecutor(workers, initializer=same_cpu_threads()) if workers > 1 else None
+    with pool or nullcontext():
         while running := [i for i, state in enumerate(states) if state.n_evals < max_evals]:
             asked = _lockstep_asks([algorithms[i] for i in running], pool)
             batches = [_checked(algorithms[i], problem, X)[: max_evals - states[i].n_evals]

@@ -54,6 +54,26 @@ def test_seeds_asked_on_threads_are_their_unbatched_runs_bit_for_bit(algo, param
         np.testing.assert_array_equal(result.F, alone.F)
 
 
+def test_asks_on_threads_run_torch_on_the_callers_thread_count():
+    """A new thread runs torch on OpenMP's default thread count (one per core), not on what the
+    caller set; the elite-Gaussian control's seeds then rounded differently on threads than
+    alone. The lockstep loop's threads take the caller's count."""
+    torch = pytest.importorskip("torch")
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        problem = get_problem("zdt1", n_var=8)
+        seeds = (1, 2, 3)
+        make = lambda: get_algorithm("gmoea-elite-gaussian", pop_size=20)  # noqa: E731
+        batched = minimize_lockstep(problem, [make() for _ in seeds], seeds=seeds,
+                                    max_evals=200, threads=2)
+        for seed, result in zip(seeds, batched, strict=True):
+            alone = minimize(problem, make(), seed=seed, max_evals=200)
+            np.testing.assert_array_equal(result.F, alone.F)
+    finally:
+        torch.set_num_threads(saved)
+
+
 @pytest.mark.parametrize("threads", [0, 1.5])
 def test_lockstep_refuses_a_thread_count_that_is_not_a_positive_integer(threads):
     problem = get_problem("zdt1", n_var=8)
