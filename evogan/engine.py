@@ -176,7 +176,8 @@ def minimize_lockstep(
     networks as one stacked network; otherwise each asks on its own and the K runs simply go
     side by side, their asks on up to `threads` threads: work that releases the GIL (GMOEA's
     compiled GAN training, `evogan.gan.gmoea_compiled`) then runs for several seeds at once,
-    and each seed, having its own state and generators, computes what it computes alone.
+    and each seed, having its own state and generators, computes what it computes alone (the
+    threads run torch on the caller's number of CPU threads, `evogan.device.same_cpu_threads`).
     Every `Result.wall_s` is the time of the whole lockstep loop.
 
     Raises:
