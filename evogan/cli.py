@@ -165,7 +165,8 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
                      f"{os.cpu_count()})")
     how.add_argument("--batch-seeds", type=int, default=1, metavar="K",
                      help="run up to K seeds of each algorithm x problem cell as one job, in "
-                          "lockstep (EMT-GS trains their GANs as one stacked network; default 1)")
+                          "lockstep (EMT-GS trains their GANs as one stacked network, the others "
+                          "ask on one thread per core; default 1)")
     how.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                      help="run on Ray: an existing cluster at ADDRESS, else a fresh local one")
     how.add_argument("--gpus-per-run", type=float, default=0.0,

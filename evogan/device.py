@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Callable
 
 from evogan.core.errors import ConfigError
 
 __all__ = ["DEFAULT_CPU_THREADS", "PORTABLE_CPU_MATH", "portable_cpu_math", "resolve_device",
-           "set_cpu_threads"]
+           "same_cpu_threads", "set_cpu_threads", "usable_cores"]
 
 PORTABLE_CPU_MATH = {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE"}
 """torch's CPU arithmetic that gives the same bits on every x86-64 CPU. By default torch picks
@@ -36,6 +38,28 @@ DEFAULT_CPU_THREADS = 1
 run on ZDT1 7-17x longer while the other core was busy (results/egan_speed). Campaign workers and
 `evogan toy` use it, and so does `evogan run` for a torch algorithm unless OMP_NUM_THREADS is
 set."""
+
+
+def same_cpu_threads() -> Callable[[], None]:
+    """A thread-pool initializer that gives each new thread the calling thread's torch CPU
+    threads.
+
+    OpenMP keeps the count per thread: a thread started after `torch.set_num_threads(1)` runs
+    torch's operations on OpenMP's default (one per core), and some round differently there
+    (the `gmoea-elite-gaussian` control's seeds did, asked on threads). Nothing to do when
+    torch has not been imported.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return lambda: None
+    n_threads = torch.get_num_threads()
+    return lambda: torch.set_num_threads(n_threads)
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the OS says, else all)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
 def resolve_device(name: str) -> str:

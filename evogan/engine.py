@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,6 +15,7 @@ from evogan.core.algorithm import Algorithm
 from evogan.core.callback import Callback, RunState
 from evogan.core.errors import ConfigError, EvaluationError, OperatorError
 from evogan.core.rng import make_rng
+from evogan.device import same_cpu_threads
 
 __all__ = ["EQUALITY_EPS", "Result", "constraint_violation", "evaluate", "minimize",
            "minimize_lockstep"]
@@ -138,14 +141,18 @@ def minimize(
     return result
 
 
-def _lockstep_asks(algorithms: Sequence[Algorithm]) -> list[np.ndarray]:
+def _lockstep_asks(
+    algorithms: Sequence[Algorithm], pool: ThreadPoolExecutor | None
+) -> list[np.ndarray]:
     """Every algorithm's next batch: through their class's `ask_many` (`LockstepAsk`) where all
-    share one class that has it, else each its own `ask`."""
+    share one class that has it, else each its own `ask`, on the threads of `pool` if given."""
     kind = type(algorithms[0])
     ask_many = getattr(kind, "ask_many", None)
     if ask_many is not None and all(type(a) is kind for a in algorithms):
         return list(ask_many(algorithms))
-    return [algorithm.ask() for algorithm in algorithms]
+    if pool is None:
+        return [algorithm.ask() for algorithm in algorithms]
+    return list(pool.map(lambda algorithm: algorithm.ask(), algorithms))
 
 
 def minimize_lockstep(
@@ -156,6 +163,7 @@ def minimize_lockstep(
     max_evals: int,
     callbacks: Sequence[Sequence[Callback]] | None = None,
     device: str = "cpu",
+    threads: int = 1,
 ) -> list[Result]:
     """Run K algorithms, algorithm i from `seeds[i]`, on one `problem` in lockstep, one
     generation of each at a time; each stops at exactly `max_evals` evaluations, as `minimize`.
@@ -166,15 +174,21 @@ def minimize_lockstep(
     are of one class with an `ask_many` classmethod (`evogan.core.algorithm.LockstepAsk`), the
     K asks of a generation go through it, which lets a learned operator train the K seeds'
     networks as one stacked network; otherwise each asks on its own and the K runs simply go
-    side by side. Every `Result.wall_s` is the time of the whole lockstep loop.
+    side by side, their asks on up to `threads` threads: work that releases the GIL (GMOEA's
+    compiled GAN training, `evogan.gan.gmoea_compiled`) then runs for several seeds at once,
+    and each seed, having its own state and generators, computes what it computes alone (the
+    threads run torch on the caller's number of CPU threads, `evogan.device.same_cpu_threads`).
+    Every `Result.wall_s` is the time of the whole lockstep loop.
 
     Raises:
-        ConfigError: if `max_evals` is not a positive integer, or `seeds` and `callbacks` do
-            not have one entry per algorithm.
+        ConfigError: if `max_evals` or `threads` is not a positive integer, or `seeds` and
+            `callbacks` do not have one entry per algorithm.
         EvaluationError: if the problem returns NaN or inf (objectives or constraints).
     """
     if int(max_evals) != max_evals or max_evals < 1:
         raise ConfigError(f"max_evals must be a positive integer, got {max_evals!r}")
+    if int(threads) != threads or threads < 1:
+        raise ConfigError(f"threads must be a positive integer, got {threads!r}")
     callbacks = [()] * len(algorithms) if callbacks is None else callbacks
     if not algorithms or len(seeds) != len(algorithms) or len(callbacks) != len(algorithms):
         raise ConfigError(f"minimize_lockstep needs one seed and one callback list per algorithm, "
@@ -186,20 +200,23 @@ def minimize_lockstep(
     start = time.perf_counter()
     for state, hooks in zip(states, callbacks, strict=True):
         _notify(hooks, "on_start", state)
-    while running := [i for i, state in enumerate(states) if state.n_evals < max_evals]:
-        asked = _lockstep_asks([algorithms[i] for i in running])
-        batches = [_checked(algorithms[i], problem, X)[: max_evals - states[i].n_evals]
-                   for i, X in zip(running, asked, strict=True)]
-        F_all, cv_all = evaluate(problem, np.concatenate(batches))
-        ends = np.cumsum([len(X) for X in batches])
-        for i, X, F, cv in zip(running, batches, np.split(F_all, ends[:-1]),
-                               np.split(cv_all, ends[:-1]), strict=True):
-            algorithms[i].tell(X, F, cv)
-            state = states[i]
-            state.n_evals += len(X)
-            state.n_gen += 1
-            state.elapsed_s = time.perf_counter() - start
-            _notify(callbacks[i], "on_generation", state)
+    workers = min(threads, len(algorithms))
+    pool = ThreadPoolExecutor(workers, initializer=same_cpu_threads()) if workers > 1 else None
+    with pool or nullcontext():
+        while running := [i for i, state in enumerate(states) if state.n_evals < max_evals]:
+            asked = _lockstep_asks([algorithms[i] for i in running], pool)
+            batches = [_checked(algorithms[i], problem, X)[: max_evals - states[i].n_evals]
+                       for i, X in zip(running, asked, strict=True)]
+            F_all, cv_all = evaluate(problem, np.concatenate(batches))
+            ends = np.cumsum([len(X) for X in batches])
+            for i, X, F, cv in zip(running, batches, np.split(F_all, ends[:-1]),
+                                   np.split(cv_all, ends[:-1]), strict=True):
+                algorithms[i].tell(X, F, cv)
+                state = states[i]
+                state.n_evals += len(X)
+                state.n_gen += 1
+                state.elapsed_s = time.perf_counter() - start
+                _notify(callbacks[i], "on_generation", state)
     loop_s = time.perf_counter() - start
     results = []
     for algorithm, seed, state, hooks in zip(algorithms, seeds, states, callbacks, strict=True):

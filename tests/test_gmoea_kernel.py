@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 # One small training from inputs drawn with numpy's PCG64 and plain float arithmetic (no BLAS,
@@ -98,3 +99,21 @@ def test_first_training_in_a_process_logs_that_the_kernel_loads_then_that_it_is_
     )
     # two trainings: only the first loads (or compiles) the kernel
     assert result.stdout.splitlines()[-1] == "['loading', 'ready']"
+
+
+def test_blocked_product_sums_every_output_in_the_order_of_its_inputs():
+    """`_product` works on four rows and four inputs at a time, with remainders of both; every
+    output must still be the plain left-to-right float32 sum, bit for bit."""
+    from evogan.gan.gmoea_compiled import _product
+
+    rng = np.random.default_rng(3)
+    for rows in range(1, 10):
+        for k in range(1, 10):
+            x = rng.standard_normal((rows, k)).astype(np.float32)
+            b = rng.standard_normal((k, 8)).astype(np.float32)
+            out = np.full((rows, 8), np.nan, dtype=np.float32)
+            _product(x, b, out, rows)
+            expected = np.zeros((rows, 8), dtype=np.float32)
+            for j in range(k):  # one input at a time, as the sum is defined
+                expected += x[:, j : j + 1] * b[j]
+            assert out.tobytes() == expected.tobytes(), (rows, k)

@@ -54,6 +54,9 @@ class LockstepAsk(Protocol):
     generator), and leave each in the state its `ask` would; what it may share is the work: a
     learned operator trains the K seeds' networks as one stacked network (EMT-GS's transfer
     GANs do, `evogan.algorithms.multitask.emtgs.EMTGS.ask_many`). The tells stay per algorithm.
+    Without the hook the K asks run side by side, on several threads where the loop is given
+    them: an algorithm whose work releases the GIL (GMOEA's compiled GAN training) then gains
+    from the cores without a hook, each instance drawing only on its own state.
     """
 
     @classmethod

@@ -21,6 +21,7 @@ from evogan.core.callback import Callback
 from evogan.core.errors import ConfigError, EvaluationError
 from evogan.core.problem import MULTITASK, problem_kind
 from evogan.core.variation import Variation
+from evogan.device import usable_cores
 from evogan.engine import Result, minimize, minimize_lockstep
 from evogan.indicators import front_hash, quality
 from evogan.lab.callbacks import History
@@ -310,13 +311,16 @@ def run_prepared(prepared: Prepared, *, callbacks: Sequence[Callback] = ()) -> R
     return monitor.record(prepared, result)
 
 
-def execute_batch(configs: Sequence[RunConfig]) -> list[RunRecord]:
+def execute_batch(configs: Sequence[RunConfig], *, threads: int | None = None
+                  ) -> list[RunRecord]:
     """Run K seeds of one algorithm x problem cell in lockstep (`evogan.engine.minimize_lockstep`)
     and return their records, each what `execute` would write for its seed, plus a `batch`
     field in its config (`{"size": K, "seeds": [...]}`): where the algorithm has a lockstep hook
     (EMT-GS) the seeds' GAN networks are trained stacked, so a batched seed is statistically,
-    not bitwise, its unbatched run. Each record's `wall_s` is its share of the batch's wall time
-    (the batch's time / K).
+    not bitwise, its unbatched run; the others go side by side, their asks on `threads` threads
+    (None: one per core this process may use, at most K), each seed bit for bit its unbatched
+    run (GMOEA's seeds then train their GANs on several cores at once). Each record's `wall_s`
+    is its share of the batch's wall time (the batch's time / K).
 
     Raises:
         ConfigError: the configurations differ in anything but their seed, or repeat a seed.
@@ -338,7 +342,8 @@ def execute_batch(configs: Sequence[RunConfig]) -> list[RunRecord]:
         results = minimize_lockstep(
             problem, [p.algorithm for p in prepared], seeds=seeds,
             max_evals=configs[0].max_evals, callbacks=[(m.history,) for m in monitors],
-            device=prepared[0].config.device)
+            device=prepared[0].config.device,
+            threads=min(len(configs), usable_cores()) if threads is None else threads)
     batch = {"size": len(configs), "seeds": seeds}
     machine = environment(prepared[0].config.device)
     records = []
