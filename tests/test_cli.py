@@ -188,3 +188,27 @@ def test_a_constrained_run_prints_its_feasibility(tmp_path, capsys):
     assert "feasible share 0  best CV " in printed
     assert "(no feasible solution: no indicators)" in printed
     assert read_record(tmp_path / "r").summary["feasible_share"] == 0.0
+
+
+@pytest.mark.parametrize(("env", "limited"), [(None, True), ("OPENBLAS_NUM_THREADS", False)])
+def test_a_run_limits_blas_to_one_thread_unless_the_user_set_a_count(
+        tmp_path, monkeypatch, env, limited):
+    from threadpoolctl import threadpool_info
+
+    import evogan.lab.run
+
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    if env is not None:
+        monkeypatch.setenv(env, "2")
+    seen = []
+    real = evogan.lab.run.run_prepared
+
+    def spy(*args, **kwargs):
+        seen.extend(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(evogan.lab.run, "run_prepared", spy)
+    assert _run("--algo", "nsga2", "--problem", "zdt1", "--max-evals", "200",
+                "--out", str(tmp_path / "r")) == 0
+    assert seen and (set(seen) == {1}) == (limited or os.cpu_count() == 1)
