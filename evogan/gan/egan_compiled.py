@@ -37,7 +37,7 @@ from numba import njit
 
 from evogan.core.callback import KERNEL_EVENT
 from evogan.gan.adam import AdamState
-from evogan.gan.gmoea_compiled import _log1p_exp_neg, _power, _sigmoid
+from evogan.gan.portable_math import LN2_HI, LN2_LO, log1p_exp_neg, power_int, sigmoid32
 from evogan.gan.stacked import StackedMLP
 
 __all__ = ["KERNEL_LOSSES", "KERNEL_MAX_WIDTH", "CompiledGeneration"]
@@ -197,7 +197,6 @@ class CompiledGeneration:
 # rows in increasing order.
 
 _LANES = 8
-_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10  # fdlibm's split
 _SQRT2 = 1.4142135623730951
 
 
@@ -261,7 +260,7 @@ def _forward(W, b, padded, acts, start, stop, sigmoid_output):  # pragma: no cov
                     y_row[c] = h if h > 0.0 else np.float32(0.0)
             elif sigmoid_output:  # (sigmoid(0) = 1/2 in the padding, which nothing reads)
                 for c in range(n_out):
-                    y_row[c] = _sigmoid(y_row[c] + b_l[c])
+                    y_row[c] = sigmoid32(y_row[c] + b_l[c])
             else:
                 for c in range(n_out):
                     y_row[c] += b_l[c]
@@ -330,8 +329,8 @@ def _adam(param, grad, exp_avg, exp_avg_sq, steps, row, lr, beta1, beta2, eps): 
     f32 = np.float32
     steps[row] += f32(1.0)
     step = np.int64(steps[row])
-    neg_step_size = f32(-lr / (1.0 - _power(beta1, step)))
-    bias_correction2_sqrt = f32(math.sqrt(1.0 - _power(beta2, step)))
+    neg_step_size = f32(-lr / (1.0 - power_int(beta1, step)))
+    bias_correction2_sqrt = f32(math.sqrt(1.0 - power_int(beta2, step)))
     weight, b2, one_minus_b2 = f32(1.0 - beta1), f32(beta2), f32(1.0 - beta2)
     for i in range(param.shape[0]):
         g = grad[i]
@@ -366,24 +365,24 @@ def _log(x):  # pragma: no cover - compiled
     series = 1.0 / 25.0
     for i in range(11, -1, -1):
         series = series * s2 + 1.0 / (2 * i + 1)
-    return k * _LN2_HI + (k * _LN2_LO + 2.0 * s * series)
+    return k * LN2_HI + (k * LN2_LO + 2.0 * s * series)
 
 
 @njit(cache=True, error_model="numpy")
 def _softplus(z):  # pragma: no cover - compiled
     """log(1 + exp(z)) in float64 (for the reported D loss)."""
     z = np.float64(z)
-    return max(z, 0.0) + _log1p_exp_neg(abs(z))
+    return max(z, 0.0) + log1p_exp_neg(abs(z))
 
 
 @njit(cache=True, error_model="numpy")
 def _generator_loss_grad(loss, logit):  # pragma: no cover - compiled
     """d(loss)/d(logit) of one sample for the loss codes of `KERNEL_LOSSES`."""
     if loss == 0:  # minimax: -softplus(l)
-        return -_sigmoid(logit)
+        return -sigmoid32(logit)
     if loss == 1:  # non-saturating: softplus(-l)
-        return -_sigmoid(-logit)
-    s = _sigmoid(logit)  # least squares: (sigmoid(l) - 1)**2
+        return -sigmoid32(-logit)
+    s = sigmoid32(logit)  # least squares: (sigmoid(l) - 1)**2
     return np.float32(2.0) * (s - np.float32(1.0)) * (s * (np.float32(1.0) - s))
 
 
@@ -398,10 +397,10 @@ def _bce_grads(acts, delta, start, stop, real):  # pragma: no cover - compiled
         delta[r, 1:] = 0.0
         z = logits[r, 0]
         if real:  # softplus(-l)
-            delta[r, 0] = -_sigmoid(-z) * inv_n
+            delta[r, 0] = -sigmoid32(-z) * inv_n
             total += _softplus(-z)
         else:  # softplus(l)
-            delta[r, 0] = _sigmoid(z) * inv_n
+            delta[r, 0] = sigmoid32(z) * inv_n
             total += _softplus(z)
     return total
 
@@ -508,7 +507,7 @@ def _generation(
             _forward(d_W, d_b, d_pad, d_acts, 0, n_eval, False)
             quality = 0.0
             for r in range(n_eval):
-                quality += _sigmoid(d_acts[last_d, r, 0])
+                quality += sigmoid32(d_acts[last_d, r, 0])
             _bce_grads(d_acts, delta, 0, n_eval, False)
             d_dW[:] = 0.0
             d_db[:] = 0.0

@@ -59,6 +59,7 @@ from evogan.gan.gmoea_training import (
     TrainingDraws,
     minibatch_bounds,
 )
+from evogan.gan.portable_math import log1p_exp_neg, power_int, sigmoid32, tanh32
 
 __all__ = ["CompiledGanTrainer"]
 
@@ -138,7 +139,7 @@ def _adam_arrays(adam: FlatAdam) -> tuple[np.ndarray, ...]:
 # (a product accumulates over its inner index in increasing order); the loops are written so
 # that the innermost one runs over independent outputs, which LLVM vectorises for whatever
 # vector width the CPU has without changing a single operation; the products are blocked
-# (`_product`) so that their partial sums stay in registers, in the same order. exp is `_exp`,
+# (`_product`) so that their partial sums stay in registers, in the same order. exp is `portable_math.exp64`,
 # built from +, * and the bits of 2**k; sqrt and division are IEEE-exact everywhere;
 # error_model="numpy" only drops Python's zero-division checks, which kept LLVM from
 # vectorising.
@@ -148,9 +149,6 @@ def _adam_arrays(adam: FlatAdam) -> tuple[np.ndarray, ...]:
 # that the innermost loops have no scalar remainder; the padding never enters a real column.
 
 _LANES = 8
-_EXP_LIMIT = 120.0  # exp clamps |x| to this: no float32 tanh or sigmoid changes beyond it
-_ROUND = 6755399441055744.0  # 1.5 * 2**52: x + _ROUND - _ROUND rounds x to an integer
-_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10  # fdlibm's split
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
@@ -374,7 +372,7 @@ def _generator_forward(param, weight_t, act, xhat, invstd, stats, m, running):  
             for c in range(n):
                 pre[r, c] *= invstd[layer, c]
                 y = param[bn + c] * pre[r, c] + param[bn + n + c]
-                act[layer + 1, r, c] = _tanh(y) if layer < 2 else _sigmoid(y)
+                act[layer + 1, r, c] = tanh32(y) if layer < 2 else sigmoid32(y)
 
 
 @njit(cache=True, error_model="numpy")
@@ -419,7 +417,7 @@ def _discriminator_forward(param, weight_t, x, pre, hidden, logit, rows):  # pra
     _product(x, weight_t, pre, rows)
     for r in range(rows):
         for c in range(n):
-            hidden[r, c] = _tanh(pre[r, c])
+            hidden[r, c] = tanh32(pre[r, c])
     for r in range(rows):
         z = np.float32(0.0)
         for c in range(n + 1):
@@ -433,7 +431,7 @@ def _bce_sum(logit, target, rows):  # pragma: no cover - compiled
     loss = 0.0
     for r in range(rows):
         z = np.float64(logit[r])
-        loss += max(z, 0.0) - z * target[r] + _log1p_exp_neg(abs(z))
+        loss += max(z, 0.0) - z * target[r] + log1p_exp_neg(abs(z))
     return loss
 
 
@@ -441,7 +439,7 @@ def _bce_sum(logit, target, rows):  # pragma: no cover - compiled
 def _logit_grad(logit, target, rows, inv_m):  # pragma: no cover - compiled
     """logit := (sigmoid(logit) - target) * inv_m, BCE's gradient for a mean over m rows."""
     for r in range(rows):
-        logit[r] = (_sigmoid(logit[r]) - target[r]) * inv_m
+        logit[r] = (sigmoid32(logit[r]) - target[r]) * inv_m
 
 
 @njit(cache=True, error_model="numpy")
@@ -459,69 +457,11 @@ def _adam(param, grad, exp_avg, exp_avg_sq, lr, step):  # pragma: no cover - com
     """One `torch.optim.Adam` update (default betas and eps) of the flat parameters."""
     f32 = np.float32
     beta1, beta2 = f32(ADAM_BETAS[0]), f32(ADAM_BETAS[1])
-    step_size = f32(lr / (1.0 - _power(np.float64(beta1), step)))
-    bias_correction2_sqrt = f32(math.sqrt(1.0 - _power(np.float64(beta2), step)))
+    step_size = f32(lr / (1.0 - power_int(np.float64(beta1), step)))
+    bias_correction2_sqrt = f32(math.sqrt(1.0 - power_int(np.float64(beta2), step)))
     for i in range(param.shape[0]):
         g = grad[i]
         exp_avg[i] += (f32(1.0) - beta1) * (g - exp_avg[i])
         exp_avg_sq[i] = beta2 * exp_avg_sq[i] + (f32(1.0) - beta2) * g * g
         denom = math.sqrt(exp_avg_sq[i]) / bias_correction2_sqrt + f32(ADAM_EPS)
         param[i] -= step_size * exp_avg[i] / denom
-
-
-@njit(cache=True, error_model="numpy")
-def _power(base, exponent):  # pragma: no cover - compiled
-    """base ** exponent for an integer exponent >= 0, by squaring (libm's pow varies by CPU)."""
-    result, factor = 1.0, base
-    while exponent > 0:
-        if exponent & 1:
-            result *= factor
-        factor *= factor
-        exponent >>= 1
-    return result
-
-
-@njit(cache=True, error_model="numpy")
-def _exp(x):  # pragma: no cover - compiled
-    """exp(x) in float64 from +, * and the bits of 2**k, the same on every CPU (libm's is not).
-
-    x = k ln2 + r with |r| <= ln2 / 2 (Cody-Waite: k ln2_hi is exact), exp(r) by its Taylor
-    series to r**9 (relative error below 1e-10, far under float32's 6e-8), times 2**k.
-    Arguments are clamped to +-120, which changes no float32 result of `_tanh` or `_sigmoid`.
-    """
-    x = min(max(x, -_EXP_LIMIT), _EXP_LIMIT)
-    k = (x * 1.4426950408889634 + _ROUND) - _ROUND  # round(x / ln 2), an integer in +-174
-    r = (x - k * _LN2_HI) - k * _LN2_LO
-    p = 1.0 + r * (1.0 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (
-        1 / 720 + r * (1 / 5040 + r * (1 / 40320 + r * (1 / 362880)))))))))
-    return p * np.int64((np.int64(k) + 1023) << 52).view(np.float64)  # p * 2**k
-
-
-@njit(cache=True, error_model="numpy")
-def _log1p_exp_neg(a):  # pragma: no cover - compiled
-    """log(1 + exp(-a)) for a >= 0, in float64, from +, *, / only (for BCE's value).
-
-    With e = exp(-a) in (0, 1] and s = e / (2 + e) <= 1/3, log(1 + e) = 2 atanh(s) =
-    2 (s + s**3/3 + s**5/5 + ...); 18 terms leave an error below 1e-17.
-    """
-    e = _exp(-a)
-    s = e / (2.0 + e)
-    s2 = s * s
-    series = 1.0 / 35.0
-    for i in range(16, -1, -1):
-        series = series * s2 + 1.0 / (2 * i + 1)
-    return 2.0 * s * series
-
-
-@njit(cache=True, error_model="numpy")
-def _sigmoid(x):  # pragma: no cover - compiled
-    """1 / (1 + exp(-x)) in float64, rounded to float32."""
-    return np.float32(1.0 / (1.0 + _exp(-np.float64(x))))
-
-
-@njit(cache=True, error_model="numpy")
-def _tanh(x):  # pragma: no cover - compiled
-    """tanh(x) = sign(x) (1 - e) / (1 + e) with e = exp(-2|x|), in float64, rounded to float32."""
-    e = _exp(-2.0 * abs(np.float64(x)))
-    t = np.float32((1.0 - e) / (1.0 + e))
-    return t if x >= 0 else -t
