@@ -293,8 +293,9 @@ def _one_blas_thread() -> contextlib.AbstractContextManager:
     """numpy/scipy's BLAS on one thread for a run, as in a campaign's workers, unless the user
     set a BLAS thread count: on a busy machine a 2-thread OpenBLAS `eigh` of 100 x 100 (the
     elite Gaussian's) took 74 ms instead of 1 ms, 14% of a gmoea run at n_var 100."""
-    if any(name in os.environ for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                           "MKL_NUM_THREADS")):
+    from evogan.lab.backends import THREAD_ENV
+
+    if any(name in os.environ for name in THREAD_ENV):
         return contextlib.nullcontext()
     from threadpoolctl import threadpool_limits
 

@@ -196,8 +196,9 @@ def test_a_run_limits_blas_to_one_thread_unless_the_user_set_a_count(
     from threadpoolctl import threadpool_info
 
     import evogan.lab.run
+    from evogan.lab.backends import THREAD_ENV
 
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    for name in THREAD_ENV:
         monkeypatch.delenv(name, raising=False)
     if env is not None:
         monkeypatch.setenv(env, "2")

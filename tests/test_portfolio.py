@@ -347,16 +347,23 @@ def assert_credited_contributions(spy, X_off, X_pop, F_pop):
         assert c == (shares[row[0]] if alive else 0.0)
 
 
-def test_ga_gives_the_hypervolume_contribution_of_each_surviving_offspring(zdt1):
-    problem, _ = zdt1
-    spy = ContributionSpy()
-    algorithm = get_algorithm("ga", pop_size=20, variation=spy)
+def ga_generations(problem, variation, generations: int = 5):
+    """evogan's GA (population 20, seed 5) with `variation`: after the initial population,
+    yields the algorithm and the offspring batch `X` of each of `generations` generations, told."""
+    algorithm = get_algorithm("ga", pop_size=20, variation=variation)
     algorithm.setup(problem, rng=np.random.default_rng(5))
     X = algorithm.ask()
     algorithm.tell(X, *evaluate(problem, X))
-    for _ in range(5):
+    for _ in range(generations):
         X = algorithm.ask()
         algorithm.tell(X, *evaluate(problem, X))
+        yield algorithm, X
+
+
+def test_ga_gives_the_hypervolume_contribution_of_each_surviving_offspring(zdt1):
+    problem, _ = zdt1
+    spy = ContributionSpy()
+    for algorithm, X in ga_generations(problem, spy):
         X_pop, F_pop, _ = algorithm.population()
         assert_credited_contributions(spy, X, X_pop, F_pop)
     assert sum(c.sum() for _, c in spy.credits) > 0
@@ -445,13 +452,7 @@ def test_ga_credits_exactly_the_offspring_that_survived(zdt1):
     problem, _ = zdt1
     recorder = Recorder(0.5)
     variation = Portfolio({"de": DifferentialEvolution(), "rec": recorder}, per="offspring")
-    algorithm = get_algorithm("ga", pop_size=20, variation=variation)
-    algorithm.setup(problem, rng=np.random.default_rng(5))
-    X = algorithm.ask()
-    algorithm.tell(X, *evaluate(problem, X))
-    for _ in range(5):
-        X = algorithm.ask()
-        algorithm.tell(X, *evaluate(problem, X))
+    for algorithm, X in ga_generations(problem, variation):
         U = to_unit(X, problem.xl, problem.xu)
         kept = algorithm.population()[0]
         survived = np.array([np.any(np.all(kept == x, axis=1)) for x in X])

@@ -241,8 +241,12 @@ class _TournamentBranch:
 
     def __init__(self, variation: Variation) -> None:
         self.variation = variation
-        self.credit_contribution = wants_contribution(variation)
         reset_variation(variation)
+
+    @property
+    def credit_contribution(self) -> bool:
+        """The branch asks its host for HV contributions when its variation does."""
+        return wants_contribution(self.variation)
 
     def __call__(
         self, X: np.ndarray, F: np.ndarray, n: int, *, rng: np.random.Generator
