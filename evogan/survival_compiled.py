@@ -2,11 +2,12 @@
 
 The truncation removes one solution at a time, up to a hundred per selection in a GAN loop of
 population 100, and each removal compares the remaining solutions' sorted neighbour distances
-lexicographically. In numpy every removal costs a dozen array operations over the whole
-(n, n) matrix, about 15 ms per selection at n = 200; compiled, the loop visits only what
-decides each comparison (usually the nearest alive neighbour of two solutions) and costs about
-50 microseconds. It only compares distances, never computes one, so its choices are those of
-any exact implementation of the rule, bit for bit.
+lexicographically. In numpy every removal cost a dozen array operations over the whole
+(n, n) matrix, about 14 ms per selection of 100 of 200 (CPU time, one core); compiled, the loop
+visits only what decides each comparison (usually the nearest alive neighbour of two
+solutions) and costs about 70 microseconds, the row sort before it about 0.3 ms. It only
+compares distances, never computes one, so its choices are those of any exact implementation
+of the rule, bit for bit (a numba kernel is compiled once per machine, about 3 s, and cached).
 """
 
 from __future__ import annotations
