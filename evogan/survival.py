@@ -83,8 +83,12 @@ def dominance_matrix(F: np.ndarray) -> np.ndarray:
         Boolean matrix of shape (n, n); its diagonal is False.
     """
     F = np.asarray(F, dtype=float)
-    no_worse = (F[:, None, :] <= F[None, :, :]).all(axis=2)  # (n, n)
-    better = (F[:, None, :] < F[None, :, :]).any(axis=2)  # (n, n)
+    n = len(F)
+    no_worse = np.ones((n, n), dtype=bool)
+    better = np.zeros((n, n), dtype=bool)
+    for f in F.T:  # one (n, n) comparison per objective: no (n, n, n_obj) temporaries
+        no_worse &= f[:, None] <= f[None, :]
+        better |= f[:, None] < f[None, :]
     return no_worse & better
 
 
@@ -257,6 +261,12 @@ def spea2_fitness(F: np.ndarray) -> np.ndarray:
         Fitness values, shape (n,).
     """
     F = np.asarray(F, dtype=float)
+    return _spea2_fitness(F, _distances_without_self(F))
+
+
+def _spea2_fitness(F: np.ndarray, distance: np.ndarray) -> np.ndarray:
+    """`spea2_fitness` of `F` (n, n_obj) given its `_distances_without_self` (n, n), which
+    `spea2_select` reuses for the truncation."""
     n = len(F)
     if n == 0:
         return np.zeros(0)
@@ -266,39 +276,29 @@ def spea2_fitness(F: np.ndarray) -> np.ndarray:
     if n == 1:
         return raw.astype(float)  # no neighbour: sigma is infinite and the density 0
     k = int(np.sqrt(n))
-    sigma_k = np.partition(_distances_without_self(F), k - 1, axis=1)[:, k - 1]  # (n,)
+    sigma_k = np.partition(distance, k - 1, axis=1)[:, k - 1]  # (n,)
     return raw + 1.0 / (sigma_k + 2.0)
 
 
-def _truncate(F: np.ndarray, n_keep: int) -> np.ndarray:
-    """SPEA2 archive truncation: a boolean mask (n,) of the `n_keep` solutions that stay.
+def _truncate(distance: np.ndarray, n_keep: int) -> np.ndarray:
+    """SPEA2 archive truncation: a boolean mask (n,) of the `n_keep` solutions that stay, from
+    their pairwise distances (n, n) (`_distances_without_self`).
 
     One solution is removed at a time: the one whose distances to the remaining others, sorted
     ascending, are lexicographically smallest (the most crowded one: nearest neighbour first,
     ties decided by the 2nd nearest, and so on). Remaining ties go to the lowest index.
 
-    Each row of the distance matrix is sorted once; after a removal, the remaining rows keep
-    their sorted order and only the removed columns are masked out, so each step costs O(n^2)
-    vectorised work instead of a fresh sort.
+    Each row of the distance matrix is sorted once; the removals then run in one compiled loop
+    (`evogan.survival_compiled.truncate_sorted`, numba, imported on first use so that
+    `import evogan` stays free of it) that skips the removed solutions in the sorted rows.
     """
-    n = len(F)
-    distance = _distances_without_self(F)
-    neighbours = np.argsort(distance, axis=1, kind="stable")[:, :-1]  # (n, n - 1), self is last
-    sorted_distance = np.take_along_axis(distance, neighbours, axis=1)  # (n, n - 1)
-    alive = np.ones(n, dtype=bool)
-    for n_alive in range(n, n_keep, -1):
-        rows = np.flatnonzero(alive)
-        # the sorted distances of each alive solution to the other alive ones
-        still_there = alive[neighbours[rows]]  # (n_alive, n - 1), n_alive - 1 True per row
-        vectors = sorted_distance[rows][still_there].reshape(n_alive, n_alive - 1)
-        candidates = np.arange(n_alive)
-        for column in vectors.T:  # nearest neighbour first; usually decided at once
-            values = column[candidates]
-            candidates = candidates[values == values.min()]
-            if len(candidates) == 1:
-                break
-        alive[rows[candidates[0]]] = False
-    return alive
+    from evogan.survival_compiled import truncate_sorted
+
+    key = distance.copy()
+    np.fill_diagonal(key, -np.inf)  # each solution first in its own row, even among inf distances
+    # ties in any order (not a stable sort): only the distances' values decide
+    neighbours = np.argsort(key, axis=1)[:, 1:]  # (n, n - 1): the others, nearest first
+    return truncate_sorted(distance, neighbours, n_keep)
 
 
 def spea2_select(F: np.ndarray, n_select: int) -> np.ndarray:
@@ -318,14 +318,16 @@ def spea2_select(F: np.ndarray, n_select: int) -> np.ndarray:
     """
     F = np.asarray(F, dtype=float)
     _check_n_select(n_select, len(F))
-    fitness = spea2_fitness(F)
+    distance = _distances_without_self(F)  # (n, n)
+    fitness = _spea2_fitness(F, distance)
     selected = fitness < 1.0
     n_non_dominated = int(selected.sum())
     if n_non_dominated <= n_select:
         chosen = np.argsort(fitness, kind="stable")[:n_select]
     else:
         front = np.flatnonzero(selected)
-        chosen = front[_truncate(F[front], n_select)]
+        # a pair's distance does not depend on the other rows: the front's block is its matrix
+        chosen = front[_truncate(distance[np.ix_(front, front)], n_select)]
     return chosen[np.argsort(fitness[chosen], kind="stable")]
 
 

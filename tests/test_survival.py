@@ -69,6 +69,17 @@ def _brute_truncation(F, n_keep):
     return sorted(alive)
 
 
+def _brute_spea2_select(F, n_select):
+    """SPEA2 selection from the brute-force fitness and truncation, best fitness first."""
+    fitness = _brute_spea2_fitness(F)
+    front = [i for i in range(len(F)) if fitness[i] < 1]
+    if len(front) <= n_select:
+        chosen = sorted(range(len(F)), key=lambda i: (fitness[i], i))[:n_select]
+    else:
+        chosen = [front[p] for p in _brute_truncation(F[front], n_select)]
+    return sorted(chosen, key=lambda i: (fitness[i], i))
+
+
 # ---------------------------------------------------------------- ranks and fronts
 
 
@@ -77,6 +88,14 @@ def test_dominance_matrix_hand_example():
     for i, j in [(0, 2), (0, 3), (1, 3), (1, 4), (2, 3), (4, 3)]:
         expected[i, j] = True
     np.testing.assert_array_equal(dominance_matrix(F_SMALL), expected)
+
+
+@pytest.mark.parametrize("n_obj", [1, 2, 3, 5])
+def test_dominance_matrix_matches_brute_force_with_ties(n_obj):
+    rng = np.random.default_rng(n_obj)
+    F = rng.integers(0, 3, size=(30, n_obj)).astype(float)  # many ties and duplicates
+    expected = [[_dominates(a, b) for b in F] for a in F]
+    np.testing.assert_array_equal(dominance_matrix(F), expected)
 
 
 def test_rank_and_fronts_hand_example():
@@ -258,6 +277,37 @@ def test_spea2_truncation_matches_brute_force(n_obj, n_keep):
 def test_spea2_truncation_with_duplicates_is_deterministic():
     F = np.array([[0.0, 1.0], [0.5, 0.5], [0.5, 0.5], [1.0, 0.0]])
     np.testing.assert_array_equal(np.sort(spea2_select(F, 3)), _brute_truncation(F, 3))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_spea2_select_equals_brute_force_on_grids_with_ties(seed):
+    # integer objectives: distances are square roots of integers, exact in any implementation,
+    # so equal gaps tie exactly and the tie-breaking (2nd nearest, ..., then the lower index)
+    # decides; half the sets lie on a line (all non-dominated), where truncation removes most
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(12, 31))
+    if seed % 2 == 0:
+        f1 = rng.integers(0, 16, size=n)
+        F = np.column_stack([f1, 15 - f1, rng.integers(0, 2, size=n)][: 2 + seed // 4])
+    else:
+        F = rng.integers(0, 4, size=(n, 2 + seed // 4))
+    F = F.astype(float)
+    truncated = 0
+    for n_select in sorted({0, 1, n // 4, n // 2, n - 1, n}):
+        expected = _brute_spea2_select(F, n_select)
+        np.testing.assert_array_equal(spea2_select(F, n_select), expected)
+        truncated += int((spea2_fitness(F) < 1).sum() > n_select)
+    assert truncated >= 1  # the truncation ran, not only the fill by fitness
+
+
+def test_spea2_truncation_follows_the_rule_when_distances_overflow():
+    # distances of about 1e300 overflow to inf: all four non-dominated points tie at inf, so
+    # the lowest indices go first (the self-distance, also inf, must not count as a neighbour)
+    F = np.array([[0.0, 1e300], [1e300, 0.0], [5e299, 5e299], [6e299, 4e299], [1.0, 1e300]])
+    with np.errstate(over="ignore"):  # the brute force's norms overflow too
+        expected = _brute_spea2_select(F, 2)
+    np.testing.assert_array_equal(spea2_select(F, 2), expected)
+    np.testing.assert_array_equal(np.sort(expected), [2, 3])
 
 
 def test_spea2_select_output_sorted_by_fitness():
