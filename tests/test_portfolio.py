@@ -21,6 +21,7 @@ from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation
 from evogan.operators.combinators import Chain, Hybrid
 from evogan.operators.portfolio import (
     AdaptivePursuit,
+    FixedSchedule,
     Portfolio,
     ProbabilityMatching,
     SlidingWindowUCB,
@@ -183,6 +184,34 @@ def test_thompson_portfolio_is_reproducible_from_its_seed():
     assert not np.array_equal(game(5), game(6))
 
 
+def test_fixed_schedule_follows_its_phases_whatever_the_credit():
+    rule = FixedSchedule([(2, (1.0, 0.0)), (3, (0.5, 0.5)), (1, (0.0, 1.0))])
+    portfolio = Portfolio({"a": constant(0.0), "b": constant(1.0)}, rule=rule, per="offspring")
+    rng, X = np.random.default_rng(0), np.full((10, 2), 0.5)
+    p_b, from_b = [], []
+    for generation in range(8):
+        p_b.append(portfolio.probabilities()[1])
+        made_b = portfolio(X, None, 40, rng=rng)[:, 0] == 1.0
+        from_b.append(made_b.sum())
+        portfolio.credit(made_b if generation % 2 else ~made_b)  # credit never moves it
+    assert p_b == [0.0, 0.0, 0.5, 0.5, 0.5, 1.0, 1.0, 1.0]
+    assert from_b[:2] == [0, 0] and from_b[5:] == [40, 40, 40]
+    assert 0 < min(from_b[2:5]) and max(from_b[2:5]) < 40
+
+
+def test_a_bad_fixed_schedule_is_refused():
+    with pytest.raises(ValueError, match="at least one phase"):
+        FixedSchedule([])
+    with pytest.raises(ValueError, match="must last at least one generation"):
+        FixedSchedule([(0, (0.5, 0.5))])
+    with pytest.raises(ValueError, match=r"phase \(3, \[0.5, 0.4\]\) is not accepted"):
+        FixedSchedule([(3, (0.5, 0.4))])
+    portfolio = Portfolio([SBX(), DifferentialEvolution()],
+                          rule=FixedSchedule([(1, (0.2, 0.3, 0.5))]))
+    with pytest.raises(ValueError, match="every phase must give 2 probabilities"):
+        portfolio.probabilities()
+
+
 def test_a_floor_too_high_for_the_operators_is_refused():
     with pytest.raises(ValueError, match=r"p_min=0.4 does not fit 3 operators.*\[0, 1/3\]"):
         Portfolio([SBX(), PolynomialMutation(), DifferentialEvolution()],
@@ -319,6 +348,23 @@ def test_hv_credit_rewards_each_operator_with_the_front_its_offspring_hold():
     portfolio(np.full((4, 2), 0.5), None, 12, rng=np.random.default_rng(1))
     with pytest.raises(ValueError, match="credit='hv' was credited without hypervolume"):
         Chain(portfolio).credit(np.ones(12, dtype=bool))  # combinators forward flags only
+
+
+def test_per_call_hv_credit_rewards_the_drawn_operator_with_its_whole_batchs_share():
+    """The setting of `portfolio-pursuit-hv-call`: one operator makes the whole batch and is
+    rewarded with the front share the batch holds; pursuit then chases it."""
+    portfolio = Portfolio({"a": constant(0.0), "b": constant(1.0)}, rule=AdaptivePursuit(),
+                          per="call", credit="hv")
+    U = portfolio(np.full((4, 2), 0.5), None, 10, rng=np.random.default_rng(3))
+    drawn = int(U[0, 0])
+    assert np.all(U[:, 0] == drawn)
+    contribution = np.r_[np.full(7, 0.1), np.zeros(3)]  # the batch holds 0.7 of the front
+    portfolio.credit(contribution > 0, contribution=contribution)
+    d = portfolio.diagnostics()
+    name, other = "ab"[drawn], "ab"[1 - drawn]
+    assert d[f"hv_{name}"] == pytest.approx(0.7) and np.isnan(d[f"hv_{other}"])
+    # q_drawn = 0.5 + 0.3 (0.7 - 0.5) = 0.56 > q_other = 0.5: p_drawn = 0.5 + 0.8 (0.9 - 0.5)
+    assert d[f"p_{name}"] == pytest.approx(0.82)
 
 
 class ContributionSpy:

@@ -23,6 +23,9 @@ below a floor `p_min`. Four rules:
   based on dynamic Thompson sampling for MOEA/D", PPSN 2020); p_i = p_min + (1 - K p_min) P_i,
   P_i the posterior probability that operator i is the best.
 
+`FixedSchedule` is their non-adaptive control: probabilities written down per generation in
+advance, credit ignored, to measure what a rule would have to do on a problem.
+
 Two credits (`CREDITS`): the survival share of an operator's last offspring, or the share of the
 new population's front (its hypervolume contributions) that they hold alone. Both reach the
 portfolio through the variation contract's optional `credit` hook
@@ -56,6 +59,7 @@ __all__ = [
     "RULES",
     "AdaptivePursuit",
     "CreditRule",
+    "FixedSchedule",
     "Portfolio",
     "ProbabilityMatching",
     "SlidingWindowUCB",
@@ -276,6 +280,43 @@ class ThompsonSampling:
 
     def probabilities(self) -> np.ndarray:
         return self.p_.copy()
+
+
+class FixedSchedule:
+    """A non-adaptive control for the rules: probabilities fixed by generation, credit ignored.
+
+    It answers what an adaptive rule could reach at best on a problem: a schedule that a rule
+    would have to follow, written down in advance (say, DE at 0.5 for 30 generations, then DE
+    alone). A generation is one `update` (one credit after survival).
+
+    Args:
+        phases: (generations, probabilities) pairs, in order: the probabilities (K,) hold for
+            that many updates, then the next pair's; the last pair's hold for ever.
+    """
+
+    p_min = 0.0
+
+    def __init__(self, phases: Sequence[tuple[int, Sequence[float]]]) -> None:
+        if not phases:
+            raise ValueError("a FixedSchedule needs at least one phase")
+        self.phases = tuple((int(n), np.asarray(p, dtype=float)) for n, p in phases)
+        for n, p in self.phases:
+            if n < 1 or np.any(p < 0) or not np.isclose(p.sum(), 1.0):
+                raise ValueError(f"phase ({n}, {p.tolist()}) is not accepted: it must last at "
+                                 "least one generation and its probabilities sum to 1")
+
+    def start(self, n_operators: int) -> None:
+        if any(len(p) != n_operators for _, p in self.phases):
+            raise ValueError(f"every phase must give {n_operators} probabilities")
+        self.generation_ = 0
+
+    def update(self, rewards: np.ndarray) -> None:
+        self.generation_ += 1
+
+    def probabilities(self) -> np.ndarray:
+        ends = np.cumsum([n for n, _ in self.phases])
+        phase = min(int(np.searchsorted(ends, self.generation_, side="right")), len(ends) - 1)
+        return self.phases[phase][1].copy()
 
 
 RULES = ("matching", "pursuit", "ucb", "thompson")
