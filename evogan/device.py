@@ -9,7 +9,7 @@ from collections.abc import Callable
 from evogan.core.errors import ConfigError
 
 __all__ = ["DEFAULT_CPU_THREADS", "PORTABLE_CPU_MATH", "portable_cpu_math", "resolve_device",
-           "same_cpu_threads", "set_cpu_threads", "usable_cores"]
+           "same_cpu_threads", "set_cpu_threads", "share_cores", "usable_cores"]
 
 PORTABLE_CPU_MATH = {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE"}
 """torch's CPU arithmetic that gives the same bits on every x86-64 CPU. By default torch picks
@@ -56,10 +56,28 @@ def same_cpu_threads() -> Callable[[], None]:
     return lambda: torch.set_num_threads(n_threads)
 
 
+_core_share: int | None = None  # set in pool workers: their share of the machine's cores
+
+
+def share_cores(cores: int | None) -> None:
+    """Limit `usable_cores` in this process to `cores` (None: no limit).
+
+    A pool of W workers on C cores gives each worker C // W of them (a Ray task its one CPU), so
+    that a worker running K batched seeds on threads does not start K threads on a core that
+    other workers use too.
+    """
+    global _core_share
+    if cores is not None and cores < 1:
+        raise ConfigError(f"a worker's share of cores must be at least 1, got {cores}")
+    _core_share = cores
+
+
 def usable_cores() -> int:
-    """The CPU cores this process may run on (its affinity where the OS says, else all)."""
+    """The CPU cores this process may run on: its affinity where the OS says (else all), at
+    most its share as a pool worker (`share_cores`)."""
     affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+    cores = len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+    return cores if _core_share is None else min(cores, _core_share)
 
 
 def resolve_device(name: str) -> str:

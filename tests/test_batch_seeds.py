@@ -201,3 +201,38 @@ def test_evogan_compare_batch_seeds_writes_every_seed(tmp_path):
         record = read_record(tmp_path / f"runs/nsga2/zdt1/evals-60/seed-{seed}")
         assert record.config["batch"] == {"size": 3, "seeds": [1, 2, 3]}
         assert record.summary["n_evals"] == 60
+
+
+def worker_cores(config):
+    """A run function that reports the cores its worker may use for batched seeds (module
+    level, so that pool workers can import it)."""
+    from evogan.device import usable_cores
+
+    return usable_cores()
+
+
+@pytest.mark.parametrize("n_workers", [1, 2])
+def test_pool_workers_share_the_cores_so_batched_seeds_do_not_oversubscribe(n_workers):
+    from evogan.device import usable_cores
+
+    specs = [dataclasses.make_dataclass("Spec", ["config"])(RunConfig("nsga2", "zdt1", seed=s))
+             for s in range(n_workers)]
+    shares = [cores for _, cores in LocalPool(n_workers).run(worker_cores, specs)]
+    assert shares == [max(1, usable_cores() // n_workers)] * n_workers
+    assert sum(shares) <= max(usable_cores(), n_workers)
+
+
+def test_a_share_of_cores_caps_usable_cores_and_refuses_zero():
+    from evogan.device import share_cores, usable_cores
+
+    everything = usable_cores()
+    try:
+        share_cores(1)
+        assert usable_cores() == 1
+        share_cores(everything + 5)
+        assert usable_cores() == everything  # a share never adds cores
+    finally:
+        share_cores(None)
+    assert usable_cores() == everything
+    with pytest.raises(ConfigError, match="at least 1, got 0"):
+        share_cores(0)

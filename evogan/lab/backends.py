@@ -21,6 +21,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Any, Protocol, TypeVar
 
 from evogan.core.errors import ConfigError
+from evogan.device import set_cpu_threads, share_cores, usable_cores
 from evogan.lab.config import RunConfig
 from evogan.lab.record import RunRecord
 
@@ -47,9 +48,9 @@ class Job(Protocol):
 J = TypeVar("J", bound=Job)
 
 
-def _start_worker() -> None:
-    """Initializer of every local worker."""
-    _limit_threads()
+def _start_worker(cores: int) -> None:
+    """Initializer of every local worker; `cores` is its share of the machine (`share_cores`)."""
+    _limit_threads(cores)
     _end_with_driver()
 
 
@@ -74,13 +75,13 @@ def _end_with_driver() -> None:
     threading.Thread(target=watch, name="evogan-end-with-driver", daemon=True).start()
 
 
-def _limit_threads() -> None:
-    """Worker initializer: one thread for torch and the BLAS/OpenMP pools."""
+def _limit_threads(cores: int) -> None:
+    """Worker initializer: one thread for torch and the BLAS/OpenMP pools, and at most `cores`
+    cores for the threads of batched seeds (`evogan.device.share_cores`)."""
     for name in THREAD_ENV:
         os.environ[name] = "1"
-    from evogan.device import set_cpu_threads
-
     set_cpu_threads(1)
+    share_cores(cores)
 
 
 def execute_in_worker(config: RunConfig) -> RunRecord:
@@ -99,7 +100,7 @@ def execute_batch_in_worker(configs: tuple[RunConfig, ...]) -> list[RunRecord]:
 
 
 def _ray_task(run: Callable[[Any], Any], config: Any) -> Any:
-    _limit_threads()
+    _limit_threads(1)  # the task asked Ray for one CPU
     return run(config)
 
 
@@ -138,12 +139,19 @@ class LocalPool:
         if self.workers < 1:
             raise ConfigError(f"--workers {workers} must be a positive integer")
 
+    @staticmethod
+    def cores_per_worker(n_workers: int) -> int:
+        """Each of `n_workers` workers' share of this process's cores (at least one)."""
+        return max(1, usable_cores() // n_workers)
+
     def run(self, run: RunFunction | BatchRunFunction, specs: Sequence[J]
             ) -> Iterator[tuple[J, RunRecord | list[RunRecord] | BaseException]]:
         """Yield (spec, record or the exception the run raised) as runs finish."""
+        n_workers = min(self.workers, len(specs))
         with _thread_env():
-            executor = ProcessPoolExecutor(max_workers=min(self.workers, len(specs)),
-                                           mp_context=_context(), initializer=_start_worker)
+            executor = ProcessPoolExecutor(max_workers=n_workers, mp_context=_context(),
+                                           initializer=_start_worker,
+                                           initargs=(self.cores_per_worker(n_workers),))
             pending: dict[Future[Any], J] = {}
             try:
                 pending.update({executor.submit(run, spec.config): spec for spec in specs})
