@@ -3,12 +3,14 @@
 The campaigns run with the CLI (commands in results/gmoea_plus*/README.md): the final
 comparisons hold nsga2, gmoea-ga, portfolio, gmoea and gmoea-plus, on IMF1-10 at n_var = 30 to
 30,000 evaluations (`results/gmoea_plus`), at n_var = 100 to 10,000 (`results/gmoea_plus_n100`),
-on ZDT/DTLZ to 30,000 (`results/gmoea_plus_classic`) and, without gmoea, on LSMOP1-9 to 30,000
+on ZDT/DTLZ to 30,000 (`results/gmoea_plus_classic`) and on LSMOP1-9 to 30,000
 (`results/gmoea_plus_lsmop`); `results/gmoea_plus_ablation` holds gmoea-plus with one option on
-at a time, to 3,000. Then
+at a time, to 3,000, and its subfolders single candidates to 10,000 or 30,000. Then
 
     python runners/gmoea_plus.py ablation results/gmoea_plus_ablation --baselines results/gmoea_plus
     python runners/gmoea_plus.py final results/gmoea_plus
+    python runners/gmoea_plus.py final results/gmoea_plus_ablation/pursuit \
+        --new plus-pursuit0 --baselines results/gmoea_plus
 
 write, from the run records (IGD read from the histories at each budget, `evogan.lab.anytime`):
 
@@ -98,16 +100,22 @@ def ablation(folder: Path, baselines: Path) -> None:
     write_text_atomic(folder / "counts.md", "\n".join(lines))
 
 
-def final(folder: Path) -> None:
+def final(folder: Path, new: str = NEW, baselines: Path | None = None) -> None:
+    """The final comparison's tables of `new` against `FINAL_CONTROLS` (and against gmoea-plus
+    when `new` is another candidate), from the runs of `folder` and of `baselines` if given
+    (`budgets.csv` holds `folder`'s own runs: the baselines' are in their own folder's)."""
     found = collect(folder)
     largest = max(run.max_evals for run in found.runs)
     budgets = sorted({*(b for b in ANYTIME_BUDGETS if b <= largest), largest})
     write_text_atomic(folder / "budgets.csv", budgets_csv(found, budgets))
-    pairs = [(NEW, control) for control in FINAL_CONTROLS if control in found.labels()]
-    labels = [label for label in (*FINAL_CONTROLS, NEW) if label in found.labels()]
-    lines = [f"# {NEW} against {', '.join(b for _, b in pairs)}: wins / ties / losses", "",
+    if baselines is not None:
+        found.runs += [run for run in collect(baselines).runs if run.label != new]
+    controls = (*FINAL_CONTROLS, NEW) if new != NEW else FINAL_CONTROLS
+    pairs = [(new, control) for control in controls if control in found.labels()]
+    labels = [label for label in (*controls, new) if label in found.labels()]
+    lines = [f"# {new} against {', '.join(b for _, b in pairs)}: wins / ties / losses", "",
              "IGD, two-sided rank-sum p < 0.05 over the seeds, read from the histories at each "
-             f"budget; `+` {NEW} significantly better, `-` worse, `=` neither.", "",
+             f"budget; `+` {new} significantly better, `-` worse, `=` neither.", "",
              counts_table(found, pairs, budgets)]
     for budget in budgets:
         lines += [f"# Median IGD at {budget:,} evaluations", "",
@@ -135,14 +143,18 @@ def main() -> None:
     parser.add_argument("table", choices=("ablation", "final"))
     parser.add_argument("campaign", type=Path, help="the campaign folder (its runs/ included)")
     parser.add_argument("--baselines", type=Path,
-                        help="ablation: the campaign holding gmoea and gmoea-ga")
+                        help="ablation: the campaign holding gmoea and gmoea-ga; final: a "
+                             "campaign whose runs join the comparison (gmoea-plus's and its "
+                             "controls', for a candidate named by --new)")
+    parser.add_argument("--new", default=NEW,
+                        help=f"final: the label compared with the controls (default {NEW})")
     args = parser.parse_args()
     if args.table == "ablation":
         if args.baselines is None:
             parser.error("ablation needs --baselines")
         ablation(args.campaign, args.baselines)
     else:
-        final(args.campaign)
+        final(args.campaign, args.new, args.baselines)
 
 
 if __name__ == "__main__":
