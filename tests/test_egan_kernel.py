@@ -1,13 +1,10 @@
 """The compiled E-GAN generation gives the same bits on every x86-64 CPU target."""
 
-import os
 import platform
-import subprocess
-import sys
 
 import pytest
 
-from tests.test_gmoea_kernel import HASWELL_FEATURES, _cpu_flags
+from tests.test_gmoea_kernel import HASWELL_FEATURES, _cpu_flags, script_digest
 
 # A few generations of a small E-GAN with the offspring operator's shape (sigmoid output, plus
 # selection, two survivors, extra fake rows) from inputs that are the same bits anywhere: torch's
@@ -48,18 +45,11 @@ print(digest.hexdigest())
 X86_64_DIGEST = "cf61d181cd183e1e243522cb4fa3e149b787cbd5786ffb22cb69dce498bfeca3"
 
 
-def _digest(env: dict[str, str]) -> str:
-    result = subprocess.run(
-        [sys.executable, "-c", TRAINING], env={**os.environ, **env}, capture_output=True,
-        text=True, timeout=600, check=True,
-    )
-    return result.stdout.strip()
-
-
 @pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="pinned on x86-64")
 def test_egan_generations_are_the_same_bits_for_every_cpu_target():
     variants = {"host": {}, "generic": {"NUMBA_CPU_NAME": "generic"}}  # SSE2: 128-bit vectors
     if {"avx2", "fma"} <= _cpu_flags():  # 256-bit vectors with FMA available to LLVM
         variants["haswell"] = {"NUMBA_CPU_NAME": "haswell", "NUMBA_CPU_FEATURES": HASWELL_FEATURES}
-    digests = {name: _digest(env) for name, env in variants.items()}
+    digests = {name: script_digest(TRAINING, env, timeout=600)
+               for name, env in variants.items()}
     assert set(digests.values()) == {X86_64_DIGEST}, digests

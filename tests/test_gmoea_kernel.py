@@ -59,10 +59,11 @@ def _cpu_flags() -> set[str]:
                  if line.startswith("flags")), set())
 
 
-def _digest(env: dict[str, str]) -> str:
+def script_digest(script: str, env: dict[str, str], timeout: int = 300) -> str:
+    """What `script` prints (a digest) in a fresh interpreter with `env` added to ours."""
     result = subprocess.run(
-        [sys.executable, "-c", TRAINING], env={**os.environ, **env}, capture_output=True,
-        text=True, timeout=300, check=True,
+        [sys.executable, "-c", script], env={**os.environ, **env}, capture_output=True,
+        text=True, timeout=timeout, check=True,
     )
     return result.stdout.strip()
 
@@ -78,7 +79,7 @@ def test_training_is_the_same_bits_for_every_cpu_target_and_blas_kernel():
     if {"avx2", "fma"} <= _cpu_flags():  # 256-bit vectors with FMA available to LLVM
         variants["haswell"] = {"NUMBA_CPU_NAME": "haswell", "NUMBA_CPU_FEATURES": HASWELL_FEATURES,
                                "OPENBLAS_CORETYPE": "Nehalem"}
-    digests = {name: _digest(env) for name, env in variants.items()}
+    digests = {name: script_digest(TRAINING, env) for name, env in variants.items()}
     assert set(digests.values()) == {X86_64_DIGEST}, digests
 
 

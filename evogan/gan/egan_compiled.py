@@ -237,6 +237,20 @@ def _pack(dW, db, sizes, grad):  # pragma: no cover - compiled
         offset += n_out
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _row_times(x_row, M, n_in, n_out, y_row):  # pragma: no cover - compiled
+    """y_row[:n_out] := x_row[:n_in] @ M[:n_in, :n_out], summed over the rows of M in order
+    (the inner loop runs over independent outputs, so LLVM vectorises it without reordering).
+    Inlined by numba: called per row, as a function call it cost 5% of an egan run."""
+    for c in range(n_out):
+        y_row[c] = 0.0
+    for k in range(n_in):
+        v = x_row[k]
+        M_row = M[k]
+        for c in range(n_out):
+            y_row[c] += v * M_row[c]
+
+
 @njit(cache=True, error_model="numpy")
 def _forward(W, b, padded, acts, start, stop, sigmoid_output):  # pragma: no cover - compiled
     """acts[l + 1][start:stop] := layer l of the padded network (W, b) on acts[l][start:stop]."""
@@ -246,14 +260,8 @@ def _forward(W, b, padded, acts, start, stop, sigmoid_output):  # pragma: no cov
         W_l, b_l = W[layer], b[layer]
         x, y = acts[layer], acts[layer + 1]
         for r in range(start, stop):
-            x_row, y_row = x[r], y[r]
-            for c in range(n_out):
-                y_row[c] = 0.0
-            for k in range(n_in):
-                v = x_row[k]
-                W_row = W_l[k]
-                for c in range(n_out):
-                    y_row[c] += v * W_row[c]
+            y_row = y[r]
+            _row_times(x[r], W_l, n_in, n_out, y_row)
             if layer < n_layers - 1:  # one loop per case, each vectorised
                 for c in range(n_out):
                     h = y_row[c] + b_l[c]
@@ -296,13 +304,7 @@ def _backward(
         WT_l = WT[layer]
         for r in range(start, stop):
             x_row, d_row = x[r], delta[r]
-            for k in range(n_in):
-                tmp[k] = 0.0
-            for c in range(n_out):
-                d = d_row[c]
-                WT_row = WT_l[c]
-                for k in range(n_in):
-                    tmp[k] += d * WT_row[k]
+            _row_times(d_row, WT_l, n_out, n_in, tmp)
             for k in range(n_in):  # through the ReLU below (its output > 0), not into the data
                 d_row[k] = tmp[k] if layer == 0 or x_row[k] > 0.0 else np.float32(0.0)
 
