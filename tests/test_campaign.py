@@ -32,6 +32,7 @@ from evogan.lab.campaign import (
     parse_seeds,
     plan,
     run_campaign,
+    run_published_campaign,
 )
 from evogan.lab.record import read_record
 from evogan.lab.report import write_report
@@ -451,6 +452,22 @@ def test_new_algorithms_and_seeds_join_the_stored_campaign(finished, tmp_path):
     assert result.campaign == stored
     state = plan(stored, out)  # it describes every record in OUT, and resumes the rest
     assert (len(state.complete), len(state.todo), state.conflicts) == (13, 11, [])
+
+
+def test_each_part_of_a_published_campaign_keeps_its_timing(finished, tmp_path):
+    out = tmp_path / "copy"
+    shutil.copytree(finished, out)
+    first = {"workers": 2, "runs_written": 12, "runs_skipped": 0, "wall_s": 3.5, "machine": "m"}
+    (out / "timing.json").write_text(json.dumps(first))  # the single-session form of older files
+    more = dataclasses.replace(TINY, algos=("ga",), problems=("zdt1",), seeds=(4,))
+    assert len(run_published_campaign(more, out, workers=1).written) == 1
+    timing = json.loads((out / "timing.json").read_text())
+    assert timing["sessions"][0] == first
+    assert [s["runs_written"] for s in timing["sessions"]] == [12, 1]
+    assert timing["runs_written"] == 13
+    assert timing["wall_s"] == round(3.5 + timing["sessions"][1]["wall_s"], 1)
+    run_published_campaign(more, out, workers=1)  # all complete: nothing timed, nothing lost
+    assert json.loads((out / "timing.json").read_text()) == timing
 
 
 @pytest.mark.parametrize("change, message", [

@@ -11,6 +11,7 @@ from evogan.algorithms.gan_loop import GANLoop
 from evogan.bridge import PymooMating
 from evogan.cli import main
 from evogan.core.bounds import from_unit, to_unit
+from evogan.core.errors import ConfigError
 from evogan.core.variation import LearnedVariation
 from evogan.credit import contribution_shares, offspring_rows
 from evogan.engine import evaluate, minimize
@@ -200,31 +201,31 @@ def test_fixed_schedule_follows_its_phases_whatever_the_credit():
 
 
 def test_a_bad_fixed_schedule_is_refused():
-    with pytest.raises(ValueError, match="at least one phase"):
+    with pytest.raises(ConfigError, match="at least one phase"):
         FixedSchedule([])
-    with pytest.raises(ValueError, match="must last at least one generation"):
+    with pytest.raises(ConfigError, match="must last at least one generation"):
         FixedSchedule([(0, (0.5, 0.5))])
-    with pytest.raises(ValueError, match=r"phase \(3, \[0.5, 0.4\]\) is not accepted"):
+    with pytest.raises(ConfigError, match=r"phase \(3, \[0.5, 0.4\]\) is not accepted"):
         FixedSchedule([(3, (0.5, 0.4))])
     portfolio = Portfolio([SBX(), DifferentialEvolution()],
                           rule=FixedSchedule([(1, (0.2, 0.3, 0.5))]))
-    with pytest.raises(ValueError, match="every phase must give 2 probabilities"):
+    with pytest.raises(ConfigError, match="every phase must give 2 probabilities"):
         portfolio.probabilities()
 
 
 def test_a_floor_too_high_for_the_operators_is_refused():
-    with pytest.raises(ValueError, match=r"p_min=0.4 does not fit 3 operators.*\[0, 1/3\]"):
+    with pytest.raises(ConfigError, match=r"p_min=0.4 does not fit 3 operators.*\[0, 1/3\]"):
         Portfolio([SBX(), PolynomialMutation(), DifferentialEvolution()],
                   rule=ProbabilityMatching(p_min=0.4))
-    with pytest.raises(ValueError, match="unknown rule 'greedy'"):
+    with pytest.raises(ConfigError, match="unknown rule 'greedy'"):
         make_rule("greedy")
-    with pytest.raises(ValueError, match="per must be one of call, offspring"):
+    with pytest.raises(ConfigError, match="per must be one of call, offspring"):
         Portfolio([SBX(), DifferentialEvolution()], per="batch")
-    with pytest.raises(ValueError, match=r"names \['sbx'\] repeat"):
+    with pytest.raises(ConfigError, match=r"names \['sbx'\] repeat"):
         Portfolio([SBX(), SBX()])
-    with pytest.raises(ValueError, match="credit must be one of survival, hv, got 'volume'"):
+    with pytest.raises(ConfigError, match="credit must be one of survival, hv, got 'volume'"):
         Portfolio([SBX(), DifferentialEvolution()], credit="volume")
-    with pytest.raises(ValueError, match="cap=1 is not accepted; it must be an integer >= 2"):
+    with pytest.raises(ConfigError, match="cap=1 is not accepted; it must be an integer >= 2"):
         ThompsonSampling(cap=1)
 
 
@@ -346,7 +347,7 @@ def test_hv_credit_rewards_each_operator_with_the_front_its_offspring_hold():
     np.testing.assert_array_equal(a.credits[0], contribution[from_a])
     assert b.credits[0].dtype == bool
     portfolio(np.full((4, 2), 0.5), None, 12, rng=np.random.default_rng(1))
-    with pytest.raises(ValueError, match="credit='hv' was credited without hypervolume"):
+    with pytest.raises(ConfigError, match="credit='hv' was credited without hypervolume"):
         Chain(portfolio).credit(np.ones(12, dtype=bool))  # combinators forward flags only
 
 

@@ -95,6 +95,7 @@ __all__ = [
     "parse_seeds",
     "plan",
     "run_campaign",
+    "record_session_timing",
     "run_published_campaign",
     "seed_batches",
 ]
@@ -757,20 +758,40 @@ def _join_stored(campaign: Campaign, out: Path) -> Campaign:
 
 def run_published_campaign(campaign: Campaign, out: Path, *, workers: int) -> CampaignResult:
     """What every `runners/` script does: run (or resume) `campaign` in a local pool, log the
-    progress, and save the wall time of this session's runs as OUT/timing.json."""
+    progress, and add the wall time of this session's runs to OUT/timing.json
+    (`record_session_timing`)."""
     started = time.perf_counter()
     result = run_campaign(campaign, out, backend=LocalPool(workers), on_progress=lambda p: (
         logger.info("%d/%d runs done, %d failed, %.0f s", p.done + p.skipped, p.total, p.failed,
                     p.elapsed_s)))
     wall_s = time.perf_counter() - started
-    if result.written:  # keep the timing of the session that ran the runs
-        write_text_atomic(Path(out) / "timing.json", json.dumps({
+    if result.written:  # a session that only skipped runs did not time them
+        record_session_timing(Path(out), {
             "workers": workers, "runs_written": len(result.written),
             "runs_skipped": len(result.skipped), "wall_s": round(wall_s, 1),
-            "machine": f"{platform.platform()}, {os.cpu_count()} cores"}, indent=2) + "\n")
+            "machine": f"{platform.platform()}, {os.cpu_count()} cores"})
     logger.info("%d runs written, %d skipped, %d failed in %.0f s", len(result.written),
                 len(result.skipped), len(result.failed), wall_s)
     return result
+
+
+def record_session_timing(out: Path, session: dict[str, Any]) -> dict[str, Any]:
+    """Append one session's timing to OUT/timing.json and return the file's new content.
+
+    A campaign run in parts (resumed after an interruption, or extended by a new algorithm)
+    keeps every part's wall time: the file lists the sessions in order and totals their runs
+    and seconds. A file of the older single-session form becomes the first session.
+    """
+    path = out / "timing.json"
+    sessions = []
+    if path.exists():
+        stored = json.loads(path.read_text())
+        sessions = stored.get("sessions", [stored])
+    sessions.append(session)
+    timing = {"runs_written": sum(s["runs_written"] for s in sessions),
+              "wall_s": round(sum(s["wall_s"] for s in sessions), 1), "sessions": sessions}
+    write_text_atomic(path, json.dumps(timing, indent=2) + "\n")
+    return timing
 
 
 def _per_run(job: RunSpec | SeedBatch, outcome: Any

@@ -44,6 +44,7 @@ from typing import Protocol
 import numpy as np
 from scipy import special
 
+from evogan.core.errors import ConfigError
 from evogan.core.variation import (
     Variation,
     checked_credit,
@@ -95,13 +96,13 @@ class CreditRule(Protocol):
 
 def _check_floor(p_min: float, n_operators: int) -> None:
     if not 0.0 <= p_min or n_operators * p_min > 1.0:
-        raise ValueError(f"p_min={p_min} does not fit {n_operators} operators; it must be in "
+        raise ConfigError(f"p_min={p_min} does not fit {n_operators} operators; it must be in "
                          f"[0, 1/{n_operators}]")
 
 
 def _check_rate(name: str, value: float) -> None:
     if not 0.0 < value <= 1.0:
-        raise ValueError(f"{name}={value} is not accepted; it must be in (0, 1]")
+        raise ConfigError(f"{name}={value} is not accepted; it must be in (0, 1]")
 
 
 class ProbabilityMatching:
@@ -116,7 +117,7 @@ class ProbabilityMatching:
     def __init__(self, *, alpha: float = 0.3, p_min: float = 0.1, q0: float = 0.5) -> None:
         _check_rate("alpha", alpha)
         if not 0.0 < q0 <= 1.0:
-            raise ValueError(f"q0={q0} is not accepted; it must be in (0, 1]")
+            raise ConfigError(f"q0={q0} is not accepted; it must be in (0, 1]")
         self.alpha, self.p_min, self.q0 = alpha, p_min, q0
 
     def start(self, n_operators: int) -> None:
@@ -182,9 +183,9 @@ class SlidingWindowUCB:
 
     def __init__(self, *, window: int = 50, c: float = 0.5, p_min: float = 0.1) -> None:
         if window < 1:
-            raise ValueError(f"window={window} is not accepted; it must be an integer >= 1")
+            raise ConfigError(f"window={window} is not accepted; it must be an integer >= 1")
         if not c >= 0.0:
-            raise ValueError(f"c={c} is not accepted; it must be >= 0")
+            raise ConfigError(f"c={c} is not accepted; it must be >= 0")
         self.window, self.c, self.p_min = window, c, p_min
 
     def start(self, n_operators: int) -> None:
@@ -242,7 +243,7 @@ class ThompsonSampling:
 
     def __init__(self, *, cap: int = 50, p_min: float = 0.1) -> None:
         if cap < 2:
-            raise ValueError(f"cap={cap} is not accepted; it must be an integer >= 2 (the "
+            raise ConfigError(f"cap={cap} is not accepted; it must be an integer >= 2 (the "
                              "prior's a + b)")
         self.cap, self.p_min = cap, p_min
 
@@ -298,16 +299,16 @@ class FixedSchedule:
 
     def __init__(self, phases: Sequence[tuple[int, Sequence[float]]]) -> None:
         if not phases:
-            raise ValueError("a FixedSchedule needs at least one phase")
+            raise ConfigError("a FixedSchedule needs at least one phase")
         self.phases = tuple((int(n), np.asarray(p, dtype=float)) for n, p in phases)
         for n, p in self.phases:
             if n < 1 or np.any(p < 0) or not np.isclose(p.sum(), 1.0):
-                raise ValueError(f"phase ({n}, {p.tolist()}) is not accepted: it must last at "
+                raise ConfigError(f"phase ({n}, {p.tolist()}) is not accepted: it must last at "
                                  "least one generation and its probabilities sum to 1")
 
     def start(self, n_operators: int) -> None:
         if any(len(p) != n_operators for _, p in self.phases):
-            raise ValueError(f"every phase must give {n_operators} probabilities")
+            raise ConfigError(f"every phase must give {n_operators} probabilities")
         self.generation_ = 0
 
     def update(self, rewards: np.ndarray) -> None:
@@ -337,7 +338,7 @@ def make_rule(
         return SlidingWindowUCB(window=window, c=c, p_min=p_min)
     if name == "thompson":
         return ThompsonSampling(cap=cap, p_min=p_min)
-    raise ValueError(f"unknown rule {name!r}; choose one of: {', '.join(RULES)}")
+    raise ConfigError(f"unknown rule {name!r}; choose one of: {', '.join(RULES)}")
 
 
 def _label(variation: Variation) -> str:
@@ -386,19 +387,19 @@ class Portfolio:
         rule: CreditRule | str = "matching", per: str = "call", credit: str = "survival",
     ) -> None:
         if per not in PER:
-            raise ValueError(f"per must be one of {', '.join(PER)}, got {per!r}")
+            raise ConfigError(f"per must be one of {', '.join(PER)}, got {per!r}")
         if credit not in CREDITS:
-            raise ValueError(f"credit must be one of {', '.join(CREDITS)}, got {credit!r}")
+            raise ConfigError(f"credit must be one of {', '.join(CREDITS)}, got {credit!r}")
         if isinstance(operators, Mapping):
             names, ops = [str(name) for name in operators], list(operators.values())
         else:
             ops = list(operators)
             names = [_label(op) for op in ops]
         if len(ops) < 2:
-            raise ValueError(f"a Portfolio needs at least two operators, got {len(ops)}")
+            raise ConfigError(f"a Portfolio needs at least two operators, got {len(ops)}")
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
-            raise ValueError(f"operator names {repeated} repeat; name the operators with a dict")
+            raise ConfigError(f"operator names {repeated} repeat; name the operators with a dict")
         self.names, self.operators, self.per = tuple(names), tuple(ops), per
         self.credit_contribution = credit == "hv"  # asks the host for contribution shares
         self.rule = make_rule(rule) if isinstance(rule, str) else rule
@@ -453,7 +454,7 @@ class Portfolio:
         made = np.concatenate(self.pending_) if self.pending_ else np.empty(0, dtype=int)
         survived = checked_credit(survived, len(made))
         if self.credit_contribution and contribution is None:
-            raise ValueError("a Portfolio with credit='hv' was credited without hypervolume "
+            raise ConfigError("a Portfolio with credit='hv' was credited without hypervolume "
                              "contributions; it must be the variation its host credits, not "
                              "part of a combinator")
         self.pending_ = []
