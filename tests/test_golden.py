@@ -46,6 +46,8 @@ GOLDEN = {
     ("nsga3", "dtlz2"): ("86e5b589c3e38fbd", 0.222568),
     ("portfolio", "dtlz2"): ("258a40b0f3e9f2d5", 0.307523),
     ("portfolio", "zdt1"): ("9a379efc6e88829b", 1.17606),
+    ("rm-meda", "dtlz2"): ("1dded25e38e1b069", 0.354336),
+    ("rm-meda", "zdt1"): ("055c710a41a87af9", 1.92242),
 }
 
 SETTINGS = {"pop_size": 20, "max_evals": 400, "seed": 7}

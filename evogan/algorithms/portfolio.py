@@ -1,6 +1,7 @@
 """Adaptive operator portfolios as algorithms: `portfolio` (evogan's GA choosing between SBX + PM
-and DE) and `gmoea-portfolio` (GMOEA's loop choosing between its GAN and SBX + PM from credit
-instead of the quadratic decay schedule). The rules are in `evogan.operators.portfolio`."""
+and DE, optionally RM-MEDA's model) and `gmoea-portfolio` (GMOEA's loop choosing between its GAN
+and SBX + PM from credit instead of the quadratic decay schedule). The rules are in
+`evogan.operators.portfolio`."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ from evogan.algorithms.gan_loop import GANLoop
 from evogan.algorithms.gmoea import REFERENCE as GMOEA_REFERENCE
 from evogan.algorithms.gmoea import make_gmoea
 from evogan.device import DEFAULT_CPU_THREADS
-from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation
+from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation, RegularityModel
 from evogan.operators.combinators import Chain
 from evogan.operators.portfolio import CREDITS, PER, RULES, Portfolio, make_rule
 from evogan.params import choice, integer, real
 from evogan.registry import register_algorithm
 
-__all__ = ["make_gmoea_portfolio", "make_portfolio"]
+__all__ = ["CLASSIC_SETS", "make_gmoea_portfolio", "make_portfolio"]
+
+CLASSIC_SETS = ("sbx-pm+de", "sbx-pm+de+rm")
+"""The classic portfolio's operators: SBX + PM and DE, or those and RM-MEDA's model."""
 
 RULE_REFERENCE = (
     "D. E. Goldberg, Probability matching, the magnitude of reinforcement, and classifier system "
@@ -41,7 +45,7 @@ K = 2)."""
     summary="evogan's GA with an adaptive portfolio of SBX + PM and DE, learned from survival",
     reference=RULE_REFERENCE,
     params={**RULE_PARAMS, "per": choice(*PER), "credit": choice(*CREDITS),
-            "survival": choice(*SURVIVALS),
+            "survival": choice(*SURVIVALS), "operators": choice(*CLASSIC_SETS),
             "eta_c": real(ge=0), "eta_m": real(ge=0), "weight": real(gt=0, le=2),
             "cr": real(ge=0, le=1)},
 )
@@ -50,11 +54,12 @@ def make_portfolio(
     alpha: float = 0.3, beta: float = 0.8, window: int = 50, ucb_c: float = 0.5,
     ts_cap: int = 50, credit: str = "survival", survival: str = "rank-crowding",
     eta_c: float = 20.0, eta_m: float = 20.0,
-    weight: float = 0.5, cr: float = 0.9,
+    weight: float = 0.5, cr: float = 0.9, operators: str = "sbx-pm+de",
 ) -> GeneticAlgorithm:
     """The GA (binary tournament, elitist survival) whose offspring come from a `Portfolio` of
-    `sbx_pm` (SBX then PM) and `de` (DE/rand/1/bin), its probabilities logged as `p_sbx_pm`,
-    `p_de` in the run history.
+    `sbx_pm` (SBX then PM) and `de` (DE/rand/1/bin), and with `operators="sbx-pm+de+rm"` also
+    `rm` (RM-MEDA's regularity model, `evogan.operators.RegularityModel`, fitted to the mating
+    pool), its probabilities logged as `p_sbx_pm`, `p_de`, `p_rm` in the run history.
 
     Args:
         pop_size: population and offspring size N.
@@ -74,13 +79,16 @@ def make_portfolio(
         survival: "rank-crowding" (NSGA-II) or "spea2".
         eta_c, eta_m: SBX and PM distribution indices.
         weight, cr: DE's differential weight and crossover rate.
+        operators: which operators the portfolio holds, one of `CLASSIC_SETS`.
     """
-    operators = {"sbx_pm": Chain(SBX(eta=eta_c), PolynomialMutation(eta=eta_m)),
-                 "de": DifferentialEvolution(weight=weight, cr=cr)}
+    chosen = {"sbx_pm": Chain(SBX(eta=eta_c), PolynomialMutation(eta=eta_m)),
+              "de": DifferentialEvolution(weight=weight, cr=cr)}
+    if operators == "sbx-pm+de+rm":
+        chosen["rm"] = RegularityModel()
     chooser = make_rule(rule, p_min=p_min, alpha=alpha, beta=beta, window=window, c=ucb_c,
                         cap=ts_cap)
     return GeneticAlgorithm(pop_size=pop_size, survival=survival,
-                            variation=Portfolio(operators, rule=chooser, per=per, credit=credit))
+                            variation=Portfolio(chosen, rule=chooser, per=per, credit=credit))
 
 
 @register_algorithm(

@@ -1,5 +1,5 @@
-"""Variation operators: classic ones (SBX, PM, DE), the adaptive `Portfolio` and, in their own
-modules, the GAN operators.
+"""Variation operators: classic ones (SBX, PM, DE, RM-MEDA's regularity model), the adaptive
+`Portfolio` and, in their own modules, the GAN operators.
 
 `OPERATORS` maps the names that `evogan list` shows to the operator classes; every class in it
 is built from keyword-only hyperparameters and passes the shared Variation contract test. The
@@ -16,10 +16,11 @@ from typing import Any
 from evogan.operators.de import DifferentialEvolution
 from evogan.operators.pm import PolynomialMutation
 from evogan.operators.portfolio import Portfolio
+from evogan.operators.rm import RegularityModel
 from evogan.operators.sbx import SBX
 
 __all__ = ["GMOEAGAN", "OPERATORS", "SBX", "DifferentialEvolution", "EGANOffspring",
-           "PolynomialMutation", "Portfolio"]
+           "PolynomialMutation", "Portfolio", "RegularityModel"]
 
 _LAZY = {"GMOEAGAN": "evogan.gan.gmoea", "EGANOffspring": "evogan.gan.egan_offspring"}
 
@@ -35,7 +36,7 @@ class _Operators(Mapping[str, type]):
     """Operator classes by name; a GAN operator's module is imported when it is looked up."""
 
     _CLASSES = {"sbx": "SBX", "pm": "PolynomialMutation", "de": "DifferentialEvolution",
-                "gmoea": "GMOEAGAN", "egan": "EGANOffspring"}
+                "rm": "RegularityModel", "gmoea": "GMOEAGAN", "egan": "EGANOffspring"}
 
     def __getitem__(self, name: str) -> type:
         class_name = self._CLASSES[name]
