@@ -10,7 +10,7 @@ from evogan.bridge import PymooMating
 from evogan.core.variation import LearnedVariation, Variation
 from evogan.engine import Result, minimize
 from evogan.indicators import gd, hv, igd, igd_plus
-from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation
+from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation, RegularityModel
 from evogan.operators.combinators import Chain, Hybrid, quadratic_decay
 from evogan.operators.portfolio import Portfolio
 from evogan.problems import get_problem, hv_reference_point, reference_front
@@ -25,6 +25,7 @@ __all__ = [
     "PolynomialMutation",
     "Portfolio",
     "PymooMating",
+    "RegularityModel",
     "Result",
     "Variation",
     "available_algorithms",

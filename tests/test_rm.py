@@ -91,3 +91,11 @@ def test_a_portfolio_with_the_model_logs_its_probability():
     assert p["p_sbx_pm"] + p["p_de"] + p["p_rm"] == pytest.approx(1.0)
     with pytest.raises(ConfigError, match="operators"):
         get_algorithm("portfolio", operators="sbx-pm+rm")
+
+
+def test_gmoea_plus_takes_the_model_into_its_ga_branch():
+    algorithm = get_algorithm("gmoea-plus", ga="sbx-pm+de+rm", epochs=2)
+    minimize(get_problem("imf1", n_var=10), algorithm, seed=3, max_evals=1500)
+    p = algorithm.metrics()
+    assert p["p_sbx_pm"] + p["p_de"] + p["p_rm"] == pytest.approx(1.0)
+    assert 0.0 < p["p_gan"] < 1.0

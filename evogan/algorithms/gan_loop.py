@@ -235,8 +235,9 @@ class _TournamentBranch:
     """The GA branch: binary tournament on SPEA2 fitness, then `variation` on the winners.
 
     Survival credit, and HV contributions when `variation` asks for them, go to `variation` (so
-    a `Portfolio` of classic operators in the branch learns from it); the winners reach it
-    without objectives, as offspring of a tournament.
+    a `Portfolio` of classic operators in the branch learns from it); the winners reach it with
+    their objectives (under constraint-domination), which SBX, PM and DE ignore and RM-MEDA's
+    model reads its dimension from.
     """
 
     def __init__(self, variation: Variation) -> None:
@@ -252,8 +253,8 @@ class _TournamentBranch:
         self, X: np.ndarray, F: np.ndarray, n: int, *, rng: np.random.Generator
     ) -> np.ndarray:
         parents = binary_tournament((spea2_fitness(F),), n, rng=rng)
-        return checked_offspring(self.variation(X[parents], None, n, rng=rng), n, X.shape[1],
-                                 self.variation)
+        return checked_offspring(self.variation(X[parents], F[parents], n, rng=rng), n,
+                                 X.shape[1], self.variation)
 
     def credit(self, survived: np.ndarray, *, contribution: np.ndarray | None = None) -> None:
         credit_variation(self.variation, survived, contribution)

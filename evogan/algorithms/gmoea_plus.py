@@ -22,7 +22,7 @@ from evogan.algorithms.gan_loop import GANLoop
 from evogan.algorithms.gmoea import REFERENCE, check_real_set, gan_memory_bytes
 from evogan.algorithms.portfolio import RULE_PARAMS, RULE_REFERENCE
 from evogan.device import DEFAULT_CPU_THREADS
-from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation
+from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation, RegularityModel
 from evogan.operators.combinators import Chain
 from evogan.operators.portfolio import CREDITS, RULES, Portfolio, make_rule
 from evogan.params import choice, integer, real
@@ -30,8 +30,9 @@ from evogan.registry import register_algorithm
 
 __all__ = ["GA_BRANCHES", "make_gmoea_plus"]
 
-GA_BRANCHES = ("sbx-pm+de", "sbx-pm")
-"""The GA branch: a portfolio of SBX + PM and DE, or GMOEA's SBX + PM alone."""
+GA_BRANCHES = ("sbx-pm+de", "sbx-pm", "sbx-pm+de+rm")
+"""The GA branch: a portfolio of SBX + PM and DE, GMOEA's SBX + PM alone, or a portfolio of SBX +
+PM, DE and RM-MEDA's regularity model."""
 
 
 @register_algorithm(
@@ -65,7 +66,9 @@ def make_gmoea_plus(
             (GMOEA's quadratic decay). The GA branch's portfolio (ga="sbx-pm+de") uses the same
             rule, or probability matching under "schedule"; both logged (`p_gan`, `p_sbx_pm`,
             `p_de`, ...).
-        ga: "sbx-pm+de" (a per-offspring portfolio of SBX + PM and DE) or "sbx-pm" (GMOEA's).
+        ga: "sbx-pm+de" (a per-offspring portfolio of SBX + PM and DE), "sbx-pm" (GMOEA's) or
+            "sbx-pm+de+rm" (the portfolio with RM-MEDA's model, `RegularityModel`, as a third
+            operator, fitted to the tournament's winners).
         noise: "population" (all parents' Gaussian feeds the generator) or "real" (GMOEA's).
         p_min, alpha, beta, window, ucb_c, ts_cap: the rules' hyperparameters (`make_portfolio`).
         weight, cr: DE's differential weight and crossover rate.
@@ -83,9 +86,12 @@ def make_gmoea_plus(
     gan = GMOEAPlusGAN(noise=noise, k=k, epochs=epochs, batch_size=batch_size, lr=lr,
                        eta_m=eta_m, cpu_threads=cpu_threads)
     sbx_pm = Chain(SBX(eta=eta_c, prob=1.0), PolynomialMutation(eta=eta_m))
+    operators = {"sbx_pm": sbx_pm, "de": DifferentialEvolution(weight=weight, cr=cr)}
+    if ga == "sbx-pm+de+rm":
+        operators["rm"] = RegularityModel()
     branch = sbx_pm if ga == "sbx-pm" else Portfolio(
-        {"sbx_pm": sbx_pm, "de": DifferentialEvolution(weight=weight, cr=cr)},
-        rule=chooser("matching" if rule == "schedule" else rule), per="offspring", credit=credit)
+        operators, rule=chooser("matching" if rule == "schedule" else rule), per="offspring",
+        credit=credit)
     return GANLoop(pop_size=pop_size, w_max=w_max, gan=gan, eta_c=eta_c, eta_m=eta_m,
                    device=device, rule=None if rule == "schedule" else chooser(rule),
                    ga_variation=branch, credit=credit)
