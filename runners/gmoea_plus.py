@@ -11,6 +11,8 @@ at a time, to 3,000, and its subfolders single candidates to 10,000 or 30,000. T
     python runners/gmoea_plus.py final results/gmoea_plus
     python runners/gmoea_plus.py final results/gmoea_plus_ablation/pursuit \
         --new plus-pursuit0 --baselines results/gmoea_plus
+    python runners/gmoea_plus.py final results/rm_meda/imf --new rm-meda,portfolio-rm \
+        --baselines results/gmoea_plus
 
 write, from the run records (IGD read from the histories at each budget, `evogan.lab.anytime`):
 
@@ -100,23 +102,30 @@ def ablation(folder: Path, baselines: Path) -> None:
     write_text_atomic(folder / "counts.md", "\n".join(lines))
 
 
-def final(folder: Path, new: str = NEW, baselines: Path | None = None) -> None:
-    """The final comparison's tables of `new` against `FINAL_CONTROLS` (and against gmoea-plus
-    when `new` is another candidate), from the runs of `folder` and of `baselines` if given
-    (`budgets.csv` holds `folder`'s own runs: the baselines' are in their own folder's)."""
+def final(folder: Path, news: Sequence[str] = (NEW,), baselines: Sequence[Path] = (),
+          also: Sequence[str] = ()) -> None:
+    """The final comparison's tables of each label of `news` against `FINAL_CONTROLS` (and
+    against gmoea-plus when it is another candidate, and against the labels of `also`), from
+    the runs of `folder` and of the `baselines` folders (`budgets.csv` holds `folder`'s own
+    runs: the baselines' are in their own folders')."""
     found = collect(folder)
     largest = max(run.max_evals for run in found.runs)
     budgets = sorted({*(b for b in ANYTIME_BUDGETS if b <= largest), largest})
     write_text_atomic(folder / "budgets.csv", budgets_csv(found, budgets))
-    if baselines is not None:
-        found.runs += [run for run in collect(baselines).runs if run.label != new]
-    controls = (*FINAL_CONTROLS, NEW) if new != NEW else FINAL_CONTROLS
-    pairs = [(new, control) for control in controls if control in found.labels()]
-    labels = [label for label in (*controls, new) if label in found.labels()]
-    lines = [f"# {new} against {', '.join(b for _, b in pairs)}: wins / ties / losses", "",
-             "IGD, two-sided rank-sum p < 0.05 over the seeds, read from the histories at each "
-             f"budget; `+` {new} significantly better, `-` worse, `=` neither.", "",
-             counts_table(found, pairs, budgets)]
+    for baseline in baselines:
+        found.runs += [run for run in collect(baseline).runs if run.label not in news]
+    lines = []
+    for new in news:
+        controls = [c for c in (*FINAL_CONTROLS, NEW, *also, *news)
+                    if c != new and c in found.labels()]
+        controls = list(dict.fromkeys(controls))  # each once, in order
+        pairs = [(new, control) for control in controls]
+        lines += [f"# {new} against {', '.join(b for _, b in pairs)}: wins / ties / losses", "",
+                  "IGD, two-sided rank-sum p < 0.05 over the seeds, read from the histories at "
+                  f"each budget; `+` {new} significantly better, `-` worse, `=` neither.", "",
+                  counts_table(found, pairs, budgets)]
+    labels = [label for label in dict.fromkeys((*FINAL_CONTROLS, NEW, *also, *news))
+              if label in found.labels()]
     for budget in budgets:
         lines += [f"# Median IGD at {budget:,} evaluations", "",
                   medians_table(found, labels, budget)]
@@ -142,19 +151,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("table", choices=("ablation", "final"))
     parser.add_argument("campaign", type=Path, help="the campaign folder (its runs/ included)")
-    parser.add_argument("--baselines", type=Path,
-                        help="ablation: the campaign holding gmoea and gmoea-ga; final: a "
-                             "campaign whose runs join the comparison (gmoea-plus's and its "
+    parser.add_argument("--baselines", type=Path, nargs="+", default=[],
+                        help="ablation: the campaign holding gmoea and gmoea-ga; final: "
+                             "campaigns whose runs join the comparison (gmoea-plus's and its "
                              "controls', for a candidate named by --new)")
     parser.add_argument("--new", default=NEW,
-                        help=f"final: the label compared with the controls (default {NEW})")
+                        help=f"final: the labels (comma-separated) compared with the controls "
+                             f"(default {NEW})")
+    parser.add_argument("--also", default="",
+                        help="final: more labels (comma-separated) each new label is compared with")
     args = parser.parse_args()
     if args.table == "ablation":
-        if args.baselines is None:
-            parser.error("ablation needs --baselines")
-        ablation(args.campaign, args.baselines)
+        if len(args.baselines) != 1:
+            parser.error("ablation needs one --baselines folder")
+        ablation(args.campaign, args.baselines[0])
     else:
-        final(args.campaign, args.new, args.baselines)
+        final(args.campaign, args.new.split(","), args.baselines,
+              [x for x in args.also.split(",") if x])
 
 
 if __name__ == "__main__":

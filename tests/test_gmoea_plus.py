@@ -89,7 +89,9 @@ def test_gmoea_plus_is_deterministic():
 
 @pytest.mark.parametrize("algo, params", [("gmoea", {"epochs": 4}), ("gmoea-plus", {"epochs": 4}),
                                           ("gmoea-ga", {}), ("nsga2", {}), ("portfolio", {}),
-                                          ("gmoea-portfolio", {"epochs": 4})])
+                                          ("gmoea-portfolio", {"epochs": 4}), ("rm-meda", {}),
+                                          ("portfolio", {"operators": "sbx-pm+de+rm"}),
+                                          ("gmoea-plus", {"epochs": 4, "ga": "sbx-pm+de+rm"})])
 def test_history_up_to_a_budget_does_not_depend_on_the_run_budget(algo, params):
     """Campaigns read IGD at 1,000 and 3,000 evaluations from runs to 10,000: valid only if no
     algorithm looks at its budget."""
