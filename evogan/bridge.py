@@ -10,7 +10,7 @@ from pymoo.core.problem import Problem
 from pymoo.core.selection import Selection
 
 from evogan.core.bounds import from_unit, to_unit
-from evogan.core.variation import Variation
+from evogan.core.variation import Variation, reset_variation
 from evogan.credit import credit_offspring
 from evogan.survival import constrained_objectives
 
@@ -35,9 +35,14 @@ class PymooMating(InfillCriterion):
     made for one population, and when it is next called with a new population (the survivors
     of parents and those offspring), credits each remembered offspring that is among them, at
     its row there. Offspring that pymoo dropped as duplicates or never evaluated count as not
-    surviving. The last generation's offspring get no credit (there is no next call), and the
-    variation's state carries over between runs: give each run its own `PymooMating` (pymoo's
-    `minimize` copies the algorithm by default).
+    surviving. The last generation's offspring get no credit (there is no next call).
+
+    A new run starts the variation afresh (`reset_variation`: a portfolio's probabilities, a
+    learned operator's networks), as evogan's own algorithms do in `setup`: pymoo has no setup
+    call for a mating, so the mating notices a run's first call by another algorithm object or
+    by its generation counter, lower than at the last call. A mating shared by several
+    algorithms run one after another (pymoo's `minimize(..., copy_algorithm=False)`) thus starts
+    each run as a fresh one would.
 
     Args:
         variation: any evogan variation (a plain function, an operator, a learned variation).
@@ -57,6 +62,15 @@ class PymooMating(InfillCriterion):
         self.listens_ = callable(getattr(variation, "credit", None))
         self.credited_pop_: Population | None = None  # the population the pending offspring are for
         self.pending_: list = []  # the Individuals made for it, in the order they were made
+        self.run_: tuple[int, int] | None = None  # (id of the algorithm, its n_iter) at the last call
+
+    def _start_run_if_new(self, algorithm: object) -> None:
+        """Reset the variation and the pending credit when `algorithm` starts a new run."""
+        run = (id(algorithm), int(getattr(algorithm, "n_iter", 0) or 0))
+        if self.run_ is None or run[0] != self.run_[0] or run[1] < self.run_[1]:
+            reset_variation(self.variation)
+            self.credited_pop_, self.pending_ = None, []
+        self.run_ = run
 
     def _credit(self, pop: Population) -> None:
         """Credit the offspring made for the previous population: which are in `pop` now."""
@@ -71,6 +85,7 @@ class PymooMating(InfillCriterion):
     def _do(
         self, problem: Problem, pop: Population, n_offsprings: int, random_state=None, **kwargs
     ) -> Population:
+        self._start_run_if_new(kwargs.get("algorithm"))
         if self.listens_:
             self._credit(pop)
         if self.selection is not None:

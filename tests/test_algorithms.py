@@ -117,6 +117,32 @@ def test_baselines_use_the_population_asked_silently(caplog, capsys, algo, pop_s
     assert len(record.X) == pop_size
 
 
+class CallsSinceReset:
+    """SBX + PM that counts its calls since its last `reset` (a stand-in for learned state)."""
+
+    def __init__(self) -> None:
+        self.chain, self.calls, self.seen = Chain(SBX(), PolynomialMutation()), 0, []
+
+    def reset(self) -> None:
+        self.calls = 0
+
+    def __call__(self, X, F, n_offspring, *, rng):
+        self.calls += 1
+        self.seen.append(self.calls)
+        return self.chain(X, F, n_offspring, rng=rng)
+
+
+def test_a_pymoo_mating_starts_its_variation_afresh_in_every_run(zdt1):
+    problem, _ = zdt1
+    variation = CallsSinceReset()
+    mating = PymooMating(variation)
+    for seed in (1, 2, 3):  # each run a new algorithm object, all with the same mating
+        pymoo_minimize(problem, NSGA2(pop_size=20, mating=mating), ("n_evals", 200), seed=seed,
+                       copy_algorithm=False)
+    # 200 evaluations of 20: 9 offspring generations per run, never reset within one
+    assert variation.seen == [*range(1, 10)] * 3
+
+
 def test_bridge_hands_the_variation_feasible_first_objectives_under_constraints():
     # C2-DTLZ2 (catalog): the variation must see constrained_objectives(F, CV), as evogan's own
     # algorithms give it, not the raw F, so that its best rows are feasible ones.
