@@ -8,7 +8,6 @@ needs them, so that a bad command line fails fast.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import inspect
 import logging
@@ -289,19 +288,6 @@ class _KernelEvents(logging.Handler):
             self.progress.on_kernel_event(event)
 
 
-def _one_blas_thread() -> contextlib.AbstractContextManager:
-    """numpy/scipy's BLAS on one thread for a run, as in a campaign's workers, unless the user
-    set a BLAS thread count: on a busy machine a 2-thread OpenBLAS `eigh` of 100 x 100 (the
-    elite Gaussian's) took 74 ms instead of 1 ms, 14% of a gmoea run at n_var 100."""
-    from evogan.lab.backends import THREAD_ENV
-
-    if any(name in os.environ for name in THREAD_ENV):
-        return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def _cmd_run(args: argparse.Namespace) -> int:
     from evogan.lab.record import check_writable, write_record
     from evogan.lab.run import default_out, prepare, run_prepared
@@ -317,8 +303,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     callbacks = []
     if not args.quiet and sys.stderr.isatty():
         callbacks.append(ProgressLine(sys.stderr))
-    with _one_blas_thread():
-        record = run_prepared(prepared, callbacks=callbacks)
+    record = run_prepared(prepared, callbacks=callbacks)
     write_record(record, out, overwrite=args.overwrite)
     if not args.quiet:
         s = record.summary

@@ -15,6 +15,7 @@ from evogan.core.callback import KERNEL_EVENT, RunState
 from evogan.indicators import igd
 from evogan.lab.record import read_record
 from evogan.problems import get_problem, reference_front
+from evogan.registry import get_algorithm
 
 
 def _run(*args: str) -> int:
@@ -193,23 +194,26 @@ def test_a_constrained_run_prints_its_feasibility(tmp_path, capsys):
 @pytest.mark.parametrize(("env", "limited"), [(None, True), ("OPENBLAS_NUM_THREADS", False)])
 def test_a_run_limits_blas_to_one_thread_unless_the_user_set_a_count(
         tmp_path, monkeypatch, env, limited):
+    """Every run goes through `evogan.engine.minimize_lockstep`, which holds BLAS at one thread
+    while the algorithms run: the command line's runs and `evogan.minimize` alike."""
     from threadpoolctl import threadpool_info
 
-    import evogan.lab.run
-    from evogan.lab.backends import THREAD_ENV
+    import evogan.engine
+    from evogan.device import THREAD_ENV
 
     for name in THREAD_ENV:
         monkeypatch.delenv(name, raising=False)
     if env is not None:
         monkeypatch.setenv(env, "2")
     seen = []
-    real = evogan.lab.run.run_prepared
+    real = evogan.engine._run_lockstep
 
     def spy(*args, **kwargs):
         seen.extend(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(evogan.lab.run, "run_prepared", spy)
+    monkeypatch.setattr(evogan.engine, "_run_lockstep", spy)
     assert _run("--algo", "nsga2", "--problem", "zdt1", "--max-evals", "200",
                 "--out", str(tmp_path / "r")) == 0
-    assert seen and (set(seen) == {1}) == (limited or os.cpu_count() == 1)
+    evogan.engine.minimize(get_problem("zdt1"), get_algorithm("rm-meda"), seed=1, max_evals=200)
+    assert len(seen) >= 2 and (set(seen) == {1}) == (limited or os.cpu_count() == 1)

@@ -21,7 +21,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Any, Protocol, TypeVar
 
 from evogan.core.errors import ConfigError
-from evogan.device import set_cpu_threads, share_cores, usable_cores
+from evogan.device import THREAD_ENV, set_cpu_threads, share_cores, usable_cores
 from evogan.lab.config import RunConfig
 from evogan.lab.record import RunRecord
 
@@ -30,8 +30,6 @@ __all__ = ["THREAD_ENV", "BatchRunFunction", "Job", "LocalPool", "RayBackend", "
 
 logger = logging.getLogger(__name__)
 
-THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-"""Thread-pool variables set to 1 in every worker, so that parallel runs do not fight."""
 
 RunFunction = Callable[[RunConfig], RunRecord]
 BatchRunFunction = Callable[[tuple[RunConfig, ...]], list[RunRecord]]
