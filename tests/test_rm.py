@@ -99,3 +99,19 @@ def test_gmoea_plus_takes_the_model_into_its_ga_branch():
     p = algorithm.metrics()
     assert p["p_sbx_pm"] + p["p_de"] + p["p_rm"] == pytest.approx(1.0)
     assert 0.0 < p["p_gan"] < 1.0
+
+
+def test_the_population_is_the_mating_pool_when_asked():
+    from evogan.algorithms.ga import GeneticAlgorithm
+
+    seen = []
+
+    def spy(X, F, n_offspring, *, rng):
+        seen.append(len(X))
+        return rng.random((n_offspring, X.shape[1]))
+
+    algorithm = GeneticAlgorithm(pop_size=12, n_offspring=7, variation=spy, mating="population")
+    minimize(get_problem("zdt1"), algorithm, seed=1, max_evals=12 + 3 * 7)
+    assert seen == [12, 12, 12]  # the whole population, not a tournament pool of 7
+    with pytest.raises(ConfigError, match="unknown mating 'roulette'"):
+        GeneticAlgorithm(mating="roulette")
