@@ -114,18 +114,16 @@ def final(folder: Path, news: Sequence[str] = (NEW,), baselines: Sequence[Path] 
     write_text_atomic(folder / "budgets.csv", budgets_csv(found, budgets))
     for baseline in baselines:
         found.runs += [run for run in collect(baseline).runs if run.label not in news]
+    present = found.labels()
+    labels = [label for label in dict.fromkeys((*FINAL_CONTROLS, NEW, *also, *news))
+              if label in present]  # each once, in this order
     lines = []
     for new in news:
-        controls = [c for c in (*FINAL_CONTROLS, NEW, *also, *news)
-                    if c != new and c in found.labels()]
-        controls = list(dict.fromkeys(controls))  # each once, in order
-        pairs = [(new, control) for control in controls]
+        pairs = [(new, control) for control in labels if control != new]
         lines += [f"# {new} against {', '.join(b for _, b in pairs)}: wins / ties / losses", "",
                   "IGD, two-sided rank-sum p < 0.05 over the seeds, read from the histories at "
                   f"each budget; `+` {new} significantly better, `-` worse, `=` neither.", "",
                   counts_table(found, pairs, budgets)]
-    labels = [label for label in dict.fromkeys((*FINAL_CONTROLS, NEW, *also, *news))
-              if label in found.labels()]
     for budget in budgets:
         lines += [f"# Median IGD at {budget:,} evaluations", "",
                   medians_table(found, labels, budget)]

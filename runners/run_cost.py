@@ -27,6 +27,7 @@ from threadpoolctl import threadpool_limits
 
 from evogan import get_algorithm, get_problem, minimize
 from evogan.device import set_cpu_threads
+from evogan.lab.config import parse_param
 from evogan.lab.machine import cpu_model
 from evogan.lab.record import write_text_atomic
 
@@ -43,7 +44,7 @@ def cpu_seconds(algo: str, params: dict[str, str], problem: str, n_var: int | No
 def parse_label(label: str) -> tuple[str, dict[str, str]]:
     """`ALGO` or `ALGO:KEY=VALUE,KEY=VALUE` (e.g. `portfolio:operators=sbx-pm+de+rm`)."""
     algo, _, rest = label.partition(":")
-    return algo, dict(item.split("=", 1) for item in rest.split(",") if item)
+    return algo, dict(parse_param(item) for item in rest.split(",") if item)
 
 
 def main() -> None:

@@ -28,8 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from evogan.device import set_cpu_threads
-from evogan.lab.backends import THREAD_ENV
+from evogan.device import THREAD_ENV, set_cpu_threads
 from evogan.lab.config import RunConfig
 from evogan.lab.run import environment, execute, execute_batch
 

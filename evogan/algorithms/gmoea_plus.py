@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from evogan.algorithms.gan_loop import GANLoop
 from evogan.algorithms.gmoea import REFERENCE, check_real_set, gan_memory_bytes
-from evogan.algorithms.portfolio import RULE_PARAMS, RULE_REFERENCE
+from evogan.algorithms.portfolio import RULE_PARAMS, RULE_REFERENCE, classic_operators
 from evogan.device import DEFAULT_CPU_THREADS
-from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation, RegularityModel
+from evogan.operators import SBX, PolynomialMutation
 from evogan.operators.combinators import Chain
 from evogan.operators.portfolio import CREDITS, RULES, Portfolio, make_rule
 from evogan.params import choice, integer, real
@@ -86,12 +86,9 @@ def make_gmoea_plus(
     gan = GMOEAPlusGAN(noise=noise, k=k, epochs=epochs, batch_size=batch_size, lr=lr,
                        eta_m=eta_m, cpu_threads=cpu_threads)
     sbx_pm = Chain(SBX(eta=eta_c, prob=1.0), PolynomialMutation(eta=eta_m))
-    operators = {"sbx_pm": sbx_pm, "de": DifferentialEvolution(weight=weight, cr=cr)}
-    if ga == "sbx-pm+de+rm":
-        operators["rm"] = RegularityModel()
     branch = sbx_pm if ga == "sbx-pm" else Portfolio(
-        operators, rule=chooser("matching" if rule == "schedule" else rule), per="offspring",
-        credit=credit)
+        classic_operators(ga, sbx_pm, weight=weight, cr=cr),
+        rule=chooser("matching" if rule == "schedule" else rule), per="offspring", credit=credit)
     return GANLoop(pop_size=pop_size, w_max=w_max, gan=gan, eta_c=eta_c, eta_m=eta_m,
                    device=device, rule=None if rule == "schedule" else chooser(rule),
                    ga_variation=branch, credit=credit)

@@ -9,6 +9,7 @@ from evogan.algorithms.ga import SURVIVALS, GeneticAlgorithm
 from evogan.algorithms.gan_loop import GANLoop
 from evogan.algorithms.gmoea import REFERENCE as GMOEA_REFERENCE
 from evogan.algorithms.gmoea import make_gmoea
+from evogan.core.variation import Variation
 from evogan.device import DEFAULT_CPU_THREADS
 from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation, RegularityModel
 from evogan.operators.combinators import Chain
@@ -16,10 +17,21 @@ from evogan.operators.portfolio import CREDITS, PER, RULES, Portfolio, make_rule
 from evogan.params import choice, integer, real
 from evogan.registry import register_algorithm
 
-__all__ = ["CLASSIC_SETS", "make_gmoea_portfolio", "make_portfolio"]
+__all__ = ["CLASSIC_SETS", "classic_operators", "make_gmoea_portfolio", "make_portfolio"]
 
 CLASSIC_SETS = ("sbx-pm+de", "sbx-pm+de+rm")
 """The classic portfolio's operators: SBX + PM and DE, or those and RM-MEDA's model."""
+
+
+def classic_operators(name: str, sbx_pm: Variation, *, weight: float, cr: float
+                      ) -> dict[str, Variation]:
+    """The operators of the set `name` (one of `CLASSIC_SETS`) by their logged names: `sbx_pm`
+    (the given SBX + PM), `de` (DE/rand/1/bin) and, for "sbx-pm+de+rm", `rm` (RM-MEDA's
+    regularity model); `portfolio` and gmoea-plus's GA branch are portfolios of them."""
+    operators = {"sbx_pm": sbx_pm, "de": DifferentialEvolution(weight=weight, cr=cr)}
+    if name == "sbx-pm+de+rm":
+        operators["rm"] = RegularityModel()
+    return operators
 
 RULE_REFERENCE = (
     "D. E. Goldberg, Probability matching, the magnitude of reinforcement, and classifier system "
@@ -81,10 +93,8 @@ def make_portfolio(
         weight, cr: DE's differential weight and crossover rate.
         operators: which operators the portfolio holds, one of `CLASSIC_SETS`.
     """
-    chosen = {"sbx_pm": Chain(SBX(eta=eta_c), PolynomialMutation(eta=eta_m)),
-              "de": DifferentialEvolution(weight=weight, cr=cr)}
-    if operators == "sbx-pm+de+rm":
-        chosen["rm"] = RegularityModel()
+    chosen = classic_operators(operators, Chain(SBX(eta=eta_c), PolynomialMutation(eta=eta_m)),
+                               weight=weight, cr=cr)
     chooser = make_rule(rule, p_min=p_min, alpha=alpha, beta=beta, window=window, c=ucb_c,
                         cap=ts_cap)
     return GeneticAlgorithm(pop_size=pop_size, survival=survival,

@@ -25,7 +25,7 @@ from evogan.device import THREAD_ENV, set_cpu_threads, share_cores, usable_cores
 from evogan.lab.config import RunConfig
 from evogan.lab.record import RunRecord
 
-__all__ = ["THREAD_ENV", "BatchRunFunction", "Job", "LocalPool", "RayBackend", "RunFunction",
+__all__ = ["BatchRunFunction", "Job", "LocalPool", "RayBackend", "RunFunction",
            "execute_batch_in_worker", "execute_in_worker"]
 
 logger = logging.getLogger(__name__)

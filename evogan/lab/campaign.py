@@ -94,8 +94,8 @@ __all__ = [
     "SeedBatch",
     "parse_seeds",
     "plan",
-    "run_campaign",
     "record_session_timing",
+    "run_campaign",
     "run_published_campaign",
     "seed_batches",
 ]
@@ -775,8 +775,8 @@ def run_published_campaign(campaign: Campaign, out: Path, *, workers: int) -> Ca
     return result
 
 
-def record_session_timing(out: Path, session: dict[str, Any]) -> dict[str, Any]:
-    """Append one session's timing to OUT/timing.json and return the file's new content.
+def record_session_timing(out: Path, session: dict[str, Any]) -> None:
+    """Append one session's timing to OUT/timing.json.
 
     A campaign run in parts (resumed after an interruption, or extended by a new algorithm)
     keeps every part's wall time: the file lists the sessions in order and totals their runs
@@ -791,7 +791,6 @@ def record_session_timing(out: Path, session: dict[str, Any]) -> dict[str, Any]:
     timing = {"runs_written": sum(s["runs_written"] for s in sessions),
               "wall_s": round(sum(s["wall_s"] for s in sessions), 1), "sessions": sessions}
     write_text_atomic(path, json.dumps(timing, indent=2) + "\n")
-    return timing
 
 
 def _per_run(job: RunSpec | SeedBatch, outcome: Any

@@ -61,8 +61,8 @@ class RegularityModel:
         n, D = parents.shape
         m = min(m, max(D - 1, 1))
         k = max(1, min(self.clusters, n // (m + 2)))
-        label = local_pca(parents, k, m, rng, self.max_iter)  # (n,)
-        means, bases, lows, highs, noise = _pieces(parents, label, m, self.extension)
+        label, fits = _fitted_pieces(parents, k, m, rng, self.max_iter)  # (n,), one per piece
+        means, bases, lows, highs, noise = _pieces(parents, label, fits, m, self.extension)
         volume = np.prod(highs - lows, axis=1)  # (k,)
         p = volume / volume.sum() if volume.sum() > 0 else np.full(len(volume), 1 / len(volume))
         piece = rng.choice(len(p), size=n_offspring, p=p)  # (n_offspring,)
@@ -92,18 +92,31 @@ def local_pca(X: np.ndarray, k: int, m: int, rng: np.random.Generator,
     until no row moves or `max_iter` rounds. Pieces that lose all their rows are dropped.
     Returns the piece of each row, (n,) integers 0..k'-1 (k' <= k).
     """
+    return _fitted_pieces(X, k, m, rng, max_iter)[0]
+
+
+_Fit = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""A piece's mean (D,), eigenvalues (D,) in decreasing order and eigenvectors (D, D)."""
+
+
+def _fitted_pieces(X: np.ndarray, k: int, m: int, rng: np.random.Generator,
+                   max_iter: int) -> tuple[np.ndarray, list[_Fit]]:
+    """`local_pca`'s labels and the fit of each piece to its rows (`_principal`), the fits of
+    the last round reused when it moved no row."""
     centres = X[rng.choice(len(X), size=k, replace=False)]  # (k, D)
     label = np.argmin(((X[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)  # (n,)
     for _ in range(max_iter):
-        residual = np.stack([_residual(X, X[label == c], m) for c in np.unique(label)], axis=1)
-        new = np.unique(label)[residual.argmin(axis=1)]
+        label = np.unique(label, return_inverse=True)[1]  # pieces that lost every row go
+        fits = [_principal(X[label == c]) for c in range(label.max() + 1)]
+        new = np.stack([_residual(X, fit, m) for fit in fits], axis=1).argmin(axis=1)
         if np.array_equal(new, label):
-            break
+            return label, fits
         label = new
-    return np.unique(label, return_inverse=True)[1]
+    label = np.unique(label, return_inverse=True)[1]
+    return label, [_principal(X[label == c]) for c in range(label.max() + 1)]
 
 
-def _principal(P: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _principal(P: np.ndarray) -> _Fit:
     """Mean (D,), eigenvalues (D,) in decreasing order and eigenvectors (D, D) of rows P."""
     mean = P.mean(axis=0)
     centred = P - mean
@@ -113,23 +126,21 @@ def _principal(P: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return mean, np.clip(eigval[order], 0.0, None), eigvec[:, order]
 
 
-def _residual(X: np.ndarray, P: np.ndarray, m: int) -> np.ndarray:
-    """Squared distance (n,) of rows X to the m-dimensional principal subspace of rows P."""
-    mean, _, vectors = _principal(P)
+def _residual(X: np.ndarray, fit: _Fit, m: int) -> np.ndarray:
+    """Squared distance (n,) of rows X to the m-dimensional principal subspace of a piece."""
+    mean, _, vectors = fit
     centred = X - mean
     along = centred @ vectors[:, :m]  # (n, m)
     return np.einsum("nd,nd->n", centred, centred) - np.einsum("nm,nm->n", along, along)
 
 
-def _pieces(X: np.ndarray, label: np.ndarray, m: int, extension: float
+def _pieces(X: np.ndarray, label: np.ndarray, fits: list[_Fit], m: int, extension: float
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per piece: mean (k, D), basis (k, D, m), extended latent lows and highs (k, m) and the
     noise variance (k,), the mean of the eigenvalues its basis leaves out."""
     means, bases, lows, highs, noise = [], [], [], [], []
-    for c in range(label.max() + 1):
-        P = X[label == c]
-        mean, eigval, vectors = _principal(P)
-        latent = (P - mean) @ vectors[:, :m]  # (n_c, m)
+    for c, (mean, eigval, vectors) in enumerate(fits):
+        latent = (X[label == c] - mean) @ vectors[:, :m]  # (n_c, m)
         low, high = latent.min(axis=0), latent.max(axis=0)
         reach = extension * (high - low)
         means.append(mean)
