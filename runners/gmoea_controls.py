@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evogan.lab.anytime import budgets_csv, counts_table
+from evogan.lab.anytime import AnytimeTable, counts_table
 from evogan.lab.collection import Collection, Run, collect
 from evogan.lab.record import write_text_atomic
 
@@ -51,15 +51,14 @@ DIAGNOSTICS = (
 """(history column, what the table calls it, "last" value or "mean" over the run's rows)."""
 
 
-def controls_counts(found: Collection) -> str:
-    budgets = sorted({EARLY, *(run.max_evals for run in found.runs)})
+def controls_counts(table: AnytimeTable, budgets: list[int]) -> str:
     pairs = [(GAN, control) for control in CONTROLS] + [("gmoea-elite-gaussian", "gmoea-ga")]
     return "\n".join([
         f"# {GAN} against its controls: wins / ties / losses", "",
         f"IGD of {GAN} against each control, two-sided rank-sum, p < 0.05, over the seeds; "
         "read from the histories at each budget. Per problem: `+` gmoea significantly "
         "better, `-` worse, `=` no significant difference.", "",
-        counts_table(found, pairs, budgets)])
+        counts_table(table, pairs, budgets)])
 
 
 def _reduce(run: Run, column: str, how: str) -> float:
@@ -99,8 +98,9 @@ def main() -> None:
     args = parser.parse_args()
     found = collect(args.campaign)
     budgets = sorted({EARLY, *(run.max_evals for run in found.runs)})
-    write_text_atomic(args.campaign / "budgets.csv", budgets_csv(found, budgets))
-    write_text_atomic(args.campaign / "counts.md", controls_counts(found))
+    table = AnytimeTable.from_runs(found, budgets)
+    write_text_atomic(args.campaign / "budgets.csv", table.to_csv())
+    write_text_atomic(args.campaign / "counts.md", controls_counts(table, budgets))
     write_text_atomic(args.campaign / "diagnostics.md", diagnostics_table(found))
 
 

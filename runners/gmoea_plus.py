@@ -14,6 +14,14 @@ at a time, to 3,000, and its subfolders single candidates to 10,000 or 30,000. T
     python runners/gmoea_plus.py final results/rm_meda/imf --new rm-meda,portfolio-rm \
         --baselines results/gmoea_plus
 
+and, without run records, from the committed `budgets.csv` files (labels renamed where a
+configuration changed its name, as when the model joined gmoea-plus's default GA branch):
+
+    python runners/gmoea_plus.py merge results/gmoea_plus_final/imf --sources \
+        results/gmoea_plus/budgets.csv results/rm_meda/imf/budgets.csv \
+        results/rm_meda/plus_rm/budgets.csv --rename gmoea-plus=gmoea-plus-de,plus-rm=gmoea-plus \
+        --also gmoea-plus-de,rm-meda,portfolio-rm
+
 write, from the run records (IGD read from the histories at each budget, `evogan.lab.anytime`):
 
 - `budgets.csv`: IGD and HV of every run at 1,000, 3,000, 10,000 and 30,000 evaluations (those
@@ -32,8 +40,10 @@ from pathlib import Path
 
 import numpy as np
 
-from evogan.lab.anytime import budgets_csv, counts_table, values_at
-from evogan.lab.collection import Collection, collect
+from evogan.core.errors import ConfigError
+from evogan.lab.anytime import AnytimeTable, campaign_budgets, counts_table
+from evogan.lab.campaign import Campaign
+from evogan.lab.collection import collect
 from evogan.lab.record import write_text_atomic
 
 NEW = "gmoea-plus"
@@ -45,21 +55,19 @@ FINAL_CONTROLS = ("gmoea-ga", "nsga2", "portfolio", "gmoea")
 operators alone (SBX + PM and DE, what gmoea-plus's GA branch is) and GMOEA; those a campaign
 lacks are skipped."""
 
-ANYTIME_BUDGETS = (1_000, 3_000, 10_000, 30_000)
-"""The budgets at which the issue reads IGD, those at or below a campaign's budget."""
+READ_COLUMNS = ("igd", "hv", "position_range_pop")
+"""The history columns the tables read at each budget."""
 
 
-def medians_table(found: Collection, labels: Sequence[str], budget: int,
+
+def medians_table(table: AnytimeTable, labels: Sequence[str], budget: int,
                   column: str = "igd") -> str:
     """Markdown: median `column` over seeds at `budget`, per problem (rows) and label."""
     lines = ["| problem | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
-    for instance in found.instances():
+    for instance in table.order:
         cells = []
         for label in labels:
-            try:
-                values = values_at(found, label, instance, budget, column)
-            except KeyError:  # an algorithm that does not log this column
-                values = []
+            values = [v for v in table.values(label, instance, budget, column) if not np.isnan(v)]
             cells.append(f"{np.median(values):.3f}" if values else "—")
         lines.append(f"| {instance[0]} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
@@ -75,7 +83,8 @@ def ablation(folder: Path, baselines: Path) -> None:
     candidates = [label for label in found.labels() if label not in BASES]
     found.runs += [run for run in collect(baselines).runs if run.label in BASES]
     budgets = (1_000, 3_000)
-    write_text_atomic(folder / "budgets.csv", budgets_csv(found, budgets))
+    table = AnytimeTable.from_runs(found, budgets, READ_COLUMNS)
+    write_text_atomic(folder / "budgets.csv", table.to_csv())
     pairs = [(c, base) for c in candidates for base in BASES]
     lines = ["# gmoea-plus ablation: each option alone against gmoea and gmoea-ga", "",
              "IGD, two-sided rank-sum p < 0.05 over 11 seeds, read from the histories; `+` the "
@@ -83,7 +92,7 @@ def ablation(folder: Path, baselines: Path) -> None:
              f"the runs of `{baselines}` (to 10,000 evaluations) read at each budget.", "",
              "| candidate | " + " | ".join(f"vs {b} at {e:,}" for b in BASES for e in budgets)
              + " |", "|---|" + ":---:|" * (len(BASES) * len(budgets))]
-    sections = {budget: counts_table(found, pairs, [budget]) for budget in budgets}
+    sections = {budget: counts_table(table, pairs, [budget]) for budget in budgets}
     for c in candidates:
         cells = []
         for base in BASES:
@@ -95,11 +104,35 @@ def ablation(folder: Path, baselines: Path) -> None:
     labels = [*BASES, *candidates]
     for budget in budgets:
         lines += [f"# Median IGD at {budget:,} evaluations", "",
-                  medians_table(found, labels, budget)]
+                  medians_table(table, labels, budget)]
     lines += ["# Median range of the population along x1..x(M-1) at 3,000 evaluations", "",
               "(`position_range_pop`; 1 is the whole range, the collapse shows as a small one)",
-              "", medians_table(found, labels, 3_000, "position_range_pop")]
+              "", medians_table(table, labels, 3_000, "position_range_pop")]
     write_text_atomic(folder / "counts.md", "\n".join(lines))
+
+
+def final_counts(table: AnytimeTable, news: Sequence[str], also: Sequence[str],
+                 budgets: Sequence[int]) -> str:
+    """counts.md of a final comparison: each label of `news` against `FINAL_CONTROLS`,
+    gmoea-plus and the labels of `also` (those `table` holds), median IGD per budget and, where
+    the table has it, the final population's range along x1..x(M-1)."""
+    labels = [label for label in dict.fromkeys((*FINAL_CONTROLS, NEW, *also, *news))
+              if label in table.labels()]  # each once, in this order
+    lines = []
+    for new in news:
+        pairs = [(new, control) for control in labels if control != new]
+        lines += [f"# {new} against {', '.join(b for _, b in pairs)}: wins / ties / losses", "",
+                  "IGD, two-sided rank-sum p < 0.05 over the seeds, read from the histories at "
+                  f"each budget; `+` {new} significantly better, `-` worse, `=` neither.", "",
+                  counts_table(table, pairs, budgets)]
+    for budget in budgets:
+        lines += [f"# Median IGD at {budget:,} evaluations", "",
+                  medians_table(table, labels, budget)]
+    if any("position_range_pop" in row for row in table.rows):
+        lines += [f"# Median range of the population along x1..x(M-1) at {budgets[-1]:,} "
+                  "evaluations", "", medians_table(
+                      table, [x for x in labels if x != "nsga2"], budgets[-1], "position_range_pop")]
+    return "\n".join(lines)
 
 
 def final(folder: Path, news: Sequence[str] = (NEW,), baselines: Sequence[Path] = (),
@@ -109,28 +142,15 @@ def final(folder: Path, news: Sequence[str] = (NEW,), baselines: Sequence[Path] 
     the runs of `folder` and of the `baselines` folders (`budgets.csv` holds `folder`'s own
     runs: the baselines' are in their own folders')."""
     found = collect(folder)
-    largest = max(run.max_evals for run in found.runs)
-    budgets = sorted({*(b for b in ANYTIME_BUDGETS if b <= largest), largest})
-    write_text_atomic(folder / "budgets.csv", budgets_csv(found, budgets))
+    budgets = campaign_budgets(max(run.max_evals for run in found.runs))
+    table = AnytimeTable.from_runs(found, budgets, READ_COLUMNS)
+    write_text_atomic(folder / "budgets.csv", table.to_csv())
     for baseline in baselines:
         found.runs += [run for run in collect(baseline).runs if run.label not in news]
-    present = found.labels()
-    labels = [label for label in dict.fromkeys((*FINAL_CONTROLS, NEW, *also, *news))
-              if label in present]  # each once, in this order
-    lines = []
-    for new in news:
-        pairs = [(new, control) for control in labels if control != new]
-        lines += [f"# {new} against {', '.join(b for _, b in pairs)}: wins / ties / losses", "",
-                  "IGD, two-sided rank-sum p < 0.05 over the seeds, read from the histories at "
-                  f"each budget; `+` {new} significantly better, `-` worse, `=` neither.", "",
-                  counts_table(found, pairs, budgets)]
-    for budget in budgets:
-        lines += [f"# Median IGD at {budget:,} evaluations", "",
-                  medians_table(found, labels, budget)]
-    lines += [f"# Median range of the population along x1..x(M-1) at {budgets[-1]:,} "
-              "evaluations", "", medians_table(
-                  found, [x for x in labels if x != "nsga2"], budgets[-1], "position_range_pop")]
-    write_text_atomic(folder / "counts.md", "\n".join(lines))
+    table = AnytimeTable.from_runs(found, budgets, READ_COLUMNS)
+    write_text_atomic(folder / "counts.md", final_counts(table, news, also, budgets))
+    labels = [x for x in dict.fromkeys((*FINAL_CONTROLS, NEW, *also, *news))
+              if x in table.labels()]
     wall = ["# Wall time per run (median over seeds, s) and its ratio to gmoea-ga's", "",
             "| problem | " + " | ".join(labels) + " | " + " | ".join(
                 f"{x} / gmoea-ga" for x in labels if x != "gmoea-ga") + " |",
@@ -145,10 +165,29 @@ def final(folder: Path, news: Sequence[str] = (NEW,), baselines: Sequence[Path] 
     write_text_atomic(folder / "wall.md", "\n".join(wall) + "\n")
 
 
+def merge(out: Path, sources: Sequence[Path], rename: dict[str, str], news: Sequence[str],
+          also: Sequence[str]) -> None:
+    """A final comparison from committed `budgets.csv` files instead of run records: their rows
+    (labels renamed by `rename`) joined into `out/budgets.csv`, and `out/counts.md` as `final`
+    writes it, without the position ranges (a budgets.csv holds IGD and HV only). Problems are
+    ordered as the campaign.toml beside each file lists them."""
+    tables = []
+    for source in sources:
+        campaign = source.parent / "campaign.toml"
+        problems = Campaign.from_toml(campaign).problems if campaign.is_file() else ()
+        tables.append(AnytimeTable.read(source, rename=rename, problem_order=problems))
+    table = sum(tables[1:], tables[0])
+    budgets = sorted({row["budget"] for row in table.rows})
+    out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out / "budgets.csv", table.to_csv())
+    write_text_atomic(out / "counts.md", final_counts(table, news, also, budgets))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("table", choices=("ablation", "final"))
-    parser.add_argument("campaign", type=Path, help="the campaign folder (its runs/ included)")
+    parser.add_argument("table", choices=("ablation", "final", "merge"))
+    parser.add_argument("campaign", type=Path, help="the campaign folder (its runs/ included); "
+                        "merge: the folder to write")
     parser.add_argument("--baselines", type=Path, nargs="+", default=[],
                         help="ablation: the campaign holding gmoea and gmoea-ga; final: "
                              "campaigns whose runs join the comparison (gmoea-plus's and its "
@@ -157,15 +196,32 @@ def main() -> None:
                         help=f"final: the labels (comma-separated) compared with the controls "
                              f"(default {NEW})")
     parser.add_argument("--also", default="",
-                        help="final: more labels (comma-separated) each new label is compared with")
+                        help="final, merge: more labels (comma-separated) each new label is "
+                             "compared with")
+    parser.add_argument("--sources", type=Path, nargs="+", default=[],
+                        help="merge: the budgets.csv files to join")
+    parser.add_argument("--rename", default="",
+                        help="merge: OLD=NEW label pairs (comma-separated) applied to the sources")
     args = parser.parse_args()
+    also = [x for x in args.also.split(",") if x]
     if args.table == "ablation":
         if len(args.baselines) != 1:
             parser.error("ablation needs one --baselines folder")
         ablation(args.campaign, args.baselines[0])
+    elif args.table == "final":
+        final(args.campaign, args.new.split(","), args.baselines, also)
     else:
-        final(args.campaign, args.new.split(","), args.baselines,
-              [x for x in args.also.split(",") if x])
+        missing = [str(path) for path in args.sources if not path.is_file()]
+        if not args.sources or missing:
+            parser.error(f"merge needs --sources, files that exist (not {', '.join(missing)})"
+                         if missing else "merge needs --sources")
+        pairs = [pair.split("=") for pair in args.rename.split(",") if pair]
+        if any(len(pair) != 2 for pair in pairs):
+            parser.error(f"--rename takes OLD=NEW pairs, got {args.rename!r}")
+        try:
+            merge(args.campaign, args.sources, dict(pairs), args.new.split(","), also)
+        except ConfigError as error:
+            parser.error(str(error))
 
 
 if __name__ == "__main__":

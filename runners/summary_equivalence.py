@@ -6,6 +6,13 @@ of the same campaign, before and after a change, read from their `summary.csv` f
 A change that alters the random streams (a refactor that draws numbers in another order) should
 leave each distribution where it was: with p < 0.05 about one comparison in twenty differs by
 chance. The report lists every comparison with both medians and counts the ones below 0.05.
+
+    python runners/summary_equivalence.py STORED.csv RERUN.csv --exact --rename old=new --out F
+
+checks instead that a rerun reproduced stored runs bit for bit: every run of RERUN (labels of
+STORED renamed by `--rename`, e.g. when a configuration became an algorithm's default) is matched
+to the stored run of the same label, problem, n_var and seed, and `EXACT_COLUMNS` must be equal
+as written (full precision).
 """
 
 from __future__ import annotations
@@ -20,6 +27,9 @@ from scipy import stats
 
 from evogan.lab.record import write_text_atomic
 
+EXACT_COLUMNS = ("n_evals", "n_gen", "igd", "igd_plus", "gd", "hv", "front_size")
+"""What `--exact` compares: every indicator and count of a run, not its wall time."""
+
 
 def final_values(path: Path, indicator: str) -> dict[tuple[str, str], list[float]]:
     """(label, problem) -> the indicator's values, one per seed, from a report's summary.csv."""
@@ -30,6 +40,27 @@ def final_values(path: Path, indicator: str) -> dict[tuple[str, str], list[float
     return cells
 
 
+def exact_lines(stored: Path, rerun: Path, rename: dict[str, str]) -> list[str]:
+    """Markdown: each rerun run beside its stored twin, and how many are identical."""
+    def rows(path: Path, names: dict[str, str]) -> dict[tuple, dict]:
+        with open(path, newline="") as handle:
+            return {(names.get(r["label"] or r["algo"], r["label"] or r["algo"]), r["problem"],
+                     r["n_var"], r["seed"]): r for r in csv.DictReader(handle)}
+
+    before, after = rows(stored, rename), rows(rerun, {})
+    lines = ["| label | problem | n_var | seed | IGD stored | IGD rerun | identical |",
+             "|---|---|---:|---:|---:|---:|---|"]
+    same = 0
+    for key in sorted(after, key=lambda k: (k[0], k[1], int(k[2]), int(k[3]))):
+        twin = before.get(key)
+        equal = twin is not None and all(twin[c] == after[key][c] for c in EXACT_COLUMNS)
+        same += equal
+        lines.append(f"| {' | '.join(key)} | {twin['igd'] if twin else '(none)'} | "
+                     f"{after[key]['igd']} | {'yes' if equal else 'NO'} |")
+    return lines + ["", f"{same} of {len(after)} rerun runs identical to the stored ones in "
+                    f"{', '.join(EXACT_COLUMNS)}."]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("before", type=Path)
@@ -37,7 +68,19 @@ def main() -> None:
     parser.add_argument("--indicator", default="igd")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--title", default="Before and after a change")
+    parser.add_argument("--exact", action="store_true",
+                        help="check that AFTER reproduced BEFORE's runs bit for bit")
+    parser.add_argument("--rename", default="",
+                        help="--exact: OLD=NEW pairs (comma-separated) renaming BEFORE's labels")
     args = parser.parse_args()
+    if args.exact:
+        lines = [f"# {args.title}", "", f"Runs of {args.after.name} rerun against the stored runs "
+                 f"of {args.before.name}, matched by label, problem, n_var and seed.", "",
+                 *exact_lines(args.before, args.after,
+                              dict(pair.split("=") for pair in args.rename.split(",") if pair))]
+        write_text_atomic(args.out, "\n".join(lines) + "\n")
+        print(lines[-1])
+        return
     before, after = final_values(args.before, args.indicator), final_values(args.after, args.indicator)
     lines = [f"# {args.title}", "",
              f"Two-sided Wilcoxon rank-sum test (`scipy.stats.mannwhitneyu`) of the final "

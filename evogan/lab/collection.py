@@ -20,8 +20,8 @@ from evogan.core.errors import ConfigError
 from evogan.core.problem import MULTITASK
 from evogan.lab.record import RunRecord, read_record
 
-__all__ = ["FRONT_INDICATORS", "INDICATORS", "Collection", "Run", "collect", "instance_name", "median_run",
-           "task_runs"]
+__all__ = ["FRONT_INDICATORS", "INDICATORS", "Collection", "Run", "collect", "instance_key",
+           "instance_name", "median_run", "task_runs"]
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,15 @@ class Run:
         return self.record.config.get("front_hash", "") is not None
 
 
+def instance_key(instance: tuple, problem_order: Sequence[str] = ()) -> tuple:
+    """Sort key of a problem instance (name first, then its sizes): the campaign's order of
+    `problem_order` first, then the others in natural order (zdt2 before zdt10)."""
+    name = instance[0]
+    rank = problem_order.index(name) if name in problem_order else math.inf
+    natural = [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+    return rank, natural, *instance[1:]
+
+
 @dataclass
 class Collection:
     """The run records under a folder, the ones that did not read, and failure notes."""
@@ -91,14 +100,7 @@ class Collection:
         """Problem instances (of one budget, or all): the campaign's order first, then the
         others in natural order (zdt2 before zdt10)."""
         found = {r.instance for r in self.runs if budget is None or r.max_evals == budget}
-
-        def key(instance: tuple[str, int, int]) -> tuple:
-            name = instance[0]
-            rank = self.problem_order.index(name) if name in self.problem_order else math.inf
-            natural = [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
-            return rank, natural, instance[1], instance[2]
-
-        return sorted(found, key=key)
+        return sorted(found, key=lambda instance: instance_key(instance, self.problem_order))
 
     def labels(self) -> list[str]:
         """Algorithm labels: the campaign's order first, then any other ones alphabetically."""
