@@ -118,17 +118,17 @@ def test_anytime_reading_takes_the_last_row_at_or_below_the_budget():
 
 
 def test_the_ga_branch_portfolio_learns_from_the_survival_of_its_own_offspring():
-    """With the schedule choosing the branch, every GA batch goes to the SBX + PM / DE
+    """With the schedule choosing the branch, every GA batch goes to the SBX + PM / DE / RM
     portfolio, which is credited with exactly those offspring: its probabilities move away from
-    the start (0.5 each) and stay within the floor, and they are logged every generation."""
+    the start (1/3 each) and stay within the floor, and they are logged every generation."""
     record = execute(RunConfig(algo="gmoea-plus", problem="zdt1", pop_size=20, max_evals=400,
                                seed=2, params={"epochs": 2, "rule": "schedule"}))
-    rows = record.history[1:]
-    p_de = np.array([row["p_de"] for row in rows])
-    np.testing.assert_allclose(p_de + np.array([row["p_sbx_pm"] for row in rows]), 1.0)
-    assert ((p_de >= 0.1 - 1e-12) & (p_de <= 0.9 + 1e-12)).all()
-    assert np.abs(p_de - 0.5).max() > 0.01
-    assert "p_gan" not in rows[-1]  # the schedule, not a portfolio, picks the branch
+    p = np.array([[row[f"p_{name}"] for name in ("sbx_pm", "de", "rm")]
+                  for row in record.history[1:]])
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    assert ((p >= 0.1 - 1e-12) & (p <= 0.8 + 1e-12)).all()  # floor 0.1 for each of 3
+    assert np.abs(p - 1 / 3).max() > 0.01
+    assert "p_gan" not in record.history[-1]  # the schedule, not a portfolio, picks the branch
 
 
 def test_default_chooses_the_branch_by_credit_and_logs_both_portfolios():
@@ -136,4 +136,4 @@ def test_default_chooses_the_branch_by_credit_and_logs_both_portfolios():
                                seed=4, params={"epochs": 2}))
     last = record.history[-1]
     assert last["p_gan"] + last["p_ga"] == pytest.approx(1.0)
-    assert last["p_sbx_pm"] + last["p_de"] == pytest.approx(1.0)
+    assert last["p_sbx_pm"] + last["p_de"] + last["p_rm"] == pytest.approx(1.0)

@@ -663,4 +663,4 @@ def test_thompson_is_a_rule_of_every_portfolio_algorithm(zdt1):
     minimize(problem, plus, seed=1, max_evals=200)
     metrics = plus.metrics()
     assert metrics["p_gan"] + metrics["p_ga"] == pytest.approx(1.0)
-    assert metrics["p_sbx_pm"] + metrics["p_de"] == pytest.approx(1.0)
+    assert metrics["p_sbx_pm"] + metrics["p_de"] + metrics["p_rm"] == pytest.approx(1.0)
