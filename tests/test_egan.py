@@ -289,6 +289,10 @@ def run_generations(config: EGANConfig, *, compiled: bool, steps: int, extra: bo
         (operator_config(steps_per_child=2, d_steps=2, common_noise=True), True),
         (tiny_config(mu=2), False),  # the toy trainer's: linear output, comma selection
         (tiny_config(mutations=("least_squares",)), False),  # nothing to score: a GAN step
+        # one Adam state per loss (the Theano code's, the toy benchmark's), with mu = 1 and with
+        # mu = 2 (a loss's state the mean of its children's) under plus selection
+        (tiny_config(optimizer_state="per_mutation", common_noise=True), False),
+        (operator_config(optimizer_state="per_mutation"), True),
     ],
 )
 def test_compiled_generation_is_the_eager_one_up_to_rounding(config, extra):
@@ -335,8 +339,7 @@ def test_the_kernel_runs_where_it_can_and_is_refused_where_it_cannot():
     default = EGAN(tiny_config())
     default.setup(rng=make_rng(0))
     assert default.kernel_ is not None
-    for unsupported in (dict(selection="random"), dict(diversity="distance"),
-                        dict(optimizer_state="per_mutation")):
+    for unsupported in (dict(selection="random"), dict(diversity="distance")):
         fallback = EGAN(tiny_config(**unsupported))
         fallback.setup(rng=make_rng(0))
         assert fallback.kernel_ is None

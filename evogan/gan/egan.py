@@ -309,7 +309,8 @@ class EGAN:
             self.kernel_ = CompiledGeneration(
                 self.generators_, self.g_state_, self.discriminator_, self.d_optimizer_.state,
                 mutations=c.mutations, sigmoid_output=c.g_output == "sigmoid",
-                plus=c.selection == "plus", lr_g=c.lr_g, betas_g=c.betas_g, lr_d=c.lr_d,
+                plus=c.selection == "plus", per_mutation=c.optimizer_state == "per_mutation",
+                lr_g=c.lr_g, betas_g=c.betas_g, lr_d=c.lr_d,
                 betas_d=c.betas_d, gamma=c.gamma,
             )
             self.generators_, self.g_state_ = self.kernel_.generators, self.kernel_.g_state
@@ -329,7 +330,6 @@ class EGAN:
             "a registered generator loss": any(m not in KERNEL_LOSSES for m in c.mutations),
             "diversity 'distance'": c.diversity != "gradient",
             "selection 'random'": c.selection == "random",
-            "optimizer_state 'per_mutation'": c.optimizer_state != "per_individual",
         }
         reason = next((reason for reason, applies in unsupported.items() if applies), None)
         if self.compiled and reason is not None:

@@ -21,7 +21,8 @@ its mean D output), and the discriminator's gradient on the extra fake rows, com
 scoring, is reused by its first step, which sees the same D: the same quantity computed once.
 
 Supported: the built-in generator losses, E-GAN's gradient diversity, comma or plus selection,
-one Adam state per generator, ReLU networks; `EGAN` runs the eager torch path otherwise.
+one Adam state per generator or per loss (`optimizer_state`), ReLU networks; `EGAN` runs the
+eager torch path otherwise.
 """
 
 from __future__ import annotations
@@ -82,12 +83,16 @@ class CompiledGeneration:
 
     Args:
         generators: the mu generators (a `StackedMLP`, ReLU hidden layers), g_state: their
-            Adam state, one row per generator.
+            Adam state, one row per generator, or one per loss under `per_mutation`.
         discriminator: D (a stack of one, ReLU hidden layers, one output), d_state: its Adam
             state (one row).
         mutations: the children's losses, names in `KERNEL_LOSSES`.
         sigmoid_output: G's output layer is a sigmoid (else linear).
         plus: the parents compete with their children (else comma selection).
+        per_mutation: each child starts from its loss's Adam state, and after the children's
+            steps a loss's state is the mean of its mu children's (the Theano code's
+            `optimizer_state="per_mutation"`); else a child inherits its parent's state and a
+            survivor keeps its own.
         lr_g, betas_g, lr_d, betas_d: the Adam settings of G and D.
         gamma: the weight of the diversity F_d.
     """
@@ -102,13 +107,14 @@ class CompiledGeneration:
         mutations: Sequence[str],
         sigmoid_output: bool,
         plus: bool,
+        per_mutation: bool = False,
         lr_g: float,
         betas_g: tuple[float, float],
         lr_d: float,
         betas_d: tuple[float, float],
         gamma: float,
     ) -> None:
-        self.sigmoid_output, self.plus = sigmoid_output, plus
+        self.sigmoid_output, self.plus, self.per_mutation = sigmoid_output, plus, per_mutation
         self.lr_g, self.betas_g, self.lr_d, self.betas_d = lr_g, betas_g, lr_d, betas_d
         self.gamma = gamma
         self.g_sizes, self.d_sizes = (
@@ -174,7 +180,7 @@ class CompiledGeneration:
             start = time.perf_counter()
         _generations(
             self.g_sizes, self.d_sizes, self.sigmoid_output, self.losses, self.plus,
-            self.g_param.numpy(), self.g_m.numpy(), self.g_v.numpy(),
+            self.per_mutation, self.g_param.numpy(), self.g_m.numpy(), self.g_v.numpy(),
             self.g_steps.numpy(), self.d_param.numpy()[0], self.d_m.numpy()[0],
             self.d_v.numpy()[0], self.d_steps.numpy(), _array(z_children), _array(z_eval),
             _array(real_eval), extra, _array(fake_rows), _array(real_d), hyper, keep, scores,
@@ -409,7 +415,7 @@ def _bce_grads(acts, delta, start, stop, real):  # pragma: no cover - compiled
 
 @njit(cache=True, error_model="numpy")
 def _generation(
-    g_sizes, d_sizes, sigmoid_output, losses, plus,
+    g_sizes, d_sizes, sigmoid_output, losses, plus, per_mutation,
     g_param, g_m, g_v, g_steps, d_param, d_m, d_v, d_steps,
     z_children, z_eval, real_eval, extra, fake_rows, real_d, hyper, keep, scores, d_loss,
 ):  # pragma: no cover - compiled; tested through EGAN.step
@@ -443,15 +449,20 @@ def _generation(
     d_grad = np.empty(n_d, dtype=f32)
     _unpack(d_param, d_sizes, d_W, d_WT, d_b)
 
-    # candidates: child i = mutation (i // mu) of parent (i % mu), then the parents under plus
+    # candidates: child i = mutation (i // mu) of parent (i % mu), then the parents under plus;
+    # a child's Adam state is its parent's, or its mutation's under per_mutation (where the
+    # parents' state is never used: they take no step)
     cand = np.empty((n_cand, n_g), dtype=f32)
-    cand_m = np.empty((n_cand, n_g), dtype=f32)
-    cand_v = np.empty((n_cand, n_g), dtype=f32)
-    cand_steps = np.empty(n_cand, dtype=f32)
+    cand_m = np.zeros((n_cand, n_g), dtype=f32)
+    cand_v = np.zeros((n_cand, n_g), dtype=f32)
+    cand_steps = np.zeros(n_cand, dtype=f32)
     for i in range(n_cand):
         p = i % mu if i < n_children else i - n_children
-        cand[i], cand_m[i], cand_v[i] = g_param[p], g_m[p], g_v[p]
-        cand_steps[i] = g_steps[p]
+        cand[i] = g_param[p]
+        if i < n_children or not per_mutation:
+            state = i // mu if per_mutation else p
+            cand_m[i], cand_v[i] = g_m[state], g_v[state]
+            cand_steps[i] = g_steps[state]
 
     # 1. variation: each child's Adam steps on its loss against the current D
     inv_batch = f32(1.0) / f32(batch)
@@ -477,6 +488,17 @@ def _generation(
             _pack(g_dW, g_db, g_sizes, g_grad)
             _adam(cand[i], g_grad, cand_m[i], cand_v[i], cand_steps, i, lr_g, beta1_g, beta2_g,
                   eps)
+
+    if per_mutation:  # a loss's state: the mean of its children's, in child order
+        for h in range(n_children // mu):
+            g_m[h] = cand_m[h * mu]
+            g_v[h] = cand_v[h * mu]
+            for c in range(1, mu):
+                g_m[h] += cand_m[h * mu + c]
+                g_v[h] += cand_v[h * mu + c]
+            g_m[h] /= f32(mu)
+            g_v[h] /= f32(mu)
+            g_steps[h] = cand_steps[h * mu]
 
     # 2. evaluation: every candidate's samples
     samples = np.empty((n_cand, n_eval, data_dim), dtype=f32)
@@ -532,8 +554,10 @@ def _generation(
                     best = i
         keep[j] = best
         taken[best] = True
-        g_param[j], g_m[j], g_v[j] = cand[best], cand_m[best], cand_v[best]
-        g_steps[j] = cand_steps[best]
+        g_param[j] = cand[best]
+        if not per_mutation:
+            g_m[j], g_v[j] = cand_m[best], cand_v[best]
+            g_steps[j] = cand_steps[best]
 
     # 5. discriminator: d_steps Adam steps, its fake rows the survivors' evaluation samples
     for t in range(n_d_steps):
@@ -566,14 +590,14 @@ def _generation(
 
 @njit(cache=True, error_model="numpy")
 def _generations(
-    g_sizes, d_sizes, sigmoid_output, losses, plus,
+    g_sizes, d_sizes, sigmoid_output, losses, plus, per_mutation,
     g_param, g_m, g_v, g_steps, d_param, d_m, d_v, d_steps,
     z_children, z_eval, real_eval, extra, fake_rows, real_d, hyper, keep, scores, d_loss,
 ):  # pragma: no cover - compiled; tested through EGAN.train
     """`_generation` for each generation of the draws' leading axis, in order."""
     for t in range(z_eval.shape[0]):
         _generation(
-            g_sizes, d_sizes, sigmoid_output, losses, plus,
+            g_sizes, d_sizes, sigmoid_output, losses, plus, per_mutation,
             g_param, g_m, g_v, g_steps, d_param, d_m, d_v, d_steps,
             z_children[t], z_eval[t], real_eval[t], extra, fake_rows[t], real_d[t], hyper,
             keep[t], scores[t], d_loss[t:t + 1],
