@@ -151,24 +151,25 @@ def final(folder: Path, news: Sequence[str] = (NEW,), baselines: Sequence[Path] 
     write_text_atomic(folder / "counts.md", final_counts(table, news, also, budgets))
     labels = [x for x in dict.fromkeys((*FINAL_CONTROLS, NEW, *also, *news))
               if x in table.labels()]
+    ratios = [x for x in labels if x != "gmoea-ga"] if "gmoea-ga" in labels else []
     wall = ["# Wall time per run (median over seeds, s) and its ratio to gmoea-ga's", "",
-            "| problem | " + " | ".join(labels) + " | " + " | ".join(
-                f"{x} / gmoea-ga" for x in labels if x != "gmoea-ga") + " |",
-            "|---|" + "---:|" * (2 * len(labels) - 1)]
+            "| problem | " + " | ".join([*labels, *(f"{x} / gmoea-ga" for x in ratios)]) + " |",
+            "|---|" + "---:|" * (len(labels) + len(ratios))]
     for instance in found.instances():
         median = {x: float(np.median([r.value("wall_s") for r in found.runs
                                       if r.label == x and r.instance == instance]))
                   for x in labels}
-        wall.append(f"| {instance[0]} | " + " | ".join(f"{median[x]:.2f}" for x in labels)
-                    + " | " + " | ".join(f"{median[x] / median['gmoea-ga']:.1f}"
-                                         for x in labels if x != "gmoea-ga") + " |")
+        wall.append(f"| {instance[0]} | " + " | ".join(
+            [*(f"{median[x]:.2f}" for x in labels),
+             *(f"{median[x] / median['gmoea-ga']:.1f}" for x in ratios)]) + " |")
     write_text_atomic(folder / "wall.md", "\n".join(wall) + "\n")
 
 
 def merge(out: Path, sources: Sequence[Path], rename: dict[str, str], news: Sequence[str],
-          also: Sequence[str]) -> None:
+          also: Sequence[str], counts_only: bool = False) -> None:
     """A final comparison from committed `budgets.csv` files instead of run records: their rows
-    (labels renamed by `rename`) joined into `out/budgets.csv`, and `out/counts.md` as `final`
+    (labels renamed by `rename`) joined into `out/budgets.csv` (not with `counts_only`, for a
+    campaign folder whose own budgets.csv is among the sources), and `out/counts.md` as `final`
     writes it, without the position ranges (a budgets.csv holds IGD and HV only). Problems are
     ordered as the campaign.toml beside each file lists them."""
     tables = []
@@ -179,7 +180,8 @@ def merge(out: Path, sources: Sequence[Path], rename: dict[str, str], news: Sequ
     table = sum(tables[1:], tables[0])
     budgets = sorted({row["budget"] for row in table.rows})
     out.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(out / "budgets.csv", table.to_csv())
+    if not counts_only:
+        write_text_atomic(out / "budgets.csv", table.to_csv())
     write_text_atomic(out / "counts.md", final_counts(table, news, also, budgets))
 
 
@@ -202,6 +204,8 @@ def main() -> None:
                         help="merge: the budgets.csv files to join")
     parser.add_argument("--rename", default="",
                         help="merge: OLD=NEW label pairs (comma-separated) applied to the sources")
+    parser.add_argument("--counts-only", action="store_true",
+                        help="merge: write counts.md only (the folder's budgets.csv is a source)")
     args = parser.parse_args()
     also = [x for x in args.also.split(",") if x]
     if args.table == "ablation":
@@ -219,7 +223,8 @@ def main() -> None:
         if any(len(pair) != 2 for pair in pairs):
             parser.error(f"--rename takes OLD=NEW pairs, got {args.rename!r}")
         try:
-            merge(args.campaign, args.sources, dict(pairs), args.new.split(","), also)
+            merge(args.campaign, args.sources, dict(pairs), args.new.split(","), also,
+                  args.counts_only)
         except ConfigError as error:
             parser.error(str(error))
 

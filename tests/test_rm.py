@@ -115,3 +115,33 @@ def test_the_population_is_the_mating_pool_when_asked():
     assert seen == [12, 12, 12]  # the whole population, not a tournament pool of 7
     with pytest.raises(ConfigError, match="unknown mating 'roulette'"):
         GeneticAlgorithm(mating="roulette")
+
+
+def test_bounce_back_puts_no_offspring_on_the_bounds_and_leaves_the_others_alone():
+    """Parents along a segment inside the cube, 0.03 from the bound at one end, scattered by
+    0.02: the model's noise takes some components below 0. Clipping piles them on the bound;
+    bounce-back draws each between the bound and the model's point (inside the cube here: no
+    extension), so off the bound and no farther than that point; components in range are the
+    same draws in both."""
+    rng = np.random.default_rng(3)
+    parents = np.clip(segment(rng.uniform(0.0, 0.3, 200), origin=0.03)
+                      + 0.02 * rng.standard_normal((200, 5)), 0.0, 1.0)
+    clipped, bounced = (RegularityModel(latent_dim=1, clusters=1, extension=0.0, repair=repair)(
+        parents, None, 2000, rng=np.random.default_rng(4)) for repair in ("clip", "bounce-back"))
+    on_bound = clipped == 0.0
+    assert on_bound.sum() > 50  # the pile that clipping makes (1% of the components)
+    assert (bounced[on_bound] > 0.0).all() and ((bounced >= 0.0) & (bounced <= 1.0)).all()
+    inside = (clipped > 0.0) & (clipped < 1.0)
+    np.testing.assert_array_equal(bounced[inside], clipped[inside])
+    # no farther from the bound than the model's points, which stay below the parents' top
+    assert bounced[on_bound].max() < parents.max()
+
+
+@pytest.mark.parametrize("algo, param", [("rm-meda", "repair"), ("portfolio", "rm_repair"),
+                                         ("gmoea-plus", "rm_repair")])
+def test_the_repair_is_an_option_of_every_algorithm_that_holds_the_model(algo, param):
+    extra = {"operators": "sbx-pm+de+rm"} if algo == "portfolio" else {}
+    algorithm = get_algorithm(algo, **extra, **{param: "bounce-back"})
+    assert algorithm is not None
+    with pytest.raises(ConfigError, match="bounce-back"):
+        get_algorithm(algo, **extra, **{param: "reflect"})

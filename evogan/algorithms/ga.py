@@ -16,7 +16,7 @@ from evogan.core.variation import (
 from evogan.credit import credit_offspring, offspring_rows
 from evogan.operators import SBX, PolynomialMutation
 from evogan.operators.combinators import Chain
-from evogan.operators.rm import RegularityModel
+from evogan.operators.rm import REPAIRS, RegularityModel
 from evogan.params import choice, integer, real
 from evogan.registry import register_algorithm
 from evogan.survival import (
@@ -140,14 +140,15 @@ def make_ga(
     summary="RM-MEDA: offspring sampled from a local-PCA model of the population, NSGA-II survival",
     reference="Q. Zhang, A. Zhou, Y. Jin, RM-MEDA: a regularity model-based multiobjective "
               "estimation of distribution algorithm, IEEE TEVC 12(1), 2008",
-    params={"clusters": integer(ge=1), "extension": real(ge=0)},
+    params={"clusters": integer(ge=1), "extension": real(ge=0), "repair": choice(*REPAIRS)},
 )
-def make_rm_meda(*, pop_size: int = 100, clusters: int = 5, extension: float = 0.25
-                 ) -> GeneticAlgorithm:
+def make_rm_meda(*, pop_size: int = 100, clusters: int = 5, extension: float = 0.25,
+                 repair: str = "clip") -> GeneticAlgorithm:
     """RM-MEDA: each generation models the whole population by `clusters` local (M - 1)-dimensional
     linear pieces extended by `extension` (`evogan.operators.RegularityModel`), samples N
     offspring from it, and keeps N of parents and offspring by non-dominated rank and crowding
     distance (NSGA-II's survival; the paper removes the most crowded solution of the last front
-    one at a time, a refinement not reproduced)."""
-    return GeneticAlgorithm(pop_size=pop_size, mating="population",
-                            variation=RegularityModel(clusters=clusters, extension=extension))
+    one at a time, a refinement not reproduced). `repair` brings components back into the cube
+    (`RegularityModel`: "clip", PlatEMO's, or "bounce-back")."""
+    return GeneticAlgorithm(pop_size=pop_size, mating="population", variation=RegularityModel(
+        clusters=clusters, extension=extension, repair=repair))

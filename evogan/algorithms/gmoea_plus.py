@@ -30,6 +30,7 @@ from evogan.device import DEFAULT_CPU_THREADS
 from evogan.operators import SBX, PolynomialMutation
 from evogan.operators.combinators import Chain
 from evogan.operators.portfolio import CREDITS, RULES, Portfolio, make_rule
+from evogan.operators.rm import REPAIRS
 from evogan.params import choice, integer, real
 from evogan.registry import register_algorithm
 
@@ -49,7 +50,7 @@ the model, or GMOEA's SBX + PM alone."""
         "noise": choice("population", "real"), "k": integer(ge=2), "w_max": integer(ge=1),
         "epochs": integer(ge=1), "batch_size": integer(ge=1), "lr": real(gt=0),
         "eta_c": real(ge=0), "eta_m": real(ge=0), "weight": real(gt=0, le=2),
-        "cr": real(ge=0, le=1), "credit": choice(*CREDITS),
+        "cr": real(ge=0, le=1), "credit": choice(*CREDITS), "rm_repair": choice(*REPAIRS),
         "cpu_threads": integer(ge=1, optional=True),
     },
     memory_bytes=lambda n_var, pop_size, params: gan_memory_bytes(
@@ -60,7 +61,8 @@ def make_gmoea_plus(
     noise: str = "population", p_min: float = 0.1, alpha: float = 0.3, beta: float = 0.8,
     window: int = 50, ucb_c: float = 0.5, ts_cap: int = 50, k: int = 10, w_max: int = 5, epochs: int = 200,
     batch_size: int = 8, lr: float = 1e-4, eta_c: float = 20.0, eta_m: float = 20.0,
-    weight: float = 0.5, cr: float = 0.9, credit: str = "survival", device: str | None = None,
+    weight: float = 0.5, cr: float = 0.9, credit: str = "survival", rm_repair: str = "clip",
+    device: str | None = None,
     cpu_threads: int | None = DEFAULT_CPU_THREADS,
 ) -> GANLoop:
     """GMOEA's loop around `evogan.gan.gmoea_plus.GMOEAPlusGAN` with credit-driven operators.
@@ -77,6 +79,8 @@ def make_gmoea_plus(
         noise: "population" (all parents' Gaussian feeds the generator) or "real" (GMOEA's).
         p_min, alpha, beta, window, ucb_c, ts_cap: the rules' hyperparameters (`make_portfolio`).
         weight, cr: DE's differential weight and crossover rate.
+        rm_repair: how the model's out-of-bounds components are repaired ("clip" or
+            "bounce-back", `RegularityModel`).
         credit: what both portfolios learn from: "survival" (share of the offspring that
             survived) or "hv" (share of the new front's hypervolume they hold alone).
         pop_size, k, w_max, epochs, batch_size, lr, eta_c, eta_m, device, cpu_threads: as
@@ -92,7 +96,7 @@ def make_gmoea_plus(
                        eta_m=eta_m, cpu_threads=cpu_threads)
     sbx_pm = Chain(SBX(eta=eta_c, prob=1.0), PolynomialMutation(eta=eta_m))
     branch = sbx_pm if ga == "sbx-pm" else Portfolio(
-        classic_operators(ga, sbx_pm, weight=weight, cr=cr),
+        classic_operators(ga, sbx_pm, weight=weight, cr=cr, rm_repair=rm_repair),
         rule=chooser("matching" if rule == "schedule" else rule), per="offspring", credit=credit)
     return GANLoop(pop_size=pop_size, w_max=w_max, gan=gan, eta_c=eta_c, eta_m=eta_m,
                    device=device, rule=None if rule == "schedule" else chooser(rule),

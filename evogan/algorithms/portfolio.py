@@ -14,6 +14,7 @@ from evogan.device import DEFAULT_CPU_THREADS
 from evogan.operators import SBX, DifferentialEvolution, PolynomialMutation, RegularityModel
 from evogan.operators.combinators import Chain
 from evogan.operators.portfolio import CREDITS, PER, RULES, Portfolio, make_rule
+from evogan.operators.rm import REPAIRS
 from evogan.params import choice, integer, real
 from evogan.registry import register_algorithm
 
@@ -23,14 +24,15 @@ CLASSIC_SETS = ("sbx-pm+de", "sbx-pm+de+rm")
 """The classic portfolio's operators: SBX + PM and DE, or those and RM-MEDA's model."""
 
 
-def classic_operators(name: str, sbx_pm: Variation, *, weight: float, cr: float
-                      ) -> dict[str, Variation]:
+def classic_operators(name: str, sbx_pm: Variation, *, weight: float, cr: float,
+                      rm_repair: str = "clip") -> dict[str, Variation]:
     """The operators of the set `name` (one of `CLASSIC_SETS`) by their logged names: `sbx_pm`
     (the given SBX + PM), `de` (DE/rand/1/bin) and, for "sbx-pm+de+rm", `rm` (RM-MEDA's
-    regularity model); `portfolio` and gmoea-plus's GA branch are portfolios of them."""
+    regularity model, its out-of-bounds components repaired by `rm_repair`); `portfolio` and
+    gmoea-plus's GA branch are portfolios of them."""
     operators = {"sbx_pm": sbx_pm, "de": DifferentialEvolution(weight=weight, cr=cr)}
     if name == "sbx-pm+de+rm":
-        operators["rm"] = RegularityModel()
+        operators["rm"] = RegularityModel(repair=rm_repair)
     return operators
 
 RULE_REFERENCE = (
@@ -59,14 +61,14 @@ K = 2)."""
     params={**RULE_PARAMS, "per": choice(*PER), "credit": choice(*CREDITS),
             "survival": choice(*SURVIVALS), "operators": choice(*CLASSIC_SETS),
             "eta_c": real(ge=0), "eta_m": real(ge=0), "weight": real(gt=0, le=2),
-            "cr": real(ge=0, le=1)},
+            "cr": real(ge=0, le=1), "rm_repair": choice(*REPAIRS)},
 )
 def make_portfolio(
     *, pop_size: int = 100, rule: str = "matching", per: str = "offspring", p_min: float = 0.1,
     alpha: float = 0.3, beta: float = 0.8, window: int = 50, ucb_c: float = 0.5,
     ts_cap: int = 50, credit: str = "survival", survival: str = "rank-crowding",
     eta_c: float = 20.0, eta_m: float = 20.0,
-    weight: float = 0.5, cr: float = 0.9, operators: str = "sbx-pm+de",
+    weight: float = 0.5, cr: float = 0.9, operators: str = "sbx-pm+de", rm_repair: str = "clip",
 ) -> GeneticAlgorithm:
     """The GA (binary tournament, elitist survival) whose offspring come from a `Portfolio` of
     `sbx_pm` (SBX then PM) and `de` (DE/rand/1/bin), and with `operators="sbx-pm+de+rm"` also
@@ -92,9 +94,11 @@ def make_portfolio(
         eta_c, eta_m: SBX and PM distribution indices.
         weight, cr: DE's differential weight and crossover rate.
         operators: which operators the portfolio holds, one of `CLASSIC_SETS`.
+        rm_repair: how the model's out-of-bounds components are repaired ("clip" or
+            "bounce-back", `RegularityModel`).
     """
     chosen = classic_operators(operators, Chain(SBX(eta=eta_c), PolynomialMutation(eta=eta_m)),
-                               weight=weight, cr=cr)
+                               weight=weight, cr=cr, rm_repair=rm_repair)
     chooser = make_rule(rule, p_min=p_min, alpha=alpha, beta=beta, window=window, c=ucb_c,
                         cap=ts_cap)
     return GeneticAlgorithm(pop_size=pop_size, survival=survival,

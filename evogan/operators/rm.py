@@ -18,7 +18,10 @@ import numpy as np
 
 from evogan.core.errors import ConfigError
 
-__all__ = ["RegularityModel", "local_pca"]
+__all__ = ["REPAIRS", "RegularityModel", "local_pca"]
+
+REPAIRS = ("clip", "bounce-back")
+"""How a component sampled outside [0, 1] is brought back (`RegularityModel`)."""
 
 
 class RegularityModel:
@@ -30,8 +33,19 @@ class RegularityModel:
     25%, which lets the population grow along the manifold), and its noise variance is the mean
     of the covariance eigenvalues it leaves out. An offspring picks a piece with probability
     proportional to the volume of its extended range, a point uniformly in that range, and adds
-    isotropic Gaussian noise; components that leave [0, 1] are clipped, as PlatEMO's RM-MEDA
-    repairs its decision vectors.
+    isotropic Gaussian noise. A component that leaves [0, 1] is repaired by `repair`:
+
+    - "clip" (default): set to the bound, as PlatEMO's RM-MEDA repairs its decision vectors;
+    - "bounce-back": drawn uniformly between the bound and the model's point before the noise
+      (itself clipped), the bounce-back of DE (Price, Storn & Lampinen 2005, p. 205).
+
+    Clipping piles offspring exactly on the bounds. Where a corner of the cube is Pareto-optimal
+    for a part of the front (IMF8: x = 0 is optimal at elevation 0) that pile can take the
+    population: `portfolio --param operators=sbx-pm+de+rm` ended at IGD 0.35 on IMF8 in 7 of 11
+    seeds at 30,000 evaluations with its x1 in [0, 0.01] for 90% of the population, and with
+    bounce-back at 0.11-0.13 in 6 of 6 (pilot, seeds 1-6). Where the optimum lies on a bound
+    (ZDT's and DTLZ6's distance variables at 0) clipping is what reaches it (DTLZ6 at 30,000:
+    0.006 clipped, 0.23 bounced; 3 seeds).
 
     Args:
         latent_dim: the pieces' dimension; None takes M - 1 from the objectives the parents
@@ -40,16 +54,20 @@ class RegularityModel:
             (at least latent_dim + 2 per piece).
         extension: how far each piece reaches beyond its parents, as a share of its width.
         max_iter: the most assignment rounds of the local PCA.
+        repair: "clip" or "bounce-back" (`REPAIRS`), see above.
     """
 
     def __init__(self, *, latent_dim: int | None = None, clusters: int = 5,
-                 extension: float = 0.25, max_iter: int = 50) -> None:
+                 extension: float = 0.25, max_iter: int = 50, repair: str = "clip") -> None:
         if latent_dim is not None and (int(latent_dim) != latent_dim or latent_dim < 1):
             raise ConfigError(f"latent_dim must be an integer >= 1 or None, got {latent_dim!r}")
         if int(clusters) != clusters or clusters < 1:
             raise ConfigError(f"clusters must be an integer >= 1, got {clusters!r}")
         if extension < 0:
             raise ConfigError(f"extension must be >= 0, got {extension!r}")
+        if repair not in REPAIRS:
+            raise ConfigError(f"repair must be one of {', '.join(REPAIRS)}, got {repair!r}")
+        self.repair = repair
         self.latent_dim, self.clusters = latent_dim, int(clusters)
         self.extension, self.max_iter = float(extension), int(max_iter)
 
@@ -69,6 +87,9 @@ class RegularityModel:
         latent = lows[piece] + (highs[piece] - lows[piece]) * rng.random((n_offspring, m))
         on_piece = means[piece] + np.einsum("nm,ndm->nd", latent, bases[piece])  # (n_off, D)
         Y = on_piece + np.sqrt(noise[piece])[:, None] * rng.standard_normal((n_offspring, D))
+        if self.repair == "bounce-back":
+            base, u = np.clip(on_piece, 0.0, 1.0), rng.random((n_offspring, D))
+            Y = np.where(Y < 0.0, base * u, np.where(Y > 1.0, base + (1.0 - base) * u, Y))
         return np.clip(Y, 0.0, 1.0)
 
     def _latent_dim(self, F: np.ndarray | None) -> int:
