@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from evogan.core.errors import ConfigError
 
-__all__ = ["DEFAULT_CPU_THREADS", "PORTABLE_CPU_MATH", "THREAD_ENV", "one_blas_thread",
+__all__ = ["DEFAULT_CPU_THREADS", "PORTABLE_CPU_MATH", "THREAD_ENV", "one_cpu_thread",
            "portable_cpu_math", "resolve_device", "same_cpu_threads", "set_cpu_threads",
            "share_cores", "usable_cores"]
 
@@ -120,14 +120,28 @@ def set_cpu_threads(n_threads: int | None = DEFAULT_CPU_THREADS) -> None:
         torch.set_num_threads(n_threads)
 
 
-def one_blas_thread() -> contextlib.AbstractContextManager:
-    """numpy/scipy's BLAS on one thread for the duration, unless the user set a thread count
-    (`THREAD_ENV`): the small matrices of a run (covariances, eigendecompositions, local PCA)
-    gain nothing from threads, and on a busy machine they lose much: a 2-thread OpenBLAS `eigh`
-    of 100 x 100 took 74 ms instead of 1 ms, and an `rm-meda` run 4.5 s of CPU instead of
-    0.37 s. `evogan.minimize` and every run of the command line go through it."""
+@contextlib.contextmanager
+def one_cpu_thread() -> Iterator[None]:
+    """numpy/scipy's BLAS and, when it is loaded, torch on one CPU thread for the duration (torch's
+    count restored after), unless the user set a thread count (`THREAD_ENV`).
+
+    The small matrices of a run (covariances, eigendecompositions, local PCA) gain nothing from
+    threads, and on a busy machine they lose much: a 2-thread OpenBLAS `eigh` of 100 x 100 took
+    74 ms instead of 1 ms, and an `rm-meda` run 4.5 s of CPU instead of 0.37 s. torch's count
+    also changes bits: an `egan` run on ZDT1 (seed 3, 600 evaluations) ended 1.7e-7 away from
+    its one-thread result with torch on two threads, so a run from Python on a many-core machine
+    did not reproduce the same seed's command-line or campaign run. `evogan.minimize` and every
+    run of the command line go through it."""
     if any(name in os.environ for name in THREAD_ENV):
-        return contextlib.nullcontext()
+        yield
+        return
     from threadpoolctl import threadpool_limits
 
-    return threadpool_limits(limits=1, user_api="blas")
+    torch = sys.modules.get("torch")
+    previous = torch.get_num_threads() if torch is not None else None
+    with threadpool_limits(limits=1, user_api="blas"):
+        set_cpu_threads(1 if torch is not None else None)
+        try:
+            yield
+        finally:
+            set_cpu_threads(previous)

@@ -15,7 +15,7 @@ from evogan.core.algorithm import Algorithm
 from evogan.core.callback import Callback, RunState
 from evogan.core.errors import ConfigError, EvaluationError, OperatorError
 from evogan.core.rng import make_rng
-from evogan.device import one_blas_thread, same_cpu_threads
+from evogan.device import one_cpu_thread, same_cpu_threads
 
 __all__ = ["EQUALITY_EPS", "Result", "constraint_violation", "evaluate", "minimize",
            "minimize_lockstep"]
@@ -129,7 +129,8 @@ def minimize(
     The seed becomes the run's only numpy generator, from which the algorithm derives every
     other one (torch generators included), so a run on the CPU is reproducible bit for bit.
     When a batch would overshoot the budget, only its first rows are evaluated and told.
-    numpy's BLAS runs on one thread meanwhile (`evogan.device.one_blas_thread`).
+    numpy's BLAS and torch run on one CPU thread meanwhile (`evogan.device.one_cpu_thread`),
+    as in the command line's runs and campaigns, so the bits are theirs.
     Each batch is told with its constraint violation (`evaluate`): zeros for an unconstrained
     problem. It is `minimize_lockstep` with one algorithm.
 
@@ -195,7 +196,7 @@ def minimize_lockstep(
         raise ConfigError(f"minimize_lockstep needs one seed and one callback list per algorithm, "
                           f"got {len(algorithms)} algorithms, {len(seeds)} seeds, "
                           f"{len(callbacks)} callback lists")
-    with one_blas_thread():
+    with one_cpu_thread():
         return _run_lockstep(problem, algorithms, seeds, int(max_evals), callbacks, device,
                              threads)
 

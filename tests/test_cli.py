@@ -192,10 +192,12 @@ def test_a_constrained_run_prints_its_feasibility(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("env", "limited"), [(None, True), ("OPENBLAS_NUM_THREADS", False)])
-def test_a_run_limits_blas_to_one_thread_unless_the_user_set_a_count(
+def test_a_run_limits_blas_and_torch_to_one_thread_unless_the_user_set_a_count(
         tmp_path, monkeypatch, env, limited):
-    """Every run goes through `evogan.engine.minimize_lockstep`, which holds BLAS at one thread
-    while the algorithms run: the command line's runs and `evogan.minimize` alike."""
+    """Every run goes through `evogan.engine.minimize_lockstep`, which holds BLAS and torch at
+    one thread while the algorithms run (torch's count restored after): the command line's runs
+    and `evogan.minimize` alike."""
+    import torch
     from threadpoolctl import threadpool_info
 
     import evogan.engine
@@ -205,15 +207,23 @@ def test_a_run_limits_blas_to_one_thread_unless_the_user_set_a_count(
         monkeypatch.delenv(name, raising=False)
     if env is not None:
         monkeypatch.setenv(env, "2")
-    seen = []
+    seen, torch_seen = [], []
     real = evogan.engine._run_lockstep
 
     def spy(*args, **kwargs):
         seen.extend(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
+        torch_seen.append(torch.get_num_threads())
         return real(*args, **kwargs)
 
     monkeypatch.setattr(evogan.engine, "_run_lockstep", spy)
     assert _run("--algo", "nsga2", "--problem", "zdt1", "--max-evals", "200",
                 "--out", str(tmp_path / "r")) == 0
-    evogan.engine.minimize(get_problem("zdt1"), get_algorithm("rm-meda"), seed=1, max_evals=200)
+    torch.set_num_threads(2)
+    try:
+        evogan.engine.minimize(get_problem("zdt1"), get_algorithm("rm-meda"), seed=1,
+                               max_evals=200)
+        assert torch.get_num_threads() == 2  # restored
+    finally:
+        torch.set_num_threads(1)
     assert len(seen) >= 2 and (set(seen) == {1}) == (limited or os.cpu_count() == 1)
+    assert torch_seen[-1] == (1 if limited else 2)
