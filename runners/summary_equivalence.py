@@ -31,12 +31,15 @@ EXACT_COLUMNS = ("n_evals", "n_gen", "igd", "igd_plus", "gd", "hv", "front_size"
 """What `--exact` compares: every indicator and count of a run, not its wall time."""
 
 
-def final_values(path: Path, indicator: str) -> dict[tuple[str, str], list[float]]:
-    """(label, problem) -> the indicator's values, one per seed, from a report's summary.csv."""
+def final_values(path: Path, indicator: str, label: str = "label", problem: str = "problem"
+                 ) -> dict[tuple[str, str], list[float]]:
+    """(label, problem) -> the indicator's values, one per seed, from a report's summary.csv
+    (or any per-run table whose columns `label` and `problem` name them, e.g. a toy benchmark's
+    runs.csv with `trainer` and `data`)."""
     cells: dict[tuple[str, str], list[float]] = defaultdict(list)
     with open(path, newline="") as handle:
         for row in csv.DictReader(handle):
-            cells[row["label"] or row["algo"], row["problem"]].append(float(row[indicator]))
+            cells[row[label] or row.get("algo", ""), row[problem]].append(float(row[indicator]))
     return cells
 
 
@@ -61,11 +64,36 @@ def exact_lines(stored: Path, rerun: Path, rename: dict[str, str]) -> list[str]:
                     f"{', '.join(EXACT_COLUMNS)}."]
 
 
+def ranksum_lines(before_path: Path, after_path: Path, indicator: str, label: str,
+                  problem: str) -> tuple[list[str], int, int]:
+    """Markdown rows of the rank-sum test of `indicator` per (label, problem), before against
+    after, with how many have p < 0.05 and how many there are (p = 1 where every value ties)."""
+    before = final_values(before_path, indicator, label, problem)
+    after = final_values(after_path, indicator, label, problem)
+    lines = [f"Two-sided Wilcoxon rank-sum test (`scipy.stats.mannwhitneyu`) of the final "
+             f"{indicator.upper()} per algorithm and problem, before ({before_path.name}) "
+             f"against after ({after_path.name}).", "",
+             "| algorithm | problem | seeds | median before | median after | p |",
+             "|---|---|---:|---:|---:|---:|"]
+    below = 0
+    for key in sorted(set(before) & set(after)):
+        tied = len(set(before[key]) | set(after[key])) == 1
+        p = 1.0 if tied else stats.mannwhitneyu(before[key], after[key],
+                                                 alternative="two-sided").pvalue
+        below += p < 0.05
+        lines.append(f"| {key[0]} | {key[1]} | {len(before[key])} / {len(after[key])} | "
+                     f"{np.median(before[key]):.4g} | {np.median(after[key]):.4g} | {p:.3f} |")
+    return [*lines, ""], below, len(set(before) & set(after))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("before", type=Path)
     parser.add_argument("after", type=Path)
-    parser.add_argument("--indicator", default="igd")
+    parser.add_argument("--indicator", default="igd",
+                        help="the column compared; several comma-separated")
+    parser.add_argument("--label-column", default="label")
+    parser.add_argument("--problem-column", default="problem")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--title", default="Before and after a change")
     parser.add_argument("--exact", action="store_true",
@@ -81,25 +109,16 @@ def main() -> None:
         write_text_atomic(args.out, "\n".join(lines) + "\n")
         print(lines[-1])
         return
-    before, after = final_values(args.before, args.indicator), final_values(args.after, args.indicator)
-    lines = [f"# {args.title}", "",
-             f"Two-sided Wilcoxon rank-sum test (`scipy.stats.mannwhitneyu`) of the final "
-             f"{args.indicator.upper()} per algorithm and problem, before ({args.before.name}) "
-             f"against after ({args.after.name}).", "",
-             "| algorithm | problem | seeds | median before | median after | p |",
-             "|---|---|---:|---:|---:|---:|"]
-    below = 0
-    for key in sorted(set(before) & set(after)):
-        p = stats.mannwhitneyu(before[key], after[key], alternative="two-sided").pvalue
-        below += p < 0.05
-        lines.append(f"| {key[0]} | {key[1]} | {len(before[key])} / {len(after[key])} | "
-                     f"{np.median(before[key]):.4g} | {np.median(after[key]):.4g} | {p:.3f} |")
-    total = len(set(before) & set(after))
-    lines += ["", f"{below} of {total} comparisons have p < 0.05 (about {0.05 * total:.1f} expected "
+    lines, below, total = [f"# {args.title}", ""], 0, 0
+    for indicator in args.indicator.split(","):
+        section, moved, compared = ranksum_lines(args.before, args.after, indicator,
+                                                 args.label_column, args.problem_column)
+        lines += section
+        below, total = below + moved, total + compared
+    lines += [f"{below} of {total} comparisons have p < 0.05 (about {0.05 * total:.1f} expected "
               "by chance when nothing moved)."]
     write_text_atomic(args.out, "\n".join(lines) + "\n")
     print("\n".join(lines))
-
 
 if __name__ == "__main__":
     main()
