@@ -87,8 +87,9 @@ def add_toy_arguments(parser: argparse.ArgumentParser) -> None:
         settings = {key: value for key, value in f.metadata.items()
                     if key not in ("check", "exclusive")}
         exclusive = f.metadata.get("exclusive")
-        target = (groups.setdefault(exclusive, parser.add_mutually_exclusive_group())
-                  if exclusive else parser)
+        if exclusive and exclusive not in groups:  # one group per name: an empty one breaks --help
+            groups[exclusive] = parser.add_mutually_exclusive_group()
+        target = groups[exclusive] if exclusive else parser
         target.add_argument("--" + f.name.replace("_", "-"), dest=f.name, default=f.default,
                             **settings)
 

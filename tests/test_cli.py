@@ -227,3 +227,13 @@ def test_a_run_limits_blas_and_torch_to_one_thread_unless_the_user_set_a_count(
         torch.set_num_threads(1)
     assert len(seen) >= 2 and (set(seen) == {1}) == (limited or os.cpu_count() == 1)
     assert torch_seen[-1] == (1 if limited else 2)
+
+
+@pytest.mark.parametrize("command", ["run", "list", "compare", "report", "toy"])
+def test_every_command_prints_its_help(command, capsys):
+    """`evogan toy --help` raised argparse's "empty group" ValueError (a mutually exclusive
+    group was created, empty, for every option of the toy, beside the one in use)."""
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.startswith(f"usage: evogan {command}")
