@@ -510,6 +510,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `evogan list | head`
         sys.stderr.close()
         return 0
+    except OSError as error:  # the disk refused a write the early checks could not foresee
+        where = f" {error.filename}" if error.filename else ""
+        print(f"evogan: error: cannot write{where}: {error.strerror or error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("evogan: interrupted; no record was written for the unfinished run", file=sys.stderr)
         return 130

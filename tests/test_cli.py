@@ -237,3 +237,19 @@ def test_every_command_prints_its_help(command, capsys):
         main([command, "--help"])
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.startswith(f"usage: evogan {command}")
+
+
+def test_a_refused_write_is_a_one_line_error(tmp_path, monkeypatch, capsys):
+    """A write the early checks let through (e.g. root writing into /proc, a full disk) ends
+    with one line naming the path, not a traceback."""
+    import evogan.lab.record
+
+    def refuse(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(tmp_path / "r"))
+
+    monkeypatch.setattr(evogan.lab.record, "write_record", refuse)
+    status = _run("--algo", "nsga2", "--problem", "zdt1", "--max-evals", "200",
+                  "--out", str(tmp_path / "r"))
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 1 and err == [f"evogan: error: cannot write {tmp_path / 'r'}: "
+                                   "No space left on device"]
