@@ -194,7 +194,7 @@ def run_jobs(args: argparse.Namespace, options: dict, done: list[ToyRun]) -> lis
     """Train every (data, trainer, seed) not in `done`, and seed 0 again where its samples are
     missing (the figure needs them; a run is bit-identical when repeated). Returns all runs."""
     jobs = [(data_name, trainer, seed, args.iterations, args.decay_start, options)
-            for data_name, trainer, seed in runs_to_do(done, ("ring8", "grid25"), list(TRAINERS),
+            for data_name, trainer, seed in runs_to_do(done, ("ring8", "grid25"), args.trainers,
                                                        args.seeds)]
     with ProcessPoolExecutor(args.workers,
                              mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -216,12 +216,18 @@ def main() -> None:
     parser.add_argument("--common-noise", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--trainers", default=",".join(TRAINERS),
+                        help=f"comma-separated, of {', '.join(TRAINERS)} (default: all)")
     parser.add_argument("--report-only", action="store_true",
                         help="rebuild report.md from OUT/runs.json and OUT/timing.json")
     parser.add_argument("--resume", action="store_true",
                         help="keep the runs in OUT/runs.json (same options) and run the rest, "
                              "e.g. a trainer added since")
     args = parser.parse_args()
+    args.trainers = args.trainers.split(",")
+    unknown = [t for t in args.trainers if t not in TRAINERS]
+    if unknown:
+        parser.error(f"--trainers: {', '.join(unknown)} not among {', '.join(TRAINERS)}")
     set_cpu_threads(1)
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -261,7 +267,9 @@ def write_report(args: argparse.Namespace, options: dict, runs: list[ToyRun], ti
         f"{args.iterations} --hidden {args.hidden} --lr {args.lr} --eval-size {args.eval_size} "
         f"--decay-start "
         f"{args.decay_start} --optimizer-state "
-        f"{args.optimizer_state} --{'' if args.common_noise else 'no-'}common-noise --workers "
+        f"{args.optimizer_state} --{'' if args.common_noise else 'no-'}common-noise "
+        + (f"--trainers {','.join(args.trainers)} " if args.trainers != list(TRAINERS) else "")
+        + "--workers "
         f"{timing['workers']}` on {timing['date']}; seeds 0..{args.seeds - 1}; total wall time "
         f"{timing['wall_s'] / 60:.1f} min with {timing['workers']} worker process(es)"
         + (" summed over the first run and the `--resume` runs that added trainers (a resume "
