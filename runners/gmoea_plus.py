@@ -43,7 +43,7 @@ import numpy as np
 from evogan.core.errors import ConfigError
 from evogan.lab.anytime import AnytimeTable, campaign_budgets, counts_table
 from evogan.lab.campaign import Campaign
-from evogan.lab.collection import collect
+from evogan.lab.collection import Collection, collect
 from evogan.lab.record import write_text_atomic
 
 NEW = "gmoea-plus"
@@ -111,13 +111,19 @@ def ablation(folder: Path, baselines: Path) -> None:
     write_text_atomic(folder / "counts.md", "\n".join(lines))
 
 
+def shown_labels(table: AnytimeTable, news: Sequence[str], also: Sequence[str]) -> list[str]:
+    """The labels a final comparison shows, each once: `FINAL_CONTROLS`, gmoea-plus, `also`,
+    `news`, those `table` holds."""
+    return [label for label in dict.fromkeys((*FINAL_CONTROLS, NEW, *also, *news))
+            if label in table.labels()]
+
+
 def final_counts(table: AnytimeTable, news: Sequence[str], also: Sequence[str],
                  budgets: Sequence[int]) -> str:
     """counts.md of a final comparison: each label of `news` against `FINAL_CONTROLS`,
     gmoea-plus and the labels of `also` (those `table` holds), median IGD per budget and, where
     the table has it, the final population's range along x1..x(M-1)."""
-    labels = [label for label in dict.fromkeys((*FINAL_CONTROLS, NEW, *also, *news))
-              if label in table.labels()]  # each once, in this order
+    labels = shown_labels(table, news, also)
     lines = []
     for new in news:
         pairs = [(new, control) for control in labels if control != new]
@@ -145,12 +151,12 @@ def final(folder: Path, news: Sequence[str] = (NEW,), baselines: Sequence[Path] 
     budgets = campaign_budgets(max(run.max_evals for run in found.runs))
     table = AnytimeTable.from_runs(found, budgets, READ_COLUMNS)
     write_text_atomic(folder / "budgets.csv", table.to_csv())
-    for baseline in baselines:
-        found.runs += [run for run in collect(baseline).runs if run.label not in news]
-    table = AnytimeTable.from_runs(found, budgets, READ_COLUMNS)
+    others = Collection(root=folder, problem_order=found.problem_order, runs=[
+        run for baseline in baselines for run in collect(baseline).runs if run.label not in news])
+    table += AnytimeTable.from_runs(others, budgets, READ_COLUMNS)
+    found.runs += others.runs
     write_text_atomic(folder / "counts.md", final_counts(table, news, also, budgets))
-    labels = [x for x in dict.fromkeys((*FINAL_CONTROLS, NEW, *also, *news))
-              if x in table.labels()]
+    labels = shown_labels(table, news, also)
     ratios = [x for x in labels if x != "gmoea-ga"] if "gmoea-ga" in labels else []
     wall = ["# Wall time per run (median over seeds, s) and its ratio to gmoea-ga's", "",
             "| problem | " + " | ".join([*labels, *(f"{x} / gmoea-ga" for x in ratios)]) + " |",

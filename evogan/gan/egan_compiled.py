@@ -107,7 +107,7 @@ class CompiledGeneration:
         mutations: Sequence[str],
         sigmoid_output: bool,
         plus: bool,
-        per_mutation: bool = False,
+        per_mutation: bool,
         lr_g: float,
         betas_g: tuple[float, float],
         lr_d: float,

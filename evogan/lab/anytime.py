@@ -58,11 +58,11 @@ def at_budget(run: Run, evaluations: int) -> dict[str, float]:
 class AnytimeTable:
     """Readings of runs at budgets. Each row is a dict with the `CSV_COLUMNS`, the nominal
     `budget` it is read at (the last history row at or below it: `evaluations` is smaller where a
-    history is thinned) and any further history columns; `order` lists the instances in the
-    order tables show them."""
+    history is thinned) and any further history columns; `problem_order` is the campaign's
+    order of problems, which tables follow (`order`)."""
 
     rows: list[dict]
-    order: list[Instance]
+    problem_order: list[str]
 
     @classmethod
     def from_runs(cls, found: Collection, budgets: Sequence[int],
@@ -78,8 +78,7 @@ class AnytimeTable:
                                  "n_var": run.instance[2], "seed": int(run.record.summary["seed"]),
                                  "budget": budget, "evaluations": int(row["n_evals"]),
                                  **{c: float(row.get(c, math.nan)) for c in columns}})
-        order = list(dict.fromkeys((problem, n_var) for problem, _, n_var in found.instances()))
-        return cls(rows, order)
+        return cls(rows, list(found.problem_order))
 
     @classmethod
     def read(cls, path: Path, budgets: Sequence[int] | None = None,
@@ -119,11 +118,18 @@ class AnytimeTable:
                       "budget": budget, "evaluations": int(r["evaluations"]),
                       "igd": float(r["igd"]), "hv": float(r["hv"])}
                      for r, budget in zip(readings, budgets, strict=False)]
-        order = {(r["problem"], r["n_var"]) for r in rows}
-        return cls(rows, sorted(order, key=lambda instance: instance_key(instance, problem_order)))
+        return cls(rows, list(problem_order))
 
     def __add__(self, other: AnytimeTable) -> AnytimeTable:
-        return AnytimeTable(self.rows + other.rows, list(dict.fromkeys(self.order + other.order)))
+        return AnytimeTable(self.rows + other.rows,
+                            list(dict.fromkeys(self.problem_order + other.problem_order)))
+
+    @property
+    def order(self) -> list[Instance]:
+        """The instances, as `Collection.instances` orders them: by `problem_order`, then the
+        others in natural order (zdt2 before zdt10)."""
+        instances = {(r["problem"], r["n_var"]) for r in self.rows}
+        return sorted(instances, key=lambda instance: instance_key(instance, self.problem_order))
 
     def labels(self) -> list[str]:
         """The labels, in the order they first appear."""
