@@ -141,7 +141,28 @@ def test_bounce_back_puts_no_offspring_on_the_bounds_and_leaves_the_others_alone
                                          ("gmoea-plus", "rm_repair")])
 def test_the_repair_is_an_option_of_every_algorithm_that_holds_the_model(algo, param):
     extra = {"operators": "sbx-pm+de+rm"} if algo == "portfolio" else {}
-    algorithm = get_algorithm(algo, **extra, **{param: "bounce-back"})
-    assert algorithm is not None
+    models = regularity_models(get_algorithm(algo, **extra, **{param: "bounce-back"}))
+    assert [model.repair for model in models] == ["bounce-back"]
+    models = regularity_models(get_algorithm(algo, **extra))
+    assert [model.repair for model in models] == ["clip"]
     with pytest.raises(ConfigError, match="bounce-back"):
         get_algorithm(algo, **extra, **{param: "reflect"})
+
+
+def regularity_models(root: object) -> list[RegularityModel]:
+    """Every RegularityModel reachable from `root` through attributes, lists and dicts."""
+    found, seen, stack = [], set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or isinstance(node, (str, bytes, int, float, np.ndarray)):
+            continue
+        seen.add(id(node))
+        if isinstance(node, RegularityModel):
+            found.append(node)
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
+        elif hasattr(node, "__dict__"):
+            stack.extend(vars(node).values())
+    return found
