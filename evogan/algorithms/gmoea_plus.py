@@ -34,7 +34,11 @@ from evogan.operators.rm import REPAIRS
 from evogan.params import choice, integer, real
 from evogan.registry import register_algorithm
 
-__all__ = ["GA_BRANCHES", "make_gmoea_plus"]
+__all__ = ["GANS", "GA_BRANCHES", "make_gmoea_plus"]
+
+GANS = ("gmoea", "parent-to-better")
+"""The learned branch: GMOEA's GAN (noise -> the real set's region) or the conditional GAN of
+`evogan.gan.conditional` (a parent -> a better solution near it)."""
 
 GA_BRANCHES = ("sbx-pm+de+rm", "sbx-pm+de", "sbx-pm")
 """The GA branch: a portfolio of SBX + PM, DE and RM-MEDA's regularity model, the same without
@@ -47,6 +51,7 @@ the model, or GMOEA's SBX + PM alone."""
     reference=f"{REFERENCE}; {RULE_REFERENCE}",
     params={
         **RULE_PARAMS, "rule": choice(*RULES, "schedule"), "ga": choice(*GA_BRANCHES),
+        "gan": choice(*GANS),
         "noise": choice("population", "real"), "k": integer(ge=2), "w_max": integer(ge=1),
         "epochs": integer(ge=1), "batch_size": integer(ge=1), "lr": real(gt=0),
         "eta_c": real(ge=0), "eta_m": real(ge=0), "weight": real(gt=0, le=2),
@@ -57,7 +62,7 @@ the model, or GMOEA's SBX + PM alone."""
         n_var, pop_size, params.get("epochs", 200)),
 )
 def make_gmoea_plus(
-    *, pop_size: int = 100, rule: str = "matching", ga: str = "sbx-pm+de+rm",
+    *, pop_size: int = 100, rule: str = "matching", ga: str = "sbx-pm+de+rm", gan: str = "gmoea",
     noise: str = "population", p_min: float = 0.1, alpha: float = 0.3, beta: float = 0.8,
     window: int = 50, ucb_c: float = 0.5, ts_cap: int = 50, k: int = 10, w_max: int = 5, epochs: int = 200,
     batch_size: int = 8, lr: float = 1e-4, eta_c: float = 20.0, eta_m: float = 20.0,
@@ -76,6 +81,9 @@ def make_gmoea_plus(
         ga: "sbx-pm+de+rm" (a per-offspring portfolio of SBX + PM, DE and RM-MEDA's model,
             `RegularityModel`, fitted to the tournament's winners), "sbx-pm+de" (the portfolio
             without the model, the default until the model's campaigns) or "sbx-pm" (GMOEA's).
+        gan: "gmoea" (GMOEA's GAN, `GMOEAPlusGAN`) or "parent-to-better" (a conditional GAN
+            that maps each parent to a better solution near it, `ParentToBetterGAN`; `noise`,
+            `k`, `epochs`, `batch_size` and `lr` are GMOEA's GAN's and do not apply to it).
         noise: "population" (all parents' Gaussian feeds the generator) or "real" (GMOEA's).
         p_min, alpha, beta, window, ucb_c, ts_cap: the rules' hyperparameters (`make_portfolio`).
         weight, cr: DE's differential weight and crossover rate.
@@ -92,12 +100,17 @@ def make_gmoea_plus(
     def chooser(name: str):
         return make_rule(name, p_min=p_min, alpha=alpha, beta=beta, window=window, c=ucb_c, cap=ts_cap)
 
-    gan = GMOEAPlusGAN(noise=noise, k=k, epochs=epochs, batch_size=batch_size, lr=lr,
-                       eta_m=eta_m, cpu_threads=cpu_threads)
+    if gan == "gmoea":
+        learned = GMOEAPlusGAN(noise=noise, k=k, epochs=epochs, batch_size=batch_size, lr=lr,
+                               eta_m=eta_m, cpu_threads=cpu_threads)
+    else:
+        from evogan.gan.conditional import ParentToBetterGAN
+
+        learned = ParentToBetterGAN(eta_m=eta_m, cpu_threads=cpu_threads)
     sbx_pm = Chain(SBX(eta=eta_c, prob=1.0), PolynomialMutation(eta=eta_m))
     branch = sbx_pm if ga == "sbx-pm" else Portfolio(
         classic_operators(ga, sbx_pm, weight=weight, cr=cr, rm_repair=rm_repair),
         rule=chooser("matching" if rule == "schedule" else rule), per="offspring", credit=credit)
-    return GANLoop(pop_size=pop_size, w_max=w_max, gan=gan, eta_c=eta_c, eta_m=eta_m,
+    return GANLoop(pop_size=pop_size, w_max=w_max, gan=learned, eta_c=eta_c, eta_m=eta_m,
                    device=device, rule=None if rule == "schedule" else chooser(rule),
                    ga_variation=branch, credit=credit)
