@@ -172,18 +172,22 @@ def final(folder: Path, news: Sequence[str] = (NEW,), baselines: Sequence[Path] 
 
 
 def merge(out: Path, sources: Sequence[Path], rename: dict[str, str], news: Sequence[str],
-          also: Sequence[str], counts_only: bool = False) -> None:
+          also: Sequence[str], counts_only: bool = False, only: Sequence[str] = ()) -> None:
     """A final comparison from committed `budgets.csv` files instead of run records: their rows
-    (labels renamed by `rename`) joined into `out/budgets.csv` (not with `counts_only`, for a
-    campaign folder whose own budgets.csv is among the sources), and `out/counts.md` as `final`
-    writes it, without the position ranges (a budgets.csv holds IGD and HV only). Problems are
-    ordered as the campaign.toml beside each file lists them."""
+    (labels renamed by `rename`, only those of the labels `only` when it is given) joined into
+    `out/budgets.csv` (not with `counts_only`, for a campaign folder whose own budgets.csv is
+    among the sources), and `out/counts.md` as `final` writes it, without the position ranges
+    (a budgets.csv holds IGD and HV only). Problems are ordered as the campaign.toml beside each
+    file lists them."""
     tables = []
     for source in sources:
         campaign = source.parent / "campaign.toml"
         problems = Campaign.from_toml(campaign).problems if campaign.is_file() else ()
         tables.append(AnytimeTable.read(source, rename=rename, problem_order=problems))
     table = sum(tables[1:], tables[0])
+    if only:
+        table = AnytimeTable([row for row in table.rows if row["label"] in only],
+                             table.problem_order)
     budgets = sorted({row["budget"] for row in table.rows})
     out.mkdir(parents=True, exist_ok=True)
     if not counts_only:
@@ -210,6 +214,8 @@ def main() -> None:
                         help="merge: the budgets.csv files to join")
     parser.add_argument("--rename", default="",
                         help="merge: OLD=NEW label pairs (comma-separated) applied to the sources")
+    parser.add_argument("--only", default="",
+                        help="merge: keep only these labels (comma-separated, after --rename)")
     parser.add_argument("--counts-only", action="store_true",
                         help="merge: write counts.md only (the folder's budgets.csv is a source)")
     args = parser.parse_args()
@@ -230,7 +236,7 @@ def main() -> None:
             parser.error(f"--rename takes OLD=NEW pairs, got {args.rename!r}")
         try:
             merge(args.campaign, args.sources, dict(pairs), args.new.split(","), also,
-                  args.counts_only)
+                  args.counts_only, [x for x in args.only.split(",") if x])
         except ConfigError as error:
             parser.error(str(error))
 
