@@ -15,12 +15,15 @@ at a time, to 3,000, and its subfolders single candidates to 10,000 or 30,000. T
         --baselines results/gmoea_plus
 
 and, without run records, from the committed `budgets.csv` files (labels renamed where a
-configuration changed its name, as when the model joined gmoea-plus's default GA branch):
+configuration changed its name, as when the model joined gmoea-plus's default GA branch and its
+GAN went to 100 epochs per fit; `--only` keeps the labels named):
 
     python runners/gmoea_plus.py merge results/gmoea_plus_final/imf --sources \
         results/gmoea_plus/budgets.csv results/rm_meda/imf/budgets.csv \
-        results/rm_meda/plus_rm/budgets.csv --rename gmoea-plus=gmoea-plus-de,plus-rm=gmoea-plus \
-        --also gmoea-plus-de,rm-meda,portfolio-rm
+        results/rm_meda/plus_rm/budgets.csv results/gmoea_plus_epochs/imf/budgets.csv \
+        --rename gmoea-plus=gmoea-plus-de,plus-rm=gmoea-plus-e200,plus-e100=gmoea-plus \
+        --only nsga2,gmoea-ga,portfolio,gmoea,rm-meda,portfolio-rm,gmoea-plus-de,gmoea-plus-e200,gmoea-plus \
+        --also gmoea-plus-e200,gmoea-plus-de,rm-meda,portfolio-rm
 
 write, from the run records (IGD read from the histories at each budget, `evogan.lab.anytime`):
 
