@@ -137,29 +137,3 @@ def test_default_chooses_the_branch_by_credit_and_logs_both_portfolios():
     last = record.history[-1]
     assert last["p_gan"] + last["p_ga"] == pytest.approx(1.0)
     assert last["p_sbx_pm"] + last["p_de"] + last["p_rm"] == pytest.approx(1.0)
-
-
-def test_the_first_fits_can_train_longer(monkeypatch):
-    """early_epochs for the first early_fits fits, epochs after; covering every fit it is the same
-    run as epochs=early_epochs, bit for bit, and with early_fits=0 the default run."""
-    from evogan.gan import gmoea as gmoea_module
-
-    seen = []
-    draw = gmoea_module.TrainingDraws.draw
-    monkeypatch.setattr(gmoea_module.TrainingDraws, "draw", lambda gaussian, n, epochs, generator:
-                        seen.append(epochs) or draw(gaussian, n, epochs, generator))
-    X, F = population(0)
-    gan = GMOEAPlusGAN(epochs=2, early_epochs=5, early_fits=2)
-    for seed in range(4):
-        gan.fit(X, F, rng=make_rng(seed))
-    assert seen == [5, 5, 2, 2]
-
-    def final_F(**params):
-        config = RunConfig(algo="gmoea-plus", problem="zdt1", pop_size=20, max_evals=600, seed=7,
-                           params=params)
-        return execute(config).F
-
-    np.testing.assert_array_equal(final_F(epochs=7, early_epochs=3, early_fits=100),
-                                  final_F(epochs=3))
-    np.testing.assert_array_equal(final_F(epochs=3, early_epochs=7, early_fits=0), final_F(epochs=3))
-    assert not np.array_equal(final_F(epochs=3, early_epochs=7, early_fits=2), final_F(epochs=3))

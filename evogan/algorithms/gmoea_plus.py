@@ -56,20 +56,18 @@ the model, or GMOEA's SBX + PM alone."""
     params={
         **RULE_PARAMS, "rule": choice(*RULES, "schedule"), "ga": choice(*GA_BRANCHES),
         "noise": choice("population", "real"), "k": integer(ge=2), "w_max": integer(ge=1),
-        "epochs": integer(ge=1), "early_epochs": integer(ge=1, optional=True),
-        "early_fits": integer(ge=0), "batch_size": integer(ge=1), "lr": real(gt=0),
+        "epochs": integer(ge=1), "batch_size": integer(ge=1), "lr": real(gt=0),
         "eta_c": real(ge=0), "eta_m": real(ge=0), "weight": real(gt=0, le=2),
         "cr": real(ge=0, le=1), "credit": choice(*CREDITS), "rm_repair": choice(*REPAIRS),
         "cpu_threads": integer(ge=1, optional=True),
     },
     memory_bytes=lambda n_var, pop_size, params: gan_memory_bytes(
-        n_var, pop_size, max(params.get("epochs", EPOCHS), params.get("early_epochs") or 0)),
+        n_var, pop_size, params.get("epochs", EPOCHS)),
 )
 def make_gmoea_plus(
     *, pop_size: int = 100, rule: str = "matching", ga: str = "sbx-pm+de+rm",
     noise: str = "population", p_min: float = 0.1, alpha: float = 0.3, beta: float = 0.8,
     window: int = 50, ucb_c: float = 0.5, ts_cap: int = 50, k: int = 10, w_max: int = 5, epochs: int = EPOCHS,
-    early_epochs: int | None = None, early_fits: int = 0,
     batch_size: int = 8, lr: float = 1e-4, eta_c: float = 20.0, eta_m: float = 20.0,
     weight: float = 0.5, cr: float = 0.9, credit: str = "survival", rm_repair: str = "clip",
     device: str | None = None,
@@ -94,8 +92,6 @@ def make_gmoea_plus(
         credit: what both portfolios learn from: "survival" (share of the offspring that
             survived) or "hv" (share of the new front's hypervolume they hold alone).
         epochs: GAN training epochs per fit (`EPOCHS`; GMOEA's 200 with `epochs=200`).
-        early_epochs, early_fits: the first `early_fits` fits train `early_epochs` epochs
-            instead (one fit per cycle of `w_max` batches; default: none).
         pop_size, k, w_max, batch_size, lr, eta_c, eta_m, device, cpu_threads: as `make_gmoea`.
     """
     check_real_set(k, pop_size)
@@ -104,9 +100,8 @@ def make_gmoea_plus(
     def chooser(name: str):
         return make_rule(name, p_min=p_min, alpha=alpha, beta=beta, window=window, c=ucb_c, cap=ts_cap)
 
-    gan = GMOEAPlusGAN(noise=noise, k=k, epochs=epochs, early_epochs=early_epochs,
-                       early_fits=early_fits, batch_size=batch_size, lr=lr, eta_m=eta_m,
-                       cpu_threads=cpu_threads)
+    gan = GMOEAPlusGAN(noise=noise, k=k, epochs=epochs, batch_size=batch_size, lr=lr,
+                       eta_m=eta_m, cpu_threads=cpu_threads)
     sbx_pm = Chain(SBX(eta=eta_c, prob=1.0), PolynomialMutation(eta=eta_m))
     branch = sbx_pm if ga == "sbx-pm" else Portfolio(
         classic_operators(ga, sbx_pm, weight=weight, cr=cr, rm_repair=rm_repair),

@@ -40,8 +40,6 @@ class GMOEAPlusGAN(GMOEAGAN):
 
     Args:
         noise: one of `NOISES`.
-        early_epochs, early_fits: the first `early_fits` fits train `early_epochs` epochs, the
-            later ones `epochs` (default: every fit `epochs`).
         k, epochs, batch_size, lr, eta_m, prob_mutation, device, cpu_threads: as `GMOEAGAN`
             (GMOEA's label bug P1 is not offered).
     """
@@ -50,8 +48,6 @@ class GMOEAPlusGAN(GMOEAGAN):
         self,
         *,
         noise: str = "population",
-        early_epochs: int | None = None,
-        early_fits: int = 0,
         k: int = 10,
         epochs: int = 200,
         batch_size: int = 8,
@@ -66,13 +62,7 @@ class GMOEAPlusGAN(GMOEAGAN):
                               f"got {noise!r}")
         super().__init__(k=k, epochs=epochs, batch_size=batch_size, lr=lr, eta_m=eta_m,
                          prob_mutation=prob_mutation, device=device, cpu_threads=cpu_threads)
-        self.noise, self.early_epochs, self.early_fits = noise, early_epochs, early_fits
-
-    def _fit_epochs(self) -> int:
-        self.fits_ = getattr(self, "fits_", 0) + 1
-        if self.early_epochs is not None and self.fits_ <= self.early_fits:
-            return self.early_epochs
-        return self.epochs
+        self.noise = noise
 
     def _noise_rows(self, X: np.ndarray, real: np.ndarray) -> np.ndarray:
         return real if self.noise == "real" else np.arange(len(X))
