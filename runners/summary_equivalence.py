@@ -120,5 +120,6 @@ def main() -> None:
     write_text_atomic(args.out, "\n".join(lines) + "\n")
     print("\n".join(lines))
 
+
 if __name__ == "__main__":
     main()

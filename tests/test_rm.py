@@ -149,20 +149,9 @@ def test_the_repair_is_an_option_of_every_algorithm_that_holds_the_model(algo, p
         get_algorithm(algo, **extra, **{param: "reflect"})
 
 
-def regularity_models(root: object) -> list[RegularityModel]:
-    """Every RegularityModel reachable from `root` through attributes, lists and dicts."""
-    found, seen, stack = [], set(), [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen or isinstance(node, (str, bytes, int, float, np.ndarray)):
-            continue
-        seen.add(id(node))
-        if isinstance(node, RegularityModel):
-            found.append(node)
-        elif isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, (list, tuple)):
-            stack.extend(node)
-        elif hasattr(node, "__dict__"):
-            stack.extend(vars(node).values())
-    return found
+def regularity_models(algorithm) -> list[RegularityModel]:
+    """The RegularityModels of an algorithm's GA variation (gmoea-plus's GA branch), itself or
+    among a portfolio's operators."""
+    variation = getattr(algorithm, "ga_variation", None) or algorithm.variation
+    return [op for op in getattr(variation, "operators", (variation,))
+            if isinstance(op, RegularityModel)]

@@ -67,8 +67,8 @@ the model, or GMOEA's SBX + PM alone."""
 def make_gmoea_plus(
     *, pop_size: int = 100, rule: str = "matching", ga: str = "sbx-pm+de+rm",
     noise: str = "population", p_min: float = 0.1, alpha: float = 0.3, beta: float = 0.8,
-    window: int = 50, ucb_c: float = 0.5, ts_cap: int = 50, k: int = 10, w_max: int = 5, epochs: int = EPOCHS,
-    batch_size: int = 8, lr: float = 1e-4, eta_c: float = 20.0, eta_m: float = 20.0,
+    window: int = 50, ucb_c: float = 0.5, ts_cap: int = 50, k: int = 10, w_max: int = 5,
+    epochs: int = EPOCHS, batch_size: int = 8, lr: float = 1e-4, eta_c: float = 20.0, eta_m: float = 20.0,
     weight: float = 0.5, cr: float = 0.9, credit: str = "survival", rm_repair: str = "clip",
     device: str | None = None,
     cpu_threads: int | None = DEFAULT_CPU_THREADS,
