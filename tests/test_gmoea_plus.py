@@ -91,7 +91,8 @@ def test_gmoea_plus_is_deterministic():
                                           ("gmoea-ga", {}), ("nsga2", {}), ("portfolio", {}),
                                           ("gmoea-portfolio", {"epochs": 4}), ("rm-meda", {}),
                                           ("portfolio", {"operators": "sbx-pm+de+rm"}),
-                                          ("gmoea-plus", {"epochs": 4, "ga": "sbx-pm+de+rm"})])
+                                          ("gmoea-plus", {"epochs": 4, "ga": "sbx-pm+de+rm"}),
+                                          ("gmoea-plus", {"epochs": 4, "refit": "lazy"})])
 def test_history_up_to_a_budget_does_not_depend_on_the_run_budget(algo, params):
     """Campaigns read IGD at 1,000 and 3,000 evaluations from runs to 10,000: valid only if no
     algorithm looks at its budget."""
@@ -137,3 +138,19 @@ def test_default_chooses_the_branch_by_credit_and_logs_both_portfolios():
     last = record.history[-1]
     assert last["p_gan"] + last["p_ga"] == pytest.approx(1.0)
     assert last["p_sbx_pm"] + last["p_de"] + last["p_rm"] == pytest.approx(1.0)
+
+
+def test_lazy_refit_trains_once_per_cycle_before_its_first_gan_batch_and_never_without_one():
+    record = execute(RunConfig(algo="gmoea-plus", problem="zdt1", pop_size=20, max_evals=1020,
+                               seed=2, params={"epochs": 2, "refit": "lazy"}))
+    batches = record.history[1:]  # the initial population first
+    cycles = [batches[i:i + 5] for i in range(0, len(batches), 5)]  # w_max = 5
+    assert len(cycles) == 10
+    for cycle in cycles:
+        gan = [row["gan_batch"] for row in cycle]
+        expected = [0.0] * 5
+        if 1.0 in gan:
+            expected[gan.index(1.0)] = 1.0
+        assert [row["trained"] for row in cycle] == expected
+    assert any(1.0 not in [row["gan_batch"] for row in cycle] for cycle in cycles)
+    assert sum(row["trained"] for row in batches) >= 2

@@ -39,9 +39,11 @@ from evogan.survival import (
 
 __all__ = ["REFITS", "GANLoop"]
 
-REFITS = ("cycle", "picked")
+REFITS = ("cycle", "picked", "lazy")
 """When the learned variation refits: once per cycle of `w_max` batches, before the first
-(GMOEA), or every time its branch is picked, just before it samples (evogan's `egan`)."""
+(GMOEA); every time its branch is picked, just before it samples (evogan's `egan`); or once per
+cycle, just before the first batch of the cycle that it makes, so that a cycle in which it makes
+none trains nothing (evogan's `gmoea-plus`)."""
 
 _SCHEDULE_METRICS = ("gan_batch", "offspring_survival", "gan_survival", "ga_survival", "trained")
 
@@ -78,7 +80,7 @@ class GANLoop:
     With a `rule`, an adaptive `Portfolio` of the two branches, named `gan` and `ga`, replaces
     the schedule: it draws each batch's branch from probabilities learned from the survival share
     of each branch's batches, and its `p_gan`, `p_ga`, `survival_gan`, `survival_ga` join the
-    metrics. The learned variation still refits once per cycle of `w_max` batches.
+    metrics. The learned variation refits as `refit` says, whichever branch the rule picks.
 
     Args:
         pop_size: N, the population size and the size of each offspring batch.
@@ -87,7 +89,7 @@ class GANLoop:
             parents), or None for the GA-only control.
         eta_c: SBX distribution index of the GA branch.
         eta_m: polynomial mutation distribution index of the GA branch.
-        refit: "cycle" (GMOEA) or "picked" (see `REFITS`).
+        refit: "cycle" (GMOEA), "picked" or "lazy" (see `REFITS`).
         gan_mutation: applied to the learned variation's samples (None: as they are; GMOEA's
             operator mutates inside `sample`).
         device: where the learned variation trains; None follows the run's device given to
@@ -149,6 +151,7 @@ class GANLoop:
         self.cv_ = self.ranked_F_ = None  # its constraint violation, F under constraint-domination
         self.offspring_ = None  # the last batch asked for, on the unit cube
         self.batch_ = 0  # index of the next batch within the current cycle
+        self.cycle_fitted_ = False  # whether the learned variation refitted in this cycle
         self.portfolio_ = None
         if self.rule is not None:
             self.portfolio_ = Portfolio({"gan": self._gan_batch, "ga": self.ga_},
@@ -169,6 +172,8 @@ class GANLoop:
         """One batch of `pop_size` offspring on the unit cube from the schedule's operator."""
         gan, rng, n = self.gan, self.rng_, self.pop_size
         self.trained_ = gan is not None and self.refit == "cycle" and self.batch_ == 0
+        if self.batch_ == 0:
+            self.cycle_fitted_ = self.trained_
         if self.trained_:
             gan.fit(self.X_, self.ranked_F_, rng=rng)
         if self.portfolio_ is not None:
@@ -184,11 +189,12 @@ class GANLoop:
     def _gan_batch(
         self, X: np.ndarray, F: np.ndarray, n: int, *, rng: np.random.Generator
     ) -> np.ndarray:
-        """`n` samples of the learned variation (refitted first under refit="picked"), mutated."""
+        """`n` samples of the learned variation (refitted first under refit="picked", and under
+        refit="lazy" at its first batch of the cycle), mutated."""
         gan = self.gan
-        if self.refit == "picked":
+        if self.refit == "picked" or (self.refit == "lazy" and not self.cycle_fitted_):
             gan.fit(X, F, rng=rng)
-            self.trained_ = True
+            self.trained_ = self.cycle_fitted_ = True
         U = checked_offspring(gan.sample(n, rng=rng), n, self.problem_.n_var, gan)
         return U if self.gan_mutation is None else self.gan_mutation(U, None, n, rng=rng)
 
