@@ -73,7 +73,8 @@ def comparable(row: dict) -> dict:
 def test_with_gmoeas_schedule_ga_and_noise_it_is_gmoea_bit_for_bit():
     settings = dict(problem="zdt1", pop_size=20, max_evals=200, seed=3)
     plus = execute(RunConfig(algo="gmoea-plus", params={
-        "epochs": 4, "noise": "real", "rule": "schedule", "ga": "sbx-pm"}, **settings))
+        "epochs": 4, "noise": "real", "rule": "schedule", "ga": "sbx-pm", "refit": "cycle"},
+        **settings))
     gmoea = execute(RunConfig(algo="gmoea", params={"epochs": 4}, **settings))
     assert [comparable(r) for r in plus.history] == [comparable(r) for r in gmoea.history]
     np.testing.assert_array_equal(plus.F, gmoea.F)
@@ -92,7 +93,7 @@ def test_gmoea_plus_is_deterministic():
                                           ("gmoea-portfolio", {"epochs": 4}), ("rm-meda", {}),
                                           ("portfolio", {"operators": "sbx-pm+de+rm"}),
                                           ("gmoea-plus", {"epochs": 4, "ga": "sbx-pm+de+rm"}),
-                                          ("gmoea-plus", {"epochs": 4, "refit": "lazy"})])
+                                          ("gmoea-plus", {"epochs": 4, "refit": "cycle"})])
 def test_history_up_to_a_budget_does_not_depend_on_the_run_budget(algo, params):
     """Campaigns read IGD at 1,000 and 3,000 evaluations from runs to 10,000: valid only if no
     algorithm looks at its budget."""
@@ -142,7 +143,7 @@ def test_default_chooses_the_branch_by_credit_and_logs_both_portfolios():
 
 def test_lazy_refit_trains_once_per_cycle_before_its_first_gan_batch_and_never_without_one():
     record = execute(RunConfig(algo="gmoea-plus", problem="zdt1", pop_size=20, max_evals=1020,
-                               seed=2, params={"epochs": 2, "refit": "lazy"}))
+                               seed=2, params={"epochs": 2}))  # refit="lazy", the default
     batches = record.history[1:]  # the initial population first
     cycles = [batches[i:i + 5] for i in range(0, len(batches), 5)]  # w_max = 5
     assert len(cycles) == 10
