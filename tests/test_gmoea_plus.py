@@ -155,25 +155,3 @@ def test_lazy_refit_trains_once_per_cycle_before_its_first_gan_batch_and_never_w
         assert [row["trained"] for row in cycle] == expected
     assert any(1.0 not in [row["gan_batch"] for row in cycle] for cycle in cycles)
     assert sum(row["trained"] for row in batches) >= 2
-
-
-def test_gan_survivors_limits_what_one_gan_batch_brings_into_the_population():
-    """At most floor(0.25 * 20) = 5 offspring of a GAN batch survive a selection, and the limit
-    binds: without it some GAN batch places more."""
-    def gan_survival(params):
-        record = execute(RunConfig(algo="gmoea-plus", problem="zdt1", pop_size=20, max_evals=600,
-                                   seed=2, params={"epochs": 2, **params}))
-        return [row["gan_survival"] * 20 for row in record.history[1:]
-                if not math.isnan(row["gan_survival"])]
-
-    capped, free = gan_survival({"gan_survivors": 0.25}), gan_survival({})
-    assert capped and max(capped) == 5
-    assert max(free) > 5
-
-
-def test_gan_survivors_outside_zero_one_is_a_one_line_error(capsys):
-    assert main(["run", "--algo", "gmoea-plus", "--problem", "zdt1", "--param",
-                 "gan_survivors=0"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("evogan: ") and "gan_survivors" in err
-    assert len(err.strip().splitlines()) == 1

@@ -105,12 +105,6 @@ class GANLoop:
             batch that survived) or "hv" (the share of the new front's hypervolume that its
             offspring hold alone; `evogan.credit`). The GA branch's own variation gets the
             contributions too when it asks for them.
-        gan_survivors: the most of a learned variation's batch that one selection may let into
-            the population, as a share of `pop_size` (1: no limit, GMOEA). When more of the batch
-            would survive, only its best `floor(gan_survivors * pop_size)` by SPEA2 fitness
-            (on the parents and the batch together) stay candidates, and SPEA2 selection runs
-            again on the parents and them: a batch that lands near the Pareto set all at once
-            cannot replace most of the population, and its spread, in one step.
     """
 
     def __init__(
@@ -127,7 +121,6 @@ class GANLoop:
         rule: CreditRule | None = None,
         ga_variation: Variation | None = None,
         credit: str = "survival",
-        gan_survivors: float = 1.0,
     ) -> None:
         if pop_size < 2:
             raise ConfigError(f"pop_size must be at least 2, got {pop_size}")
@@ -135,8 +128,6 @@ class GANLoop:
             raise ConfigError(f"w_max must be at least 1, got {w_max}")
         if refit not in REFITS:
             raise ConfigError(f"refit must be one of {', '.join(REFITS)}, got {refit!r}")
-        if not 0.0 < gan_survivors <= 1.0:
-            raise ConfigError(f"gan_survivors must be in (0, 1], got {gan_survivors!r}")
         if rule is not None and gan is None:
             raise ConfigError("a portfolio rule needs a learned variation to choose against the GA")
         if gan is not None and not isinstance(gan, LearnedVariation):
@@ -145,7 +136,6 @@ class GANLoop:
         self.eta_c, self.eta_m, self.gan_mutation, self.device = eta_c, eta_m, gan_mutation, device
         self.gan_probability = quadratic_decay(w_max)
         self.rule, self.ga_variation, self.credit = rule, ga_variation, credit
-        self.gan_survivors = gan_survivors
 
     def setup(self, problem: Problem, *, rng: np.random.Generator, device: str = "cpu") -> None:
         """Start a new run; the variation trains on `device` unless this loop was given one."""
@@ -220,7 +210,7 @@ class GANLoop:
         F_all = np.concatenate([self.F_, F])
         cv_all = np.concatenate([self.cv_, cv])
         ranked = constrained_objectives(F_all, cv_all)
-        survivors = self._select(ranked, len(self.X_))
+        survivors = spea2_select(ranked, min(self.pop_size, len(F_all)))
         share = float(np.count_nonzero(survivors >= len(self.X_))) / m
         # rows past m were never evaluated (the budget ran out): they did not survive
         rows = offspring_rows(survivors, len(self.X_), len(self.offspring_))
@@ -235,18 +225,6 @@ class GANLoop:
             gan_survival=share if self.from_gan_ else math.nan,
             ga_survival=math.nan if self.from_gan_ else share,
         )
-
-    def _select(self, ranked: np.ndarray, n_parents: int) -> np.ndarray:
-        """SPEA2 environmental selection on the parents (the first `n_parents` rows of `ranked`)
-        and the batch, with a learned variation's batch limited to `gan_survivors`."""
-        survivors = spea2_select(ranked, min(self.pop_size, len(ranked)))
-        limit = math.floor(self.gan_survivors * self.pop_size)
-        if not self.from_gan_ or np.count_nonzero(survivors >= n_parents) <= limit:
-            return survivors
-        batch = np.arange(n_parents, len(ranked))
-        best = batch[np.argsort(spea2_fitness(ranked)[batch], kind="stable")[:limit]]
-        candidates = np.concatenate([np.arange(n_parents), best])
-        return candidates[spea2_select(ranked[candidates], min(self.pop_size, len(candidates)))]
 
     def population(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return from_unit(self.X_, self.xl_, self.xu_), self.F_.copy(), self.cv_.copy()

@@ -64,8 +64,7 @@ the model, or GMOEA's SBX + PM alone."""
         "epochs": integer(ge=1), "batch_size": integer(ge=1), "lr": real(gt=0),
         "eta_c": real(ge=0), "eta_m": real(ge=0), "weight": real(gt=0, le=2),
         "cr": real(ge=0, le=1), "credit": choice(*CREDITS), "rm_repair": choice(*REPAIRS),
-        "refit": choice("cycle", "lazy"), "gan_survivors": real(gt=0, le=1),
-        "cpu_threads": integer(ge=1, optional=True),
+        "refit": choice("cycle", "lazy"), "cpu_threads": integer(ge=1, optional=True),
     },
     memory_bytes=lambda n_var, pop_size, params: gan_memory_bytes(
         n_var, pop_size, params.get("epochs", EPOCHS)),
@@ -76,7 +75,7 @@ def make_gmoea_plus(
     window: int = 50, ucb_c: float = 0.5, ts_cap: int = 50, k: int = 10, w_max: int = 5,
     epochs: int = EPOCHS, batch_size: int = 8, lr: float = 1e-4, eta_c: float = 20.0, eta_m: float = 20.0,
     weight: float = 0.5, cr: float = 0.9, credit: str = "survival", rm_repair: str = "clip",
-    refit: str = "lazy", gan_survivors: float = 1.0, device: str | None = None,
+    refit: str = "lazy", device: str | None = None,
     cpu_threads: int | None = DEFAULT_CPU_THREADS,
 ) -> GANLoop:
     """GMOEA's loop around `evogan.gan.gmoea_plus.GMOEAPlusGAN` with credit-driven operators.
@@ -101,8 +100,6 @@ def make_gmoea_plus(
         refit: when the GAN trains: "lazy" (before the first GAN batch of a cycle of `w_max`
             batches; a cycle of GA batches trains nothing) or "cycle" (GMOEA's: before every
             cycle; `evogan.algorithms.gan_loop.REFITS`).
-        gan_survivors: the most of a GAN batch one selection may keep, as a share of
-            `pop_size` (1: no limit; `GANLoop`).
         pop_size, k, w_max, batch_size, lr, eta_c, eta_m, device, cpu_threads: as `make_gmoea`.
     """
     check_real_set(k, pop_size)
@@ -119,4 +116,4 @@ def make_gmoea_plus(
         rule=chooser("matching" if rule == "schedule" else rule), per="offspring", credit=credit)
     return GANLoop(pop_size=pop_size, w_max=w_max, gan=gan, eta_c=eta_c, eta_m=eta_m,
                    device=device, rule=None if rule == "schedule" else chooser(rule),
-                   ga_variation=branch, credit=credit, refit=refit, gan_survivors=gan_survivors)
+                   ga_variation=branch, credit=credit, refit=refit)
