@@ -14,7 +14,7 @@ follows every batch. The networks persist between generations (warm start).
 
 from __future__ import annotations
 
-from evogan.algorithms.gan_loop import GANLoop
+from evogan.algorithms.gan_loop import REFITS, GANLoop
 from evogan.core.errors import ConfigError
 from evogan.operators import PolynomialMutation
 from evogan.params import choice, flag, integer, real
@@ -41,6 +41,7 @@ def egan_memory_bytes(n_var: int, mu: int) -> float:
         "selection": choice("plus", "comma", "random"), "gamma": real(ge=0),
         "lr_g": real(gt=0), "lr_d": real(gt=0), "common_noise": flag(),
         "diversity": choice("gradient", "distance"), "w_max": integer(ge=1),
+        "refit": choice(*REFITS),
     },
     memory_bytes=lambda n_var, pop_size, params: egan_memory_bytes(n_var, params.get("mu", 2)),
 )
@@ -58,9 +59,13 @@ def make_egan(
     common_noise: bool = False,
     diversity: str = "gradient",
     w_max: int = 5,
+    refit: str = "picked",
     device: str = "cpu",
 ) -> GANLoop:
-    """Build `egan`; see `EGANOffspring` for the operator's hyperparameters."""
+    """Build `egan`; see `EGANOffspring` for the operator's hyperparameters. `refit`: when the
+    operator trains its `iterations` E-GAN generations: every time its branch is picked
+    ("picked"), once per cycle of `w_max` batches ("cycle", GMOEA's), or at its first pick in a
+    cycle ("lazy"; `evogan.algorithms.gan_loop.REFITS`)."""
     if n_elite > pop_size:
         raise ConfigError(f"parameter n_elite={n_elite} is larger than the population "
                           f"({pop_size}); the GAN's real set is n_elite of its solutions")
@@ -70,5 +75,5 @@ def make_egan(
                               iterations=iterations, mu=mu, selection=selection, gamma=gamma,
                               lr_g=lr_g, lr_d=lr_d, common_noise=common_noise,
                               diversity=diversity, device=device)
-    return GANLoop(pop_size=pop_size, w_max=w_max, gan=offspring, refit="picked",
+    return GANLoop(pop_size=pop_size, w_max=w_max, gan=offspring, refit=refit,
                    gan_mutation=PolynomialMutation(), device=device)
