@@ -12,7 +12,9 @@ chance. The report lists every comparison with both medians and counts the ones 
 checks instead that a rerun reproduced stored runs bit for bit: every run of RERUN (labels of
 STORED renamed by `--rename`, e.g. when a configuration became an algorithm's default) is matched
 to the stored run of the same label, problem, n_var and seed, and `EXACT_COLUMNS` must be equal
-as written (full precision).
+as written (full precision). Without `--exact`, `--rename` pairs BEFORE's label with another
+label of AFTER: `--rename egan=egan-cycle` tests a new configuration's runs against the stored
+runs of the one it would replace.
 """
 
 from __future__ import annotations
@@ -65,10 +67,12 @@ def exact_lines(stored: Path, rerun: Path, rename: dict[str, str]) -> list[str]:
 
 
 def ranksum_lines(before_path: Path, after_path: Path, indicator: str, label: str,
-                  problem: str) -> tuple[list[str], int, int]:
-    """Markdown rows of the rank-sum test of `indicator` per (label, problem), before against
-    after, with how many have p < 0.05 and how many there are (p = 1 where every value ties)."""
-    before = final_values(before_path, indicator, label, problem)
+                  problem: str, rename: dict[str, str]) -> tuple[list[str], int, int]:
+    """Markdown rows of the rank-sum test of `indicator` per (label, problem), before (its labels
+    renamed by `rename`) against after, with how many have p < 0.05 and how many there are
+    (p = 1 where every value ties)."""
+    before = {(rename.get(name, name), where): values for (name, where), values
+              in final_values(before_path, indicator, label, problem).items()}
     after = final_values(after_path, indicator, label, problem)
     lines = [f"Two-sided Wilcoxon rank-sum test (`scipy.stats.mannwhitneyu`) of the final "
              f"{indicator.upper()} per algorithm and problem, before ({before_path.name}) "
@@ -99,20 +103,20 @@ def main() -> None:
     parser.add_argument("--exact", action="store_true",
                         help="check that AFTER reproduced BEFORE's runs bit for bit")
     parser.add_argument("--rename", default="",
-                        help="--exact: OLD=NEW pairs (comma-separated) renaming BEFORE's labels")
+                        help="OLD=NEW pairs (comma-separated) renaming BEFORE's labels")
     args = parser.parse_args()
+    rename = dict(pair.split("=") for pair in args.rename.split(",") if pair)
     if args.exact:
         lines = [f"# {args.title}", "", f"Runs of {args.after.name} rerun against the stored runs "
                  f"of {args.before.name}, matched by label, problem, n_var and seed.", "",
-                 *exact_lines(args.before, args.after,
-                              dict(pair.split("=") for pair in args.rename.split(",") if pair))]
+                 *exact_lines(args.before, args.after, rename)]
         write_text_atomic(args.out, "\n".join(lines) + "\n")
         print(lines[-1])
         return
     lines, below, total = [f"# {args.title}", ""], 0, 0
     for indicator in args.indicator.split(","):
         section, moved, compared = ranksum_lines(args.before, args.after, indicator,
-                                                 args.label_column, args.problem_column)
+                                                 args.label_column, args.problem_column, rename)
         lines += section
         below, total = below + moved, total + compared
     lines += [f"{below} of {total} comparisons have p < 0.05 (about {0.05 * total:.1f} expected "

@@ -257,6 +257,29 @@ def test_egan_run_is_deterministic_from_the_seed():
     np.testing.assert_array_equal(runs[0].F, runs[1].F)
 
 
+@pytest.mark.parametrize("refit", ["picked", "cycle"])
+def test_egan_trains_at_every_gan_batch_or_once_per_cycle(refit):
+    """refit="picked" (the default) trains the operator for every batch it makes, "cycle" before
+    every cycle of w_max = 5 batches (GMOEA's schedule makes the first batch of a cycle the GAN's)."""
+    problem = get_problem("zdt1", n_var=6)
+    algorithm = make_egan(pop_size=10, iterations=2, refit=refit)
+    trained, from_gan = [], []
+
+    class Log:
+        def on_generation(self, state):
+            if state.n_gen > 1:  # after the initial population
+                metrics = state.algorithm.metrics()
+                trained.append(metrics["trained"])
+                from_gan.append(metrics["gan_batch"])
+
+    minimize(problem, algorithm, seed=3, max_evals=210, callbacks=[Log()])
+    assert len(trained) == 20
+    if refit == "picked":
+        assert trained == from_gan and 1.0 < sum(trained) < 20.0
+    else:
+        assert trained == [1.0, 0.0, 0.0, 0.0, 0.0] * 4 and from_gan[::5] == [1.0] * 4
+
+
 # ----------------------------------------------------------------------------- the compiled generation
 
 
