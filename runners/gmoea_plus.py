@@ -38,6 +38,7 @@ write, from the run records (IGD read from the histories at each budget, `evogan
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -45,9 +46,13 @@ import numpy as np
 
 from evogan.core.errors import ConfigError
 from evogan.lab.anytime import AnytimeTable, campaign_budgets, counts_table
-from evogan.lab.campaign import Campaign
 from evogan.lab.collection import Collection, collect
 from evogan.lab.record import write_text_atomic
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 NEW = "gmoea-plus"
 BASES = ("gmoea", "gmoea-ga")
@@ -174,6 +179,17 @@ def final(folder: Path, news: Sequence[str] = (NEW,), baselines: Sequence[Path] 
     write_text_atomic(folder / "wall.md", "\n".join(wall) + "\n")
 
 
+def listed_problems(folder: Path) -> tuple[str, ...]:
+    """The problems `folder/campaign.toml` lists, in its order (none without the file). Read as
+    plain TOML: a stored campaign may configure an option removed since, which only matters to
+    running it again."""
+    campaign = folder / "campaign.toml"
+    if not campaign.is_file():
+        return ()
+    with open(campaign, "rb") as handle:
+        return tuple(tomllib.load(handle).get("problems", ()))
+
+
 def merge(out: Path, sources: Sequence[Path], rename: dict[str, str], news: Sequence[str],
           also: Sequence[str], counts_only: bool = False, only: Sequence[str] = ()) -> None:
     """A final comparison from committed `budgets.csv` files instead of run records: their rows
@@ -184,14 +200,13 @@ def merge(out: Path, sources: Sequence[Path], rename: dict[str, str], news: Sequ
     file lists them."""
     tables = []
     for source in sources:
-        campaign = source.parent / "campaign.toml"
-        problems = Campaign.from_toml(campaign).problems if campaign.is_file() else ()
-        tables.append(AnytimeTable.read(source, rename=rename, problem_order=problems))
+        tables.append(AnytimeTable.read(source, rename=rename,
+                                        problem_order=listed_problems(source.parent)))
     table = sum(tables[1:], tables[0])
     if only:
         table = AnytimeTable([row for row in table.rows if row["label"] in only],
                              table.problem_order)
-    budgets = sorted({row["budget"] for row in table.rows})
+    budgets = sorted({row["budget"] for row in table.rows if row["label"] in news})
     out.mkdir(parents=True, exist_ok=True)
     if not counts_only:
         write_text_atomic(out / "budgets.csv", table.to_csv())
