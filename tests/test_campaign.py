@@ -53,11 +53,13 @@ def compare_args(*extra: str) -> argparse.Namespace:
 
 
 def record_folders(out: Path) -> list[Path]:
-    """The complete records under `out`; listed again if a staging folder is renamed while the
-    listing walks it (a campaign in flight moves its finished runs into place)."""
+    """The complete records under `out`, not the hidden staging folders (`.seed-N.*.tmp`) a run
+    is written into before it is renamed into place; listed again if a staging folder is renamed
+    while the listing walks it."""
     while True:
         try:
-            return sorted(p.parent for p in (out / "runs").rglob("summary.json"))
+            return sorted(p.parent for p in (out / "runs").rglob("summary.json")
+                          if not p.parent.name.startswith("."))
         except FileNotFoundError:
             continue
 
