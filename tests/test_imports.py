@@ -77,7 +77,9 @@ def test_the_cycle_finder_finds_a_cycle():
 
 def test_every_package_is_installed():
     """pyproject.toml lists the packages (evogan.problems is the top-level `problems/` folder, which
-    setuptools' discovery cannot map), so a new sub-package must be added there: this says so."""
+    setuptools' discovery cannot map), so a new sub-package must be added there: this says so.
+    The data folders under problems/data are listed too (setuptools warns about folders it could
+    import but is not told about)."""
     try:
         import tomllib
     except ImportError:  # Python 3.10
@@ -87,7 +89,9 @@ def test_every_package_is_installed():
                  ["packages"])
     found = {".".join(("evogan", *init.parent.relative_to(ROOT / "evogan").parts))
              for init in (ROOT / "evogan").rglob("__init__.py")}
-    assert listed == found | {"evogan.problems"}
+    data = {"evogan.problems.data", *(f"evogan.problems.data.{folder.name}" for folder
+                                      in (ROOT / "problems" / "data").iterdir() if folder.is_dir())}
+    assert listed == found | {"evogan.problems"} | data
 def test_no_import_cycles():
     modules = _modules()
     graph = {name: _imports(path, modules) - {name} for name, path in modules.items()}
