@@ -110,7 +110,6 @@ class MultitaskProblem(Problem):
         if len(tasks) < 2:
             raise ConfigError(f"a multitask problem needs at least two tasks, got {len(tasks)}")
         self.tasks = tuple(tasks)
-        self.name = name
         self.benchmark_name = name
         self.codec = UnifiedCodec([task.xl for task in tasks], [task.xu for task in tasks])
         self.task_n_obj = tuple(task.n_obj for task in tasks)
@@ -122,6 +121,11 @@ class MultitaskProblem(Problem):
             xu=np.append(np.ones(self.codec.n_var), n_tasks - 1.0),
             vtype=float,
         )
+
+    def name(self) -> str:
+        """The problem's name, e.g. "cec17-cihs" (pymoo's `Problem.name`, which printing a
+        problem calls)."""
+        return self.benchmark_name
 
     @property
     def n_tasks(self) -> int:
@@ -140,7 +144,7 @@ class MultitaskProblem(Problem):
         bad = (np.abs(column - task) > 1e-9) | (task < 0) | (task >= self.n_tasks)
         if bad.any():
             raise ValueError(
-                f"task column of {self.name} must hold integers 0..{self.n_tasks - 1}, "
+                f"task column of {self.benchmark_name} must hold integers 0..{self.n_tasks - 1}, "
                 f"got {column[bad][0]!r}"
             )
         return task
@@ -325,7 +329,7 @@ class CEC17Task(Problem):
         shift: str | None = None,
         name: str = "",
     ) -> None:
-        self.shape, self.g, self.n_position, self.name = shape, g, n_position, name
+        self.shape, self.g, self.n_position, self.task_name = shape, g, n_position, name
         data = cec17_data()
         n_distance = n_var - n_position
         self.rotation = None if rotation is None else data[rotation]
@@ -333,6 +337,10 @@ class CEC17Task(Problem):
         xl = np.concatenate([np.zeros(n_position), np.full(n_distance, float(bounds[0]))])
         xu = np.concatenate([np.ones(n_position), np.full(n_distance, float(bounds[1]))])
         super().__init__(n_var=n_var, n_obj=_N_OBJ[shape], xl=xl, xu=xu, vtype=float)
+
+    def name(self) -> str:
+        """The task's name (pymoo's `Problem.name`, which printing a problem calls)."""
+        return self.task_name
 
     def distance_transform(self, distance: np.ndarray) -> np.ndarray:
         """z = M (x_II - s) for each row of `distance` (n, n_distance)."""

@@ -140,15 +140,15 @@ def test_cims_mtop_by_name_at_a_hand_computed_point():
     x = np.r_[0.5, 1.0, 2.0, np.zeros(7)][None]
     for name, q in (("cec17-cims", 1708.0), ("cec17-cims-mtop", 2401.0)):
         problem = get_problem(name)  # the catalog's name, as the CLI passes it
-        assert problem.name == name
+        assert problem.name() == problem.benchmark_name == name
         row = problem.with_task(problem.codec.encode(x, 0), 0)
         assert np.allclose(problem.evaluate(row), [[0.5, q - 0.25 / q]], rtol=1e-12)
     # task 2 is the same in both; an explicit variant gets the variant's name
     standard, mtop = get_problem("cec17-cims"), get_problem("cec17-cims-mtop")
     x2 = np.random.default_rng(0).uniform(-5, 5, (4, 10))
     assert np.array_equal(standard.tasks[1].evaluate(x2), mtop.tasks[1].evaluate(x2))
-    assert cec17_problem("cims", variant="mtop").name == "cec17-cims-mtop"
-    assert cec17_problem("cihs", variant="mtop").name == "cec17-cihs"
+    assert cec17_problem("cims", variant="mtop").name() == "cec17-cims-mtop"
+    assert cec17_problem("cihs", variant="mtop").name() == "cec17-cihs"
 
 
 def test_codec_round_trips():
@@ -182,3 +182,11 @@ def test_reference_fronts_have_the_documented_size_and_lie_on_the_front():
             assert front_error(shape, front).max() < 1e-12
             assert front.min() >= 0.0 and front.max() <= 1.0 + 1e-12
             assert len(problem.reference_front(task, 300)) == 300  # not a cached default
+
+
+def test_a_multitask_problem_and_its_tasks_print_with_their_names():
+    """pymoo prints a problem through its `name()` method, which a `name` attribute once hid."""
+    problem = get_problem("cec17-cihs")
+    assert str(problem).startswith("# name: cec17-cihs\n# n_var: ")
+    assert [str(task).splitlines()[0] for task in problem.tasks] == [
+        "# name: cec17-cihs/t1", "# name: cec17-cihs/t2"]
