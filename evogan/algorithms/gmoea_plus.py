@@ -56,7 +56,8 @@ the model, or GMOEA's SBX + PM alone."""
 
 @register_algorithm(
     "gmoea-plus",
-    summary="GMOEA with its GAN, SBX + PM and DE chosen by survival credit (adaptive portfolios)",
+    summary="GMOEA with its GAN (100 epochs, lazy refits) or a GA branch of SBX + PM, DE and "
+            "RM-MEDA's model, chosen by survival credit (adaptive portfolios)",
     reference=f"{REFERENCE}; {RULE_REFERENCE}",
     params={
         **RULE_PARAMS, "rule": choice(*RULES, "schedule"), "ga": choice(*GA_BRANCHES),
