@@ -38,7 +38,6 @@ write, from the run records (IGD read from the histories at each budget, `evogan
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -46,13 +45,9 @@ import numpy as np
 
 from evogan.core.errors import ConfigError
 from evogan.lab.anytime import AnytimeTable, campaign_budgets, counts_table
+from evogan.lab.campaign import read_campaign_toml
 from evogan.lab.collection import Collection, collect
 from evogan.lab.record import write_text_atomic
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 NEW = "gmoea-plus"
 BASES = ("gmoea", "gmoea-ga")
@@ -180,14 +175,11 @@ def final(folder: Path, news: Sequence[str] = (NEW,), baselines: Sequence[Path] 
 
 
 def listed_problems(folder: Path) -> tuple[str, ...]:
-    """The problems `folder/campaign.toml` lists, in its order (none without the file). Read as
-    plain TOML: a stored campaign may configure an option removed since, which only matters to
-    running it again."""
+    """The problems `folder/campaign.toml` lists, in its order (none without the file), read
+    without validating the campaign: a stored one may configure an option removed since, which
+    only matters to running it again."""
     campaign = folder / "campaign.toml"
-    if not campaign.is_file():
-        return ()
-    with open(campaign, "rb") as handle:
-        return tuple(tomllib.load(handle).get("problems", ()))
+    return tuple(read_campaign_toml(campaign).get("problems", ())) if campaign.is_file() else ()
 
 
 def merge(out: Path, sources: Sequence[Path], rename: dict[str, str], news: Sequence[str],

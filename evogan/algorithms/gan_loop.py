@@ -172,8 +172,8 @@ class GANLoop:
         """One batch of `pop_size` offspring on the unit cube from the schedule's operator."""
         gan, rng, n = self.gan, self.rng_, self.pop_size
         self.trained_ = gan is not None and self.refit == "cycle" and self.batch_ == 0
-        if self.batch_ == 0:
-            self.cycle_fitted_ = self.trained_
+        if self.batch_ == 0:  # a new cycle: "lazy" has not refitted in it yet
+            self.cycle_fitted_ = False
         if self.trained_:
             gan.fit(self.X_, self.ranked_F_, rng=rng)
         if self.portfolio_ is not None:

@@ -94,6 +94,7 @@ __all__ = [
     "SeedBatch",
     "parse_seeds",
     "plan",
+    "read_campaign_toml",
     "record_session_timing",
     "run_campaign",
     "run_published_campaign",
@@ -111,6 +112,22 @@ _LABEL_KEYS = ("algo", "variation")
 and the user operator it runs (`--variation`)."""
 _TOP_KEYS = ("algos", "problems", "seeds", "max_evals", "pop_size", "device", "algorithm",
              "problem")
+
+
+def read_campaign_toml(path: Path) -> dict[str, Any]:
+    """A campaign file's TOML as a dict, unvalidated (`Campaign.from_toml` validates it; a stored
+    campaign that configures an option removed since still reads here, e.g. for its problem
+    order).
+
+    Raises:
+        ConfigError: if the file cannot be read or is not valid TOML.
+    """
+    try:
+        return tomllib.loads(Path(path).read_text())
+    except OSError as error:
+        raise ConfigError(f"campaign file {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"campaign file {path} is not valid TOML: {error}") from None
 
 
 @dataclass(frozen=True)
@@ -301,13 +318,7 @@ class Campaign:
     @classmethod
     def from_toml(cls, path: Path) -> Campaign:
         """Read a campaign file (the format is in the module docstring)."""
-        try:
-            data = tomllib.loads(Path(path).read_text())
-        except OSError as error:
-            raise ConfigError(f"campaign file {path}: {error.strerror}") from None
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(f"campaign file {path} is not valid TOML: {error}") from None
-        return cls.from_dict(data, source=str(path))
+        return cls.from_dict(read_campaign_toml(path), source=str(path))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "campaign") -> Campaign:
