@@ -32,7 +32,11 @@ write, from the run records (IGD read from the histories at each budget, `evogan
 - `counts.md`: wins/ties/losses (two-sided rank-sum, p < 0.05) of each candidate against gmoea
   and gmoea-ga (ablation), of gmoea-plus against each baseline of `FINAL_CONTROLS` (final), per
   problem and in total, with median IGD and the final population's range along x1..x(M-1);
-- `wall.md` (final): median wall time per run and its ratio to gmoea-ga's.
+- `wall.md` (final): median wall time per run and its ratio to gmoea-ga's;
+- `figures/anytime-igd.png` (final, merge): median IGD and its quartiles against the budget per
+  problem, for `FINAL_CONTROLS` and the new labels (`--plot` names others), and
+  `figures/counts-LABEL.png`: each new label's wins/ties/losses against every other label per
+  budget, the counts of `counts.md` drawn.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from evogan.core.errors import ConfigError
 from evogan.lab.anytime import AnytimeTable, campaign_budgets, counts_table
 from evogan.lab.campaign import read_campaign_toml
 from evogan.lab.collection import Collection, collect
+from evogan.lab.plots import draw_anytime, draw_counts
 from evogan.lab.record import write_text_atomic
 
 NEW = "gmoea-plus"
@@ -145,11 +150,11 @@ def final_counts(table: AnytimeTable, news: Sequence[str], also: Sequence[str],
 
 
 def final(folder: Path, news: Sequence[str] = (NEW,), baselines: Sequence[Path] = (),
-          also: Sequence[str] = ()) -> None:
+          also: Sequence[str] = (), plot: Sequence[str] = ()) -> None:
     """The final comparison's tables of each label of `news` against `FINAL_CONTROLS` (and
     against gmoea-plus when it is another candidate, and against the labels of `also`), from
     the runs of `folder` and of the `baselines` folders (`budgets.csv` holds `folder`'s own
-    runs: the baselines' are in their own folders')."""
+    runs: the baselines' are in their own folders'); `plot`: as `draw_figures`."""
     found = collect(folder)
     budgets = campaign_budgets(max(run.max_evals for run in found.runs))
     table = AnytimeTable.from_runs(found, budgets, READ_COLUMNS)
@@ -159,6 +164,7 @@ def final(folder: Path, news: Sequence[str] = (NEW,), baselines: Sequence[Path] 
     table += AnytimeTable.from_runs(others, budgets, READ_COLUMNS)
     found.runs += others.runs
     write_text_atomic(folder / "counts.md", final_counts(table, news, also, budgets))
+    draw_figures(folder, table, news, also, plot)
     labels = shown_labels(table, news, also)
     ratios = [x for x in labels if x != "gmoea-ga"] if "gmoea-ga" in labels else []
     wall = ["# Wall time per run (median over seeds, s) and its ratio to gmoea-ga's", "",
@@ -174,6 +180,23 @@ def final(folder: Path, news: Sequence[str] = (NEW,), baselines: Sequence[Path] 
     write_text_atomic(folder / "wall.md", "\n".join(wall) + "\n")
 
 
+def draw_figures(folder: Path, table: AnytimeTable, news: Sequence[str], also: Sequence[str],
+                 plot: Sequence[str] = ()) -> None:
+    """`folder/figures/anytime-igd.png` (the labels of `plot`, by default `FINAL_CONTROLS` and
+    `news`, those `table` holds) and `folder/figures/counts-NEW.png` for each label of `news`
+    against every other label `final_counts` compares it with."""
+    plotted = [x for x in (plot or (*FINAL_CONTROLS, *news)) if x in table.labels()]
+    draw_anytime(table, plotted, folder / "figures" / "anytime-igd.png",
+                 f"{folder.name}: median IGD against the budget, quartile band, "
+                 f"{len({row['seed'] for row in table.rows})} seeds")
+    shown = shown_labels(table, news, also)
+    for new in news:
+        draw_counts(table, new, [x for x in shown if x != new],
+                    folder / "figures" / f"counts-{new}.png",
+                    f"{new}: problems on which its IGD is significantly better / worse "
+                    "(rank-sum p < 0.05)")
+
+
 def listed_problems(folder: Path) -> tuple[str, ...]:
     """The problems `folder/campaign.toml` lists, in its order (none without the file), read
     without validating the campaign: a stored one may configure an option removed since, which
@@ -183,7 +206,8 @@ def listed_problems(folder: Path) -> tuple[str, ...]:
 
 
 def merge(out: Path, sources: Sequence[Path], rename: dict[str, str], news: Sequence[str],
-          also: Sequence[str], counts_only: bool = False, only: Sequence[str] = ()) -> None:
+          also: Sequence[str], counts_only: bool = False, only: Sequence[str] = (),
+          plot: Sequence[str] = ()) -> None:
     """A final comparison from committed `budgets.csv` files instead of run records: their rows
     (labels renamed by `rename`, only those of the labels `only` when it is given) joined into
     `out/budgets.csv` (not with `counts_only`, for a campaign folder whose own budgets.csv is
@@ -203,6 +227,7 @@ def merge(out: Path, sources: Sequence[Path], rename: dict[str, str], news: Sequ
     if not counts_only:
         write_text_atomic(out / "budgets.csv", table.to_csv())
     write_text_atomic(out / "counts.md", final_counts(table, news, also, budgets))
+    draw_figures(out, table, news, also, plot)
 
 
 def main() -> None:
@@ -226,16 +251,20 @@ def main() -> None:
                         help="merge: OLD=NEW label pairs (comma-separated) applied to the sources")
     parser.add_argument("--only", default="",
                         help="merge: keep only these labels (comma-separated, after --rename)")
+    parser.add_argument("--plot", default="",
+                        help="final, merge: the labels (comma-separated) of the anytime figure "
+                             "(default: the controls and the new labels)")
     parser.add_argument("--counts-only", action="store_true",
                         help="merge: write counts.md only (the folder's budgets.csv is a source)")
     args = parser.parse_args()
     also = [x for x in args.also.split(",") if x]
+    plot = [x for x in args.plot.split(",") if x]
     if args.table == "ablation":
         if len(args.baselines) != 1:
             parser.error("ablation needs one --baselines folder")
         ablation(args.campaign, args.baselines[0])
     elif args.table == "final":
-        final(args.campaign, args.new.split(","), args.baselines, also)
+        final(args.campaign, args.new.split(","), args.baselines, also, plot)
     else:
         missing = [str(path) for path in args.sources if not path.is_file()]
         if not args.sources or missing:
@@ -246,7 +275,7 @@ def main() -> None:
             parser.error(f"--rename takes OLD=NEW pairs, got {args.rename!r}")
         try:
             merge(args.campaign, args.sources, dict(pairs), args.new.split(","), also,
-                  args.counts_only, [x for x in args.only.split(",") if x])
+                  args.counts_only, [x for x in args.only.split(",") if x], plot)
         except ConfigError as error:
             parser.error(str(error))
 

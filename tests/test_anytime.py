@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 
 from evogan.core.errors import ConfigError
-from evogan.lab.anytime import AnytimeTable, counts_table
+from evogan.lab.anytime import AnytimeTable, counts_table, rank_sum_mark, tally
 from evogan.lab.collection import Collection, Run
 from evogan.lab.config import RunConfig
+from evogan.lab.plots import draw_anytime, draw_counts
 from evogan.lab.run import execute
 
 HEADER = "label,problem,n_var,seed,evaluations,igd,hv\n"
@@ -64,3 +65,36 @@ def test_a_file_that_does_not_fit_is_refused(tmp_path, content, message):
     path.write_text(content)
     with pytest.raises(ConfigError, match=message):
         AnytimeTable.read(path, (1_000, 3_000))
+
+
+def three_instance_table(tmp_path) -> AnytimeTable:
+    """`a` is better than `b` on zdt1 (every run), the same on zdt2, worse on zdt3, 6 seeds
+    each, at budgets 1,000 and 3,000 (at 1,000 `a` is the same everywhere)."""
+    rows = [HEADER]
+    for seed in range(1, 7):
+        for problem, a, b in (("zdt1", 0.1, 1.0), ("zdt2", 0.5, 0.5), ("zdt3", 1.0, 0.1)):
+            for label, igd in (("a", a), ("b", b)):
+                rows += [f"{label},{problem},30,{seed},1000,{0.5 + seed / 100},0\n",
+                         f"{label},{problem},30,{seed},3000,{igd + seed / 100},0\n"]
+    path = tmp_path / "budgets.csv"
+    path.write_text("".join(rows))
+    return AnytimeTable.read(path)
+
+
+def test_tally_counts_the_marks_of_the_counts_table(tmp_path):
+    table = three_instance_table(tmp_path)
+    assert tally(table, "a", "b", 3_000) == {"+": 1, "=": 1, "-": 1, "n/a": 0}
+    assert tally(table, "b", "a", 3_000) == {"+": 1, "=": 1, "-": 1, "n/a": 0}
+    assert tally(table, "a", "b", 1_000) == {"+": 0, "=": 3, "-": 0, "n/a": 0}
+    assert rank_sum_mark(table, "a", "b", ("zdt1", 30), 3_000) == "+"
+    assert rank_sum_mark(table, "a", "b", ("zdt3", 30), 3_000) == "-"
+    text = counts_table(table, [("a", "b")], (1_000, 3_000))
+    assert "| W/T/L | 0/3/0 |" in text and "| W/T/L | 1/1/1 |" in text
+
+
+def test_the_anytime_and_counts_figures_are_drawn_from_a_table(tmp_path):
+    table = three_instance_table(tmp_path)
+    anytime = draw_anytime(table, ["a", "b", "absent"], tmp_path / "f" / "anytime.png", "t")
+    counts = draw_counts(table, "a", ["b"], tmp_path / "f" / "counts.png", "t")
+    for path in (anytime, counts):
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -24,7 +24,8 @@ from evogan.core.errors import ConfigError
 from evogan.lab.collection import Collection, Run, instance_key
 from evogan.lab.stats import compare
 
-__all__ = ["ANYTIME_BUDGETS", "AnytimeTable", "at_budget", "campaign_budgets", "counts_table"]
+__all__ = ["ANYTIME_BUDGETS", "AnytimeTable", "at_budget", "campaign_budgets", "counts_table",
+           "rank_sum_mark", "tally"]
 
 ANYTIME_BUDGETS = (1_000, 3_000, 10_000, 30_000)
 """The budgets at which campaigns read IGD, those at or below a campaign's budget."""
@@ -157,6 +158,20 @@ class AnytimeTable:
         return buffer.getvalue()
 
 
+def rank_sum_mark(table: AnytimeTable, a: str, b: str, instance: Instance, budget: int) -> str:
+    """IGD of `a` against `b` on `instance` at `budget`: `+` (a significantly better, two-sided
+    rank-sum p < 0.05, `evogan.lab.stats.compare`), `-` (worse), `=` (neither) or `n/a`."""
+    return compare(table.values(a, instance, budget), table.values(b, instance, budget),
+                   higher_is_better=False).mark
+
+
+def tally(table: AnytimeTable, a: str, b: str, budget: int) -> dict[str, int]:
+    """How many instances of `table` give each `rank_sum_mark` of `a` against `b` at `budget`:
+    {"+": wins, "=": ties, "-": losses, "n/a": untestable}."""
+    marks = [rank_sum_mark(table, a, b, instance, budget) for instance in table.order]
+    return {mark: marks.count(mark) for mark in ("+", "=", "-", "n/a")}
+
+
 def counts_table(table: AnytimeTable, pairs: Sequence[tuple[str, str]],
                  budgets: Sequence[int]) -> str:
     """Markdown: per budget, the rank-sum mark of IGD of each pair (a against b; two-sided,
@@ -171,8 +186,7 @@ def counts_table(table: AnytimeTable, pairs: Sequence[tuple[str, str]],
         for instance in table.order:
             marks = []
             for a, b in pairs:
-                mark = compare(table.values(a, instance, budget),
-                               table.values(b, instance, budget), higher_is_better=False).mark
+                mark = rank_sum_mark(table, a, b, instance, budget)
                 totals[a, b][mark] += 1
                 marks.append(mark)
             lines.append(f"| {instance[0]} | " + " | ".join(marks) + " |")

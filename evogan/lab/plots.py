@@ -21,9 +21,11 @@ from evogan.indicators import front_hash, nondominated  # noqa: E402
 from evogan.loading import is_user_spec  # noqa: E402
 
 if TYPE_CHECKING:
+    from evogan.lab.anytime import AnytimeTable
     from evogan.lab.collection import Collection, Run
 
-__all__ = ["DIAGNOSTIC_PANELS", "convergence_band", "draw_budget", "true_front"]
+__all__ = ["DIAGNOSTIC_PANELS", "convergence_band", "draw_anytime", "draw_budget", "draw_counts",
+           "true_front"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,9 @@ DIAGNOSTIC_PANELS = (
 """The diagnostics figure's panels after IGD: (title, ((history column, what it measures), ...)).
 The names are those of `LearnedVariation.diagnostics` and `GANLoop.metrics`; a column no shown
 run logged is left out, and so is a panel with none of its columns."""
+
+MARK_COLOURS = {"+": "tab:green", "=": "0.75", "-": "tab:red", "n/a": "white"}
+"""Bar colours of the wins/ties/losses figure: significantly better, neither, worse, untestable."""
 
 LINESTYLES = ("-", "--", ":")
 """The line style of a panel's first, second and third column; colour tells the algorithm."""
@@ -308,9 +313,7 @@ def _convergence_figure(cells: dict, labels: list[str], budget: int, instances: 
         ax.set_title(instance_name(instance, instances))
         ax.set_xlabel("evaluations")
         ax.set_ylabel("IGD")
-    with_lines = [ax for ax in fig.axes if ax.get_legend_handles_labels()[0]]
-    if with_lines:
-        with_lines[0].legend()
+    _legend_once(fig)
     fig.suptitle(f"Median IGD against evaluations, IQR band ({budget:,} evaluations)")
     fig.tight_layout()
     return _save(fig, path)
@@ -343,3 +346,76 @@ def _box_figure(cells: dict, labels: list[str], budget: int, instances: list,
     fig.suptitle(f"Final IGD over seeds ({budget:,} evaluations)")
     fig.tight_layout()
     return _save(fig, path)
+
+
+def draw_anytime(table: AnytimeTable, labels: Sequence[str], path: Path, title: str) -> Path:
+    """Median IGD against the budget, with the band from the 25th to the 75th percentile over
+    the seeds, one panel per problem instance of `table`, one line per label of `labels` (those
+    a panel's table holds); log-log axes. Drawn from an `AnytimeTable` (a campaign's committed
+    `budgets.csv`), so no run record is needed. Infinite IGD (no feasible solution) is left out."""
+    with plt.rc_context(STYLE):
+        fig, rows, columns = _grid(len(table.order))
+        budgets = sorted({row["budget"] for row in table.rows})
+        for i, instance in enumerate(table.order):
+            ax = fig.add_subplot(rows, columns, i + 1)
+            for j, label in enumerate(labels):
+                shown = [(b, finite) for b in budgets if (finite := [
+                    v for v in table.values(label, instance, b) if np.isfinite(v)])]
+                if not shown:
+                    continue
+                q25, median, q75 = np.array([np.percentile(v, [25, 50, 75]) for _, v in shown]).T
+                x = [b for b, _ in shown]
+                ax.plot(x, median, color=f"C{j % 10}", ls=LINESTYLES[j // 10 % 3], marker="o",
+                        ms=3, lw=1.2, label=label)
+                ax.fill_between(x, q25, q75, color=f"C{j % 10}", alpha=0.2, lw=0)
+            if ax.has_data():
+                ax.set_xscale("log")
+                ax.set_yscale("log")
+            ax.set_title(f"{instance[0]} (n_var {instance[1]})")
+            ax.set_xlabel("evaluations")
+            ax.set_ylabel("IGD")
+        _legend_once(fig)
+        fig.suptitle(title)
+        fig.tight_layout()
+        return _save(fig, path)
+
+
+def draw_counts(table: AnytimeTable, subject: str, baselines: Sequence[str], path: Path,
+                title: str) -> Path:
+    """Wins, ties and losses of `subject` against each label of `baselines` (one panel each),
+    per budget: a stacked bar of the problem instances on which `subject`'s IGD is
+    significantly better, neither or worse (`evogan.lab.anytime.tally`), as the counts tables
+    count them."""
+    from evogan.lab.anytime import tally
+
+    budgets = sorted({row["budget"] for row in table.rows if row["label"] == subject})
+    with plt.rc_context(STYLE):
+        fig, rows, columns = _grid(len(baselines))
+        for i, baseline in enumerate(baselines):
+            ax = fig.add_subplot(rows, columns, i + 1)
+            counts = [tally(table, subject, baseline, budget) for budget in budgets]
+            bottom = np.zeros(len(budgets))
+            for mark, name in (("+", "better"), ("=", "no difference"), ("-", "worse"),
+                               ("n/a", "untestable")):
+                height = np.array([count[mark] for count in counts])
+                if mark == "n/a" and not height.any():
+                    continue
+                ax.bar(range(len(budgets)), height, bottom=bottom, color=MARK_COLOURS[mark],
+                       edgecolor="0.3", lw=0.5, label=name)
+                bottom += height
+            ax.set_xticks(range(len(budgets)), [f"{b:,}" for b in budgets])
+            ax.set_ylim(0, len(table.order))
+            ax.set_title(f"against {baseline}")
+            ax.set_xlabel("evaluations")
+            ax.set_ylabel("problems")
+        _legend_once(fig)
+        fig.suptitle(title)
+        fig.tight_layout()
+        return _save(fig, path)
+
+
+def _legend_once(fig) -> None:
+    """The legend in the figure's first panel that has labelled artists."""
+    with_labels = [ax for ax in fig.axes if ax.get_legend_handles_labels()[0]]
+    if with_labels:
+        with_labels[0].legend()
