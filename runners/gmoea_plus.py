@@ -33,6 +33,9 @@ write, from the run records (IGD read from the histories at each budget, `evogan
   and gmoea-ga (ablation), of gmoea-plus against each baseline of `FINAL_CONTROLS` (final), per
   problem and in total, with median IGD and the final population's range along x1..x(M-1);
 - `wall.md` (final): median wall time per run and its ratio to gmoea-ga's;
+- `phases.md` (phases, the label of `--new`): where in a run the GAN works, per problem: its
+  share of the batches, the survival of its batches and of the GA branch's, per window of
+  evaluations, and the portfolio's probability of a GAN batch at each budget;
 - `figures/anytime-igd.png` (final, merge): median IGD and its quartiles against the budget per
   problem, for `FINAL_CONTROLS` and the new labels (`--plot` names others), and
   `figures/counts-LABEL.png`: each new label's wins/ties/losses against every other label per
@@ -42,15 +45,16 @@ write, from the run records (IGD read from the histories at each budget, `evogan
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from evogan.core.errors import ConfigError
-from evogan.lab.anytime import AnytimeTable, campaign_budgets, counts_table
+from evogan.lab.anytime import AnytimeTable, at_budget, campaign_budgets, counts_table
 from evogan.lab.campaign import read_campaign_toml
-from evogan.lab.collection import Collection, collect
+from evogan.lab.collection import Collection, Run, collect
 from evogan.lab.plots import draw_anytime, draw_counts
 from evogan.lab.record import write_text_atomic
 
@@ -197,6 +201,64 @@ def draw_figures(folder: Path, table: AnytimeTable, news: Sequence[str], also: S
                     "(rank-sum p < 0.05)")
 
 
+PHASE_COLUMNS = (
+    ("gan_batch", "share of the batches the GAN made"),
+    ("gan_survival", "share of a GAN batch that survived"),
+    ("ga_survival", "share of a GA-branch batch that survived"),
+)
+"""The history columns `phases` averages over each window of evaluations."""
+
+
+def _window_mean(run: Run, column: str, low: int, high: int) -> float:
+    """Mean of `column` over the history rows of `run` logged in (low, high] evaluations (NaN
+    rows, batches of the other branch, left out)."""
+    values = [v for row in run.record.history if low < row["n_evals"] <= high
+              and not math.isnan(v := float(row.get(column, math.nan)))]
+    return float(np.mean(values)) if values else math.nan
+
+
+def _median(values: Sequence[float]) -> float:
+    """The median of the values that are not NaN; NaN if none is."""
+    kept = [v for v in values if not math.isnan(v)]
+    return float(np.median(kept)) if kept else math.nan
+
+
+def phases(folder: Path, label: str = NEW) -> None:
+    """`folder/phases.md`: `phases_table` of the runs of `label` in `folder`."""
+    write_text_atomic(folder / "phases.md", phases_table(collect(folder), label))
+
+
+def phases_table(found: Collection, label: str = NEW) -> str:
+    """Markdown: where in a run `label`'s GAN works. Per problem, the median over the seeds of
+    each run's mean of `PHASE_COLUMNS` in each window between consecutive budgets (0-1,000,
+    1,000-3,000, ...), and of the probability of a GAN batch (`p_gan`) at each budget; the last
+    row, the median over the problems. Histories to 30,000 evaluations keep one generation in
+    three, so the shares are estimates from the kept rows."""
+    runs = [run for run in found.runs if run.label == label]
+    budgets = campaign_budgets(max(run.max_evals for run in runs))
+    windows = list(zip([0, *budgets[:-1]], budgets, strict=True))
+    lines = [f"# {label}: where its GAN works", "",
+             "Median over the seeds (and, last row, over the problems) of each run's mean in "
+             "each window of evaluations, or of its value at each budget (`p_gan`). A history "
+             "to 30,000 evaluations keeps one generation in three.", ""]
+    header = "| problem | " + " | ".join(f"{a:,}-{b:,}" for a, b in windows) + " |"
+    sections = [(f"{title} (`{column}`)", lambda run, w, c=column: _window_mean(run, c, *w),
+                 header, windows) for column, title in PHASE_COLUMNS]
+    sections.append(("probability of a GAN batch (`p_gan`) at each budget",
+                     lambda run, b: float(at_budget(run, b).get("p_gan", math.nan)),
+                     "| problem | " + " | ".join(f"{b:,}" for b in budgets) + " |", budgets))
+    for title, read, head, points in sections:
+        lines += [f"## {title}", "", head, "|---|" + "---:|" * len(points)]
+        medians = []
+        for instance in found.instances():
+            mine = [run for run in runs if run.instance == instance]
+            medians.append([_median([read(run, point) for run in mine]) for point in points])
+            lines.append(f"| {instance[0]} | " + " | ".join(f"{m:.3f}" for m in medians[-1]) + " |")
+        lines += ["| median | " + " | ".join(f"{_median(column):.3f}" for column in zip(
+            *medians, strict=True)) + " |", ""]
+    return "\n".join(lines)
+
+
 def listed_problems(folder: Path) -> tuple[str, ...]:
     """The problems `folder/campaign.toml` lists, in its order (none without the file), read
     without validating the campaign: a stored one may configure an option removed since, which
@@ -232,7 +294,7 @@ def merge(out: Path, sources: Sequence[Path], rename: dict[str, str], news: Sequ
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("table", choices=("ablation", "final", "merge"))
+    parser.add_argument("table", choices=("ablation", "final", "merge", "phases"))
     parser.add_argument("campaign", type=Path, help="the campaign folder (its runs/ included); "
                         "merge: the folder to write")
     parser.add_argument("--baselines", type=Path, nargs="+", default=[],
@@ -265,6 +327,8 @@ def main() -> None:
         ablation(args.campaign, args.baselines[0])
     elif args.table == "final":
         final(args.campaign, args.new.split(","), args.baselines, also, plot)
+    elif args.table == "phases":
+        phases(args.campaign, args.new)
     else:
         missing = [str(path) for path in args.sources if not path.is_file()]
         if not args.sources or missing:
