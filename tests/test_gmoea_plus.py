@@ -56,35 +56,6 @@ def test_unknown_noise_is_a_one_line_error():
         GMOEAPlusGAN(noise="elite")
 
 
-@pytest.mark.parametrize("train_set, rows", [("population", 40), ("balanced", 20)])
-def test_a_balanced_training_set_is_the_real_set_and_as_many_other_parents(
-        monkeypatch, train_set, rows):
-    """GMOEA trains on all 40 parents (10 real); balanced, on the 10 real and 10 distinct others."""
-    from evogan.gan.gmoea import GMOEAGAN
-
-    seen = {}
-    learn = GMOEAGAN._learn
-
-    def spy(self, X, real, rng):
-        seen["X"], seen["real"] = X.copy(), np.asarray(real).copy()
-        learn(self, X, real, rng)
-
-    monkeypatch.setattr(GMOEAGAN, "_learn", spy)
-    gan = fitted(3, train_set=train_set)
-    X, _ = population(3)
-    assert len(seen["X"]) == rows
-    np.testing.assert_array_equal(seen["X"][seen["real"]], X[gan.real_])  # labelled real: the real set
-    others = [i for i in range(rows) if i not in set(seen["real"].tolist())]
-    trained = {tuple(x) for x in seen["X"][others]}
-    assert len(trained) == rows - 10 and not trained & {tuple(x) for x in X[gan.real_]}
-    assert trained <= {tuple(x) for x in X}
-
-
-def test_unknown_train_set_is_a_one_line_error():
-    with pytest.raises(ConfigError, match="train_set must be one of population, balanced, got 'x'"):
-        GMOEAPlusGAN(train_set="x")
-
-
 def test_cli_refuses_an_unknown_option(capsys):
     assert main(["run", "--algo", "gmoea-plus", "--problem", "zdt1", "--param",
                  "noise=wide"]) == 2

@@ -20,14 +20,10 @@ from evogan.core.errors import ConfigError
 from evogan.device import DEFAULT_CPU_THREADS
 from evogan.gan.gmoea import GMOEAGAN
 
-__all__ = ["NOISES", "TRAIN_SETS", "GMOEAPlusGAN"]
+__all__ = ["NOISES", "GMOEAPlusGAN"]
 
 NOISES = ("real", "population")
 """What the generator's noise Gaussian is fitted to: the real set (GMOEA) or all parents."""
-
-TRAIN_SETS = ("population", "balanced")
-"""What the GAN trains on: all parents, k real against the n - k others (GMOEA), or the k real
-against k others drawn at random, a balanced set a fifth the size at k = 10, N = 100."""
 
 
 class GMOEAPlusGAN(GMOEAGAN):
@@ -42,15 +38,8 @@ class GMOEAPlusGAN(GMOEAGAN):
     their training and the mutation are GMOEA's. With `noise="real"` it is `GMOEAGAN`, bit for
     bit.
 
-    With `train_set="balanced"` each fit trains on the k real parents and k of the others drawn
-    without replacement (GMOEA trains on all N: 10 real rows against 90, on which its
-    discriminator learns to call everything fake, results/gmoea_controls). An epoch is then
-    2k rows instead of N, so a fit costs about 2k / N of GMOEA's; the discriminator's
-    diagnostics on the poor are of the k drawn.
-
     Args:
         noise: one of `NOISES`.
-        train_set: one of `TRAIN_SETS`.
         k, epochs, batch_size, lr, eta_m, prob_mutation, device, cpu_threads: as `GMOEAGAN`
             (GMOEA's label bug P1 is not offered).
     """
@@ -59,7 +48,6 @@ class GMOEAPlusGAN(GMOEAGAN):
         self,
         *,
         noise: str = "population",
-        train_set: str = "population",
         k: int = 10,
         epochs: int = 200,
         batch_size: int = 8,
@@ -72,22 +60,9 @@ class GMOEAPlusGAN(GMOEAGAN):
         if noise not in NOISES:
             raise ConfigError(f"GMOEA+ GAN: noise must be one of {', '.join(NOISES)}, "
                               f"got {noise!r}")
-        if train_set not in TRAIN_SETS:
-            raise ConfigError(f"GMOEA+ GAN: train_set must be one of {', '.join(TRAIN_SETS)}, "
-                              f"got {train_set!r}")
         super().__init__(k=k, epochs=epochs, batch_size=batch_size, lr=lr, eta_m=eta_m,
                          prob_mutation=prob_mutation, device=device, cpu_threads=cpu_threads)
-        self.noise, self.train_set = noise, train_set
+        self.noise = noise
 
     def _noise_rows(self, X: np.ndarray, real: np.ndarray) -> np.ndarray:
         return real if self.noise == "real" else np.arange(len(X))
-
-    def _learn(self, X: np.ndarray, real: np.ndarray, rng: np.random.Generator) -> None:
-        """GMOEA's training, on all parents or on the real set and as many others at random."""
-        if self.train_set == "population":
-            super()._learn(X, real, rng)
-            return
-        others = np.setdiff1d(np.arange(len(X)), real)
-        rows = np.concatenate([real, rng.choice(others, size=min(len(real), len(others)),
-                                                replace=False)])
-        super()._learn(X[rows], np.arange(len(real)), rng)
