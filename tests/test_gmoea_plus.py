@@ -56,6 +56,30 @@ def test_unknown_noise_is_a_one_line_error():
         GMOEAPlusGAN(noise="elite")
 
 
+def test_epochs_late_trains_fewer_epochs_after_the_first_full_fits(monkeypatch):
+    from evogan.gan import gmoea
+    from evogan.gan.gmoea_training import TrainingDraws
+
+    epochs = []
+    draw = TrainingDraws.draw
+
+    def spy(gaussian, n, n_epochs, generator):
+        epochs.append(n_epochs)
+        return draw(gaussian, n, n_epochs, generator)
+
+    monkeypatch.setattr(gmoea.TrainingDraws, "draw", staticmethod(spy))
+    X, F = population(0)
+    gan = GMOEAPlusGAN(k=10, epochs=3, epochs_late=1, full_fits=2)
+    for seed in range(4):
+        gan.fit(X, F, rng=make_rng(seed))
+    assert epochs == [3, 3, 1, 1]
+    epochs.clear()
+    plain = GMOEAPlusGAN(k=10, epochs=3)
+    for seed in range(3):
+        plain.fit(X, F, rng=make_rng(seed))
+    assert epochs == [3, 3, 3]
+
+
 def test_cli_refuses_an_unknown_option(capsys):
     assert main(["run", "--algo", "gmoea-plus", "--problem", "zdt1", "--param",
                  "noise=wide"]) == 2

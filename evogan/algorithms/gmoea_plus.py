@@ -65,7 +65,8 @@ the model, or GMOEA's SBX + PM alone."""
         "epochs": integer(ge=1), "batch_size": integer(ge=1), "lr": real(gt=0),
         "eta_c": real(ge=0), "eta_m": real(ge=0), "weight": real(gt=0, le=2),
         "cr": real(ge=0, le=1), "credit": choice(*CREDITS), "rm_repair": choice(*REPAIRS),
-        "refit": choice("cycle", "lazy"), "cpu_threads": integer(ge=1, optional=True),
+        "refit": choice("cycle", "lazy"), "epochs_late": integer(ge=1, optional=True),
+        "full_fits": integer(ge=1), "cpu_threads": integer(ge=1, optional=True),
     },
     memory_bytes=lambda n_var, pop_size, params: gan_memory_bytes(
         n_var, pop_size, params.get("epochs", EPOCHS)),
@@ -76,7 +77,8 @@ def make_gmoea_plus(
     window: int = 50, ucb_c: float = 0.5, ts_cap: int = 50, k: int = 10, w_max: int = 5,
     epochs: int = EPOCHS, batch_size: int = 8, lr: float = 1e-4, eta_c: float = 20.0, eta_m: float = 20.0,
     weight: float = 0.5, cr: float = 0.9, credit: str = "survival", rm_repair: str = "clip",
-    refit: str = "lazy", device: str | None = None,
+    refit: str = "lazy", epochs_late: int | None = None, full_fits: int = 5,
+    device: str | None = None,
     cpu_threads: int | None = DEFAULT_CPU_THREADS,
 ) -> GANLoop:
     """GMOEA's loop around `evogan.gan.gmoea_plus.GMOEAPlusGAN` with credit-driven operators.
@@ -101,6 +103,8 @@ def make_gmoea_plus(
         refit: when the GAN trains: "lazy" (before the first GAN batch of a cycle of `w_max`
             batches; a cycle of GA batches trains nothing) or "cycle" (GMOEA's: before every
             cycle; `evogan.algorithms.gan_loop.REFITS`).
+        epochs_late, full_fits: the fits after the first `full_fits` train `epochs_late` epochs
+            (None: `epochs` at every fit).
         pop_size, k, w_max, batch_size, lr, eta_c, eta_m, device, cpu_threads: as `make_gmoea`.
     """
     check_real_set(k, pop_size)
@@ -109,8 +113,9 @@ def make_gmoea_plus(
     def chooser(name: str):
         return make_rule(name, p_min=p_min, alpha=alpha, beta=beta, window=window, c=ucb_c, cap=ts_cap)
 
-    gan = GMOEAPlusGAN(noise=noise, k=k, epochs=epochs, batch_size=batch_size, lr=lr,
-                       eta_m=eta_m, cpu_threads=cpu_threads)
+    gan = GMOEAPlusGAN(noise=noise, epochs_late=epochs_late, full_fits=full_fits, k=k,
+                       epochs=epochs, batch_size=batch_size, lr=lr, eta_m=eta_m,
+                       cpu_threads=cpu_threads)
     sbx_pm = Chain(SBX(eta=eta_c, prob=1.0), PolynomialMutation(eta=eta_m))
     branch = sbx_pm if ga == "sbx-pm" else Portfolio(
         classic_operators(ga, sbx_pm, weight=weight, cr=cr, rm_repair=rm_repair),

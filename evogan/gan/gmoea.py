@@ -127,14 +127,14 @@ class GMOEAGAN(EliteNoiseVariation):
         if self.device_ == "cpu":
             set_cpu_threads(self.cpu_threads)
         start = time.perf_counter()
-        n = len(X)
+        n, epochs = len(X), self._fit_epochs()
         generator = torch_generator(rng, self.device_)
-        draws = TrainingDraws.draw(self.gaussian_, n, self.epochs, generator)
+        draws = TrainingDraws.draw(self.gaussian_, n, epochs, generator)
         labels = np.zeros(n)
         labels[real] = 1.0
         label_order = None
         if self.shuffle_labels_bug:  # labels stay in population order; epoch 0 is aligned
-            label_order = torch.arange(n, device=self.device_).repeat(self.epochs, 1)
+            label_order = torch.arange(n, device=self.device_).repeat(epochs, 1)
             label_order[0] = draws.order[0]
         X_t = torch.as_tensor(X, dtype=torch.float32, device=self.device_)  # (n, n_var)
         self.loss_d_, self.loss_g_ = self.trainer_.train(
@@ -148,8 +148,12 @@ class GMOEAGAN(EliteNoiseVariation):
                        **discriminator_diagnostics(prob[~is_real], real=False, suffix="poor")}
         logger.debug(
             "GMOEA GAN trained %d epochs in %.3f s: D loss %.4f, G loss %.4f",
-            self.epochs, self.train_seconds_, self.loss_d_, self.loss_g_,
+            epochs, self.train_seconds_, self.loss_d_, self.loss_g_,
         )
+
+    def _fit_epochs(self) -> int:
+        """The epochs of the fit about to train: `epochs` at every fit (GMOEA's)."""
+        return self.epochs
 
     def _generate(self, noise: torch.Tensor) -> torch.Tensor:
         """The generator's output (n, n_var) in eval mode; D's accuracy on it is recorded."""

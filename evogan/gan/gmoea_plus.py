@@ -38,8 +38,14 @@ class GMOEAPlusGAN(GMOEAGAN):
     their training and the mutation are GMOEA's. With `noise="real"` it is `GMOEAGAN`, bit for
     bit.
 
+    With `epochs_late` set, the fits after the first `full_fits` train `epochs_late` epochs
+    instead of `epochs`: the GAN's batches survive mostly early in a run
+    (results/gmoea_plus_diagnostics), while later fits still cost full trainings.
+
     Args:
         noise: one of `NOISES`.
+        epochs_late: epochs of every fit after the first `full_fits` (None: `epochs` always).
+        full_fits: how many fits train `epochs`.
         k, epochs, batch_size, lr, eta_m, prob_mutation, device, cpu_threads: as `GMOEAGAN`
             (GMOEA's label bug P1 is not offered).
     """
@@ -48,6 +54,8 @@ class GMOEAPlusGAN(GMOEAGAN):
         self,
         *,
         noise: str = "population",
+        epochs_late: int | None = None,
+        full_fits: int = 5,
         k: int = 10,
         epochs: int = 200,
         batch_size: int = 8,
@@ -62,7 +70,16 @@ class GMOEAPlusGAN(GMOEAGAN):
                               f"got {noise!r}")
         super().__init__(k=k, epochs=epochs, batch_size=batch_size, lr=lr, eta_m=eta_m,
                          prob_mutation=prob_mutation, device=device, cpu_threads=cpu_threads)
-        self.noise = noise
+        for name, value in (("epochs_late", epochs_late), ("full_fits", full_fits)):
+            if value is not None and (int(value) != value or value < 1):
+                raise ConfigError(f"GMOEA+ GAN: {name} must be an integer >= 1, got {value!r}")
+        self.noise, self.epochs_late, self.full_fits = noise, epochs_late, full_fits
 
     def _noise_rows(self, X: np.ndarray, real: np.ndarray) -> np.ndarray:
         return real if self.noise == "real" else np.arange(len(X))
+
+    def _fit_epochs(self) -> int:
+        """`epochs` for the first `full_fits` fits, then `epochs_late` (when set)."""
+        self.fits_ = getattr(self, "fits_", 0) + 1  # fitted state: none before the first fit
+        late = self.epochs_late is not None and self.fits_ > self.full_fits
+        return self.epochs_late if late else self.epochs
