@@ -10,6 +10,7 @@ Generative Adversarial Networks (GANs)", IEEE TCYB 2021; the loop as the officia
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from pymoo.core.problem import Problem
@@ -154,7 +155,8 @@ class GANLoop:
         self.cycle_fitted_ = False  # whether the learned variation refitted in this cycle
         self.portfolio_ = None
         if self.rule is not None:
-            self.portfolio_ = Portfolio({"gan": self._gan_batch, "ga": self.ga_},
+            branches = {"gan": _GANBranch(self._gan_batch, self.gan), "ga": self.ga_}
+            self.portfolio_ = Portfolio(branches,
                                         rule=self.rule, per="call", credit=self.credit)
             self.portfolio_.reset()
         self.metrics_ = dict.fromkeys(_SCHEDULE_METRICS, math.nan)
@@ -267,6 +269,23 @@ class _TournamentBranch:
 
     def diagnostics(self) -> dict[str, float]:
         return variation_diagnostics(self.variation)
+
+
+class _GANBranch:
+    """The GAN branch as a portfolio operator: the loop's batch maker, and the survival of its
+    batches forwarded to the learned variation's `credit` hook, as the loop does without a
+    portfolio."""
+
+    def __init__(self, make: Callable[..., np.ndarray], variation: LearnedVariation) -> None:
+        self.make, self.variation = make, variation
+
+    def __call__(
+        self, X: np.ndarray, F: np.ndarray, n: int, *, rng: np.random.Generator
+    ) -> np.ndarray:
+        return self.make(X, F, n, rng=rng)
+
+    def credit(self, survived: np.ndarray, *, contribution: np.ndarray | None = None) -> None:
+        credit_variation(self.variation, survived, contribution)
 
 
 class _Remembering(LearnedVariation):

@@ -66,7 +66,8 @@ the model, or GMOEA's SBX + PM alone."""
         "eta_c": real(ge=0), "eta_m": real(ge=0), "weight": real(gt=0, le=2),
         "cr": real(ge=0, le=1), "credit": choice(*CREDITS), "rm_repair": choice(*REPAIRS),
         "refit": choice("cycle", "lazy"), "epochs_late": integer(ge=1, optional=True),
-        "full_fits": integer(ge=1), "cpu_threads": integer(ge=1, optional=True),
+        "full_fits": integer(ge=1), "late_below": real(ge=0, le=1, optional=True),
+        "cpu_threads": integer(ge=1, optional=True),
     },
     memory_bytes=lambda n_var, pop_size, params: gan_memory_bytes(
         n_var, pop_size, params.get("epochs", EPOCHS)),
@@ -78,7 +79,7 @@ def make_gmoea_plus(
     epochs: int = EPOCHS, batch_size: int = 8, lr: float = 1e-4, eta_c: float = 20.0, eta_m: float = 20.0,
     weight: float = 0.5, cr: float = 0.9, credit: str = "survival", rm_repair: str = "clip",
     refit: str = "lazy", epochs_late: int | None = None, full_fits: int = 5,
-    device: str | None = None,
+    late_below: float | None = None, device: str | None = None,
     cpu_threads: int | None = DEFAULT_CPU_THREADS,
 ) -> GANLoop:
     """GMOEA's loop around `evogan.gan.gmoea_plus.GMOEAPlusGAN` with credit-driven operators.
@@ -105,6 +106,8 @@ def make_gmoea_plus(
             cycle; `evogan.algorithms.gan_loop.REFITS`).
         epochs_late, full_fits: the fits after the first `full_fits` train `epochs_late` epochs
             (None: `epochs` at every fit).
+        late_below: such a fit is short only while the GAN's smoothed batch survival is below
+            it (None: always; `GMOEAPlusGAN`).
         pop_size, k, w_max, batch_size, lr, eta_c, eta_m, device, cpu_threads: as `make_gmoea`.
     """
     check_real_set(k, pop_size)
@@ -113,7 +116,8 @@ def make_gmoea_plus(
     def chooser(name: str):
         return make_rule(name, p_min=p_min, alpha=alpha, beta=beta, window=window, c=ucb_c, cap=ts_cap)
 
-    gan = GMOEAPlusGAN(noise=noise, epochs_late=epochs_late, full_fits=full_fits, k=k,
+    gan = GMOEAPlusGAN(noise=noise, epochs_late=epochs_late, full_fits=full_fits,
+                       late_below=late_below, k=k,
                        epochs=epochs, batch_size=batch_size, lr=lr, eta_m=eta_m,
                        cpu_threads=cpu_threads)
     sbx_pm = Chain(SBX(eta=eta_c, prob=1.0), PolynomialMutation(eta=eta_m))

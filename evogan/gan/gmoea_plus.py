@@ -14,6 +14,8 @@ this file, commit 56d9692).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from evogan.core.errors import ConfigError
@@ -21,6 +23,10 @@ from evogan.device import DEFAULT_CPU_THREADS
 from evogan.gan.gmoea import GMOEAGAN
 
 __all__ = ["NOISES", "GMOEAPlusGAN"]
+
+SURVIVAL_START, SURVIVAL_RATE = 0.5, 0.3
+"""The smoothed survival share of the GAN's batches (`late_below`): its start and rate, those of
+the portfolio rule's quality estimate (probability matching, alpha 0.3, q from 0.5)."""
 
 NOISES = ("real", "population")
 """What the generator's noise Gaussian is fitted to: the real set (GMOEA) or all parents."""
@@ -40,12 +46,17 @@ class GMOEAPlusGAN(GMOEAGAN):
 
     With `epochs_late` set, the fits after the first `full_fits` train `epochs_late` epochs
     instead of `epochs`: the GAN's batches survive mostly early in a run
-    (results/gmoea_plus_diagnostics), while later fits still cost full trainings.
+    (results/gmoea_plus_diagnostics), while later fits still cost full trainings. With
+    `late_below` as well, such a fit is short only while the GAN's batches survive less than
+    that: its survival credit (the `credit` hook, which GMOEA's loop calls after each GAN batch)
+    is smoothed as q <- q + 0.3 (share - q) from q = 0.5, the portfolio rule's estimate.
 
     Args:
         noise: one of `NOISES`.
         epochs_late: epochs of every fit after the first `full_fits` (None: `epochs` always).
         full_fits: how many fits train `epochs`.
+        late_below: a later fit is short only while the smoothed survival share of the GAN's
+            batches is below it (None: every later fit is short).
         k, epochs, batch_size, lr, eta_m, prob_mutation, device, cpu_threads: as `GMOEAGAN`
             (GMOEA's label bug P1 is not offered).
     """
@@ -56,6 +67,7 @@ class GMOEAPlusGAN(GMOEAGAN):
         noise: str = "population",
         epochs_late: int | None = None,
         full_fits: int = 5,
+        late_below: float | None = None,
         k: int = 10,
         epochs: int = 200,
         batch_size: int = 8,
@@ -73,13 +85,26 @@ class GMOEAPlusGAN(GMOEAGAN):
         for name, value in (("epochs_late", epochs_late), ("full_fits", full_fits)):
             if value is not None and (int(value) != value or value < 1):
                 raise ConfigError(f"GMOEA+ GAN: {name} must be an integer >= 1, got {value!r}")
+        if late_below is not None and not 0.0 <= late_below <= 1.0:
+            raise ConfigError(f"GMOEA+ GAN: late_below must be in [0, 1], got {late_below!r}")
         self.noise, self.epochs_late, self.full_fits = noise, epochs_late, full_fits
+        self.late_below = late_below
 
     def _noise_rows(self, X: np.ndarray, real: np.ndarray) -> np.ndarray:
         return real if self.noise == "real" else np.arange(len(X))
 
+    def credit(self, survived: np.ndarray) -> None:
+        """Smooth the survival share of the last batch into `survival_` (q, from 0.5)."""
+        share = float(np.mean(survived)) if len(survived) else math.nan
+        if not math.isnan(share):
+            q = getattr(self, "survival_", SURVIVAL_START)
+            self.survival_ = q + SURVIVAL_RATE * (share - q)
+
     def _fit_epochs(self) -> int:
-        """`epochs` for the first `full_fits` fits, then `epochs_late` (when set)."""
+        """`epochs` for the first `full_fits` fits, then `epochs_late` (when set), unless the
+        smoothed survival of the GAN's batches is at least `late_below`."""
         self.fits_ = getattr(self, "fits_", 0) + 1  # fitted state: none before the first fit
         late = self.epochs_late is not None and self.fits_ > self.full_fits
+        if late and self.late_below is not None:
+            late = getattr(self, "survival_", SURVIVAL_START) < self.late_below
         return self.epochs_late if late else self.epochs
