@@ -80,6 +80,47 @@ def test_epochs_late_trains_fewer_epochs_after_the_first_full_fits(monkeypatch):
     assert epochs == [3, 3, 3]
 
 
+def test_late_below_keeps_fits_full_while_the_gan_batches_survive(monkeypatch):
+    from evogan.gan import gmoea
+    from evogan.gan.gmoea_training import TrainingDraws
+
+    epochs = []
+    draw = TrainingDraws.draw
+    monkeypatch.setattr(gmoea.TrainingDraws, "draw", staticmethod(
+        lambda gaussian, n, n_epochs, generator: epochs.append(n_epochs)
+        or draw(gaussian, n, n_epochs, generator)))
+    X, F = population(0)
+    gan = GMOEAPlusGAN(k=10, epochs=3, epochs_late=1, full_fits=1, late_below=0.2)
+    gan.fit(X, F, rng=make_rng(0))  # the one full fit
+    gan.credit(np.array([True] * 5 + [False] * 5))  # q = 0.5 + 0.3 (0.5 - 0.5) = 0.5
+    gan.fit(X, F, rng=make_rng(1))  # q >= 0.2: full
+    for _ in range(3):  # q: 0.35, 0.245, 0.1715
+        gan.credit(np.zeros(10, dtype=bool))
+    gan.fit(X, F, rng=make_rng(2))  # q < 0.2: short
+    assert epochs == [3, 3, 1]
+    assert gan.survival_ == pytest.approx(0.1715)
+
+
+def test_the_loop_credits_the_gan_with_the_survival_of_its_batches_under_the_portfolio():
+    from evogan import get_algorithm, get_problem, minimize
+
+    class Metrics:  # the loop's metrics after each batch
+        rows: list = []
+
+        def on_generation(self, state) -> None:
+            self.rows.append(algorithm.metrics())
+
+    algorithm = get_algorithm("gmoea-plus", pop_size=20, epochs=2, epochs_late=1,
+                              late_below=0.3)
+    minimize(get_problem("zdt1"), algorithm, seed=3, max_evals=1_000, callbacks=[Metrics()])
+    shares = [row["gan_survival"] for row in Metrics.rows if row["gan_batch"] == 1.0]
+    assert shares  # the GAN made batches
+    q = 0.5
+    for share in shares:  # the rule's smoothing, from the shares the history logged
+        q += 0.3 * (share - q)
+    assert algorithm.gan.survival_ == pytest.approx(q)
+
+
 def test_cli_refuses_an_unknown_option(capsys):
     assert main(["run", "--algo", "gmoea-plus", "--problem", "zdt1", "--param",
                  "noise=wide"]) == 2
