@@ -136,10 +136,10 @@ def comparable(row: dict) -> dict:
 
 
 def test_with_gmoeas_schedule_ga_and_noise_it_is_gmoea_bit_for_bit():
-    settings = dict(problem="zdt1", pop_size=20, max_evals=200, seed=3)
+    settings = dict(problem="zdt1", pop_size=20, max_evals=1_400, seed=3)  # 14 fits
     plus = execute(RunConfig(algo="gmoea-plus", params={
-        "epochs": 4, "noise": "real", "rule": "schedule", "ga": "sbx-pm", "refit": "cycle"},
-        **settings))
+        "epochs": 4, "noise": "real", "rule": "schedule", "ga": "sbx-pm", "refit": "cycle",
+        "epochs_late": None}, **settings))
     gmoea = execute(RunConfig(algo="gmoea", params={"epochs": 4}, **settings))
     assert [comparable(r) for r in plus.history] == [comparable(r) for r in gmoea.history]
     np.testing.assert_array_equal(plus.F, gmoea.F)
