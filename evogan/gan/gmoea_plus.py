@@ -9,7 +9,8 @@ five changes of what the GAN learns from and how its samples spread (a real set 
 decision space, this noise, a real set of 30, discriminator targets graded by rank, a batch
 picked for spread from 4x oversampling); none beat GMOEA or stopped the collapse, and the four
 others lost to it on some problems, so only this one is kept (the others are in the history of
-this file, commit 56d9692).
+this file, commit 56d9692). Its training can also be shortened once its batches stop surviving
+(`epochs_late`, `late_below`; results/gmoea_plus_credit).
 """
 
 from __future__ import annotations
