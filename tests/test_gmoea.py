@@ -1,8 +1,6 @@
 """GMOEA: the GAN operator, its fast training loop, and the algorithm with its GA-only control."""
 
 import copy
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,16 +21,8 @@ from evogan.operators import OPERATORS
 from evogan.problems import get_problem, reference_front
 from evogan.registry import algorithm_entry
 from evogan.survival import spea2_select
+from tests.runner_module import load_runner
 from tests.variation_contract import assert_variation_contract
-
-RUNNER = Path(__file__).resolve().parents[1] / "runners" / "gmoea_training_speed.py"
-
-
-def _runner():
-    spec = importlib.util.spec_from_file_location("gmoea_training_speed", RUNNER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _parents(n=30, n_var=6, seed=0):
@@ -127,7 +117,7 @@ def test_labels_stay_attached_to_their_solutions_across_epochs(trainer):
 @pytest.mark.parametrize("trainer", TRAINERS)
 @pytest.mark.parametrize("n, n_var", [(30, 7), (17, 2)])  # 17 rows: a last minibatch of 9
 def test_fast_loops_compute_what_the_eager_loop_computes(trainer, n, n_var):
-    runner = _runner()
+    runner = load_runner("gmoea_training_speed")
     X, labels, draws, G, D = runner.training_problem(
         n=n, n_var=n_var, k=6, epochs=3, seed=3, device="cpu"
     )

@@ -1,6 +1,5 @@
 """runners/gmoea_plus.py phases: where in a run gmoea-plus's GAN works, read from histories."""
 
-import importlib.util
 import math
 from pathlib import Path
 
@@ -10,15 +9,7 @@ import pytest
 from evogan.lab.collection import Collection, Run
 from evogan.lab.config import RunConfig
 from evogan.lab.run import execute
-
-RUNNER = Path(__file__).resolve().parents[1] / "runners" / "gmoea_plus.py"
-
-
-def _runner():
-    spec = importlib.util.spec_from_file_location("gmoea_plus_runner", RUNNER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.runner_module import load_runner
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +22,7 @@ def found() -> Collection:
 
 
 def test_phases_are_window_means_and_budget_readings_of_the_histories(found):
-    runner = _runner()
+    runner = load_runner("gmoea_plus")
     text = runner.phases_table(found, "gmoea-plus")
     sections = [line for line in text.splitlines() if line.startswith("| zdt1")]
     assert len(sections) == 4  # one row each: GAN share, GAN survival, GA survival, p_gan

@@ -1,23 +1,13 @@
 """runners/multitask_benchmark.py: EMT-GS's wins, ties and losses read from summary.csv files."""
 
 import csv
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from evogan.algorithms.multitask.metrics import multitask_score
 from evogan.core.errors import ConfigError
-
-RUNNER = Path(__file__).resolve().parents[1] / "runners" / "multitask_benchmark.py"
-
-
-def _runner():
-    spec = importlib.util.spec_from_file_location("multitask_benchmark", RUNNER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.runner_module import load_runner
 
 
 def _summary(path, rows, *, max_evals=1000, front="f"):
@@ -33,7 +23,7 @@ def _summary(path, rows, *, max_evals=1000, front="f"):
 
 
 def test_versus_counts_wins_ties_and_losses_per_task(tmp_path):
-    runner = _runner()
+    runner = load_runner("multitask_benchmark")
     seeds = range(1, 7)  # 6 vs 6 seeds: separated samples give p = 2/924 < 0.05
     mine = [("emt-gs", "p-t1", s, 1.0 + s / 100) for s in seeds]
     mine += [("emt-gs", "p-t2", s, 5.0 + s / 100) for s in seeds]
@@ -57,7 +47,7 @@ def test_versus_counts_wins_ties_and_losses_per_task(tmp_path):
 
 
 def test_summaries_of_other_budgets_fronts_or_the_same_cell_twice_are_refused(tmp_path):
-    runner = _runner()
+    runner = load_runner("multitask_benchmark")
     a = _summary(tmp_path / "a.csv", [("emt-gs", "p-t1", 1, 1.0)])
     b = _summary(tmp_path / "b.csv", [("base", "p-t1", 1, 1.0)], max_evals=2000)
     with pytest.raises(ConfigError, match="mix budgets"):
