@@ -42,8 +42,8 @@ class GMOEAPlusGAN(GMOEAGAN):
     fitted to all parents instead of the k real ones: it has full rank when there are more
     parents than variables (GMOEA's has rank k - 1) and spreads as the population does, so the
     generator's input is not narrowed to the real set. The real set, the labels, the networks,
-    their training and the mutation are GMOEA's. With `noise="real"` it is `GMOEAGAN`, bit for
-    bit.
+    their training and the mutation are GMOEA's. With `noise="real"` (and no `epochs_late`) it is
+    `GMOEAGAN`, bit for bit.
 
     With `epochs_late` set, the fits after the first `full_fits` train `epochs_late` epochs
     instead of `epochs`: the GAN's batches survive mostly early in a run
