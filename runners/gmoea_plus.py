@@ -72,6 +72,12 @@ READ_COLUMNS = ("igd", "hv", "position_range_pop")
 
 
 
+def _median(values: Sequence[float]) -> float:
+    """The median of the values that are not NaN; NaN if none is."""
+    kept = [v for v in values if not math.isnan(v)]
+    return float(np.median(kept)) if kept else math.nan
+
+
 def medians_table(table: AnytimeTable, labels: Sequence[str], budget: int,
                   column: str = "igd") -> str:
     """Markdown: median `column` over seeds at `budget`, per problem (rows) and label."""
@@ -79,8 +85,8 @@ def medians_table(table: AnytimeTable, labels: Sequence[str], budget: int,
     for instance in table.order:
         cells = []
         for label in labels:
-            values = [v for v in table.values(label, instance, budget, column) if not np.isnan(v)]
-            cells.append(f"{np.median(values):.3f}" if values else "—")
+            median = _median(table.values(label, instance, budget, column))
+            cells.append("—" if math.isnan(median) else f"{median:.3f}")
         lines.append(f"| {instance[0]} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -215,12 +221,6 @@ def _window_mean(run: Run, column: str, low: int, high: int) -> float:
     values = [v for row in run.record.history if low < row["n_evals"] <= high
               and not math.isnan(v := float(row.get(column, math.nan)))]
     return float(np.mean(values)) if values else math.nan
-
-
-def _median(values: Sequence[float]) -> float:
-    """The median of the values that are not NaN; NaN if none is."""
-    kept = [v for v in values if not math.isnan(v)]
-    return float(np.median(kept)) if kept else math.nan
 
 
 def phases(folder: Path, label: str = NEW) -> None:

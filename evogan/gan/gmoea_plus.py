@@ -15,19 +15,18 @@ this file, commit 56d9692). Its training can also be shortened once its batches 
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from evogan.core.errors import ConfigError
 from evogan.device import DEFAULT_CPU_THREADS
 from evogan.gan.gmoea import GMOEAGAN
+from evogan.operators.portfolio import ProbabilityMatching
 
 __all__ = ["NOISES", "GMOEAPlusGAN"]
 
-SURVIVAL_START, SURVIVAL_RATE = 0.5, 0.3
-"""The smoothed survival share of the GAN's batches (`late_below`): its start and rate, those of
-the portfolio rule's quality estimate (probability matching, alpha 0.3, q from 0.5)."""
+SMOOTHING = ProbabilityMatching()
+"""Whose quality estimate smooths the survival share of the GAN's batches for `late_below`:
+q <- q + alpha (share - q) from q0, with the portfolio rule's defaults (alpha 0.3, q0 0.5)."""
 
 NOISES = ("real", "population")
 """What the generator's noise Gaussian is fitted to: the real set (GMOEA) or all parents."""
@@ -50,7 +49,8 @@ class GMOEAPlusGAN(GMOEAGAN):
     (results/gmoea_plus_diagnostics), while later fits still cost full trainings. With
     `late_below` as well, such a fit is short only while the GAN's batches survive less than
     that: its survival credit (the `credit` hook, which GMOEA's loop calls after each GAN batch)
-    is smoothed as q <- q + 0.3 (share - q) from q = 0.5, the portfolio rule's estimate.
+    is smoothed as the portfolio rule smooths it (`SMOOTHING`: q <- q + 0.3 (share - q), from
+    0.5).
 
     Args:
         noise: one of `NOISES`.
@@ -95,11 +95,10 @@ class GMOEAPlusGAN(GMOEAGAN):
         return real if self.noise == "real" else np.arange(len(X))
 
     def credit(self, survived: np.ndarray) -> None:
-        """Smooth the survival share of the last batch into `survival_` (q, from 0.5)."""
-        share = float(np.mean(survived)) if len(survived) else math.nan
-        if not math.isnan(share):
-            q = getattr(self, "survival_", SURVIVAL_START)
-            self.survival_ = q + SURVIVAL_RATE * (share - q)
+        """Smooth the survival share of the last batch into `survival_` (`SMOOTHING`)."""
+        if len(survived):
+            q = getattr(self, "survival_", SMOOTHING.q0)
+            self.survival_ = q + SMOOTHING.alpha * (float(np.mean(survived)) - q)
 
     def _fit_epochs(self) -> int:
         """`epochs` for the first `full_fits` fits, then `epochs_late` (when set), unless the
@@ -107,5 +106,5 @@ class GMOEAPlusGAN(GMOEAGAN):
         self.fits_ = getattr(self, "fits_", 0) + 1  # fitted state: none before the first fit
         late = self.epochs_late is not None and self.fits_ > self.full_fits
         if late and self.late_below is not None:
-            late = getattr(self, "survival_", SURVIVAL_START) < self.late_below
+            late = getattr(self, "survival_", SMOOTHING.q0) < self.late_below
         return self.epochs_late if late else self.epochs
